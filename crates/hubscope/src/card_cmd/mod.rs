@@ -1,0 +1,220 @@
+//! `hubscope card`: analyse model cards from files, directories or `.jsonl` dumps.
+//!
+//! A reader thread streams cards into bounded batches; each batch is analysed in parallel on the
+//! rayon pool and written in input order; memory holds at most a few batches whatever the size
+//! of the input.
+
+mod input;
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use anyhow::Context;
+use hubscope_card::{CardAnalyzer, Limits};
+use rayon::prelude::*;
+
+pub use output::Format;
+use output::{Record, RecordWriter};
+
+/// Analyse model cards: front matter, sections, signals and a completeness score.
+#[derive(Debug, clap::Args)]
+pub struct CardArgs {
+    /// README.md files, directories (every README.md / *.md below), or .jsonl files of
+    /// {"id", "readme"} objects.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Refuse cards larger than this many bytes (the record gets an error).
+    #[arg(long, default_value_t = Limits::default().max_card_bytes, value_name = "BYTES")]
+    max_card_bytes: usize,
+    /// Threads used for analysis (default: one per core).
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+}
+
+/// Cards per batch, and the most bytes of card text a batch may hold.
+const BATCH_CARDS: usize = 512;
+const BATCH_BYTES: usize = 16 << 20;
+
+/// What a run did, for the summary line.
+#[derive(Debug, Default)]
+struct Tally {
+    cards: u64,
+    errors: u64,
+    bytes: u64,
+    front_matter: u64,
+    invalid_yaml: u64,
+    unedited_auto: u64,
+    unedited_template: u64,
+    score_sum: u64,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn add(&mut self, record: &Record) {
+        self.cards += 1;
+        match &record.result {
+            Err(error) => {
+                self.errors += 1;
+                if self.first_error.is_none() {
+                    self.first_error = Some(format!("{}: {error}", record.id));
+                }
+            }
+            Ok(card) => {
+                self.bytes += card.bytes;
+                self.front_matter += u64::from(card.front_matter.present);
+                self.invalid_yaml +=
+                    u64::from(card.front_matter.present && !card.front_matter.parsed);
+                self.unedited_auto += u64::from(card.signals.unedited_auto_generated);
+                self.unedited_template += u64::from(card.signals.unedited_template);
+                self.score_sum += u64::from(card.score.total);
+            }
+        }
+    }
+
+    fn summary(&self, seconds: f64) -> String {
+        let analysed = self.cards - self.errors;
+        let mean = if analysed > 0 {
+            self.score_sum as f64 / analysed as f64
+        } else {
+            0.0
+        };
+        let mut line = format!(
+            "hubscope card: {} cards, {analysed} analysed, {} failed; front matter {} present, {} \
+             invalid; unedited: {} auto-generated, {} template; mean score {mean:.1}; {:.1} MB in \
+             {seconds:.2} s ({:.0} MB/s)",
+            self.cards,
+            self.errors,
+            self.front_matter,
+            self.invalid_yaml,
+            self.unedited_auto,
+            self.unedited_template,
+            self.bytes as f64 / 1e6,
+            self.bytes as f64 / 1e6 / seconds.max(1e-9),
+        );
+        if let Some(first) = &self.first_error {
+            line.push_str(&format!("\n  first failure: {first}"));
+        }
+        line
+    }
+}
+
+pub fn run(args: CardArgs) -> anyhow::Result<()> {
+    let sources = input::expand(&args.paths)?;
+    let total_bytes: u64 = sources
+        .iter()
+        .filter_map(|s| std::fs::metadata(s.path()).ok())
+        .map(|m| m.len())
+        .sum();
+    let analyzer = CardAnalyzer::with_limits(Limits {
+        max_card_bytes: args.max_card_bytes,
+        ..Limits::default()
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .context("cannot start the analysis threads")?;
+
+    let out: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut writer = RecordWriter::new(args.format, out)?;
+    let progress = Progress::new(total_bytes);
+
+    // The reader runs ahead by at most two batches.
+    let (tx, rx) = mpsc::sync_channel::<anyhow::Result<Vec<input::Item>>>(2);
+    let max_card_bytes = args.max_card_bytes;
+    let reader = std::thread::spawn(move || {
+        let mut items = input::Items::new(sources, max_card_bytes);
+        loop {
+            let mut batch = Vec::new();
+            let mut bytes = 0usize;
+            while batch.len() < BATCH_CARDS && bytes < BATCH_BYTES {
+                match items.next_item() {
+                    Ok(Some(item)) => {
+                        bytes += item.text.as_ref().map_or(0, Vec::len);
+                        batch.push(item);
+                    }
+                    Ok(None) => break,
+                    Err(err) => {
+                        let _ = tx.send(Err(err));
+                        return;
+                    }
+                }
+            }
+            if batch.is_empty() || tx.send(Ok(batch)).is_err() {
+                return;
+            }
+        }
+    });
+
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    for batch in rx {
+        let batch = batch?;
+        let consumed: u64 = batch.iter().map(|i| i.consumed).sum();
+        let records: Vec<Record> = pool.install(|| {
+            batch
+                .into_par_iter()
+                .map(|item| Record {
+                    result: item.text.and_then(|bytes| {
+                        analyzer.analyze_bytes(&bytes).map_err(|e| e.to_string())
+                    }),
+                    id: item.id,
+                })
+                .collect()
+        });
+        for record in &records {
+            tally.add(record);
+            writer.write(record).context("cannot write the output")?;
+        }
+        progress.advance(consumed);
+    }
+    let _ = reader.join();
+    writer.finish().context("cannot write the output")?;
+    progress.finish();
+    eprintln!("{}", tally.summary(started.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+/// A progress bar on a terminal; nothing otherwise.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(total_bytes: u64) -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new(total_bytes);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        ) {
+            bar.set_style(style);
+        }
+        Progress(Some(bar))
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
