@@ -165,6 +165,13 @@ pub(crate) fn parse(split: &Split<'_>, max_yaml_bytes: usize) -> FrontMatter {
         });
         return fm;
     }
+    if let Some(expression) = unrendered_template(yaml) {
+        fm.error = Some(YamlError {
+            message: format!("front matter is an unrendered template ({expression}), not metadata"),
+            line: Some(first_yaml_line),
+        });
+        return fm;
+    }
     match parse_yaml(yaml) {
         Ok(Value::Object(map)) => {
             fm.parsed = true;
@@ -191,6 +198,16 @@ pub(crate) fn parse(split: &Split<'_>, max_yaml_bytes: usize) -> FrontMatter {
         }
     }
     fm
+}
+
+/// The first `{{ … }}` Jinja expression standing alone on a line of the YAML, if any: the
+/// template's `{{ card_data }}` that was never rendered.
+fn unrendered_template(yaml: &str) -> Option<&str> {
+    yaml.lines().map(str::trim).find(|line| {
+        line.starts_with("{{")
+            && line.ends_with("}}")
+            && !line[2..line.len() - 2].contains(['{', '}'])
+    })
 }
 
 fn describe(value: &Value) -> &'static str {
@@ -318,18 +335,21 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
-/// Map keys: any scalar becomes its text; a complex key becomes its JSON text.
+/// Map keys: any scalar becomes its text. A list or mapping as a key is an error, as in PyYAML
+/// (the Hub's Python client), which cannot hash it.
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = String;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
-        let value = deserializer.deserialize_any(ValueVisitor)?;
-        Ok(match value {
-            Value::String(s) => s,
-            Value::Null => "null".to_string(),
-            other => other.to_string(),
-        })
+        match deserializer.deserialize_any(ValueVisitor)? {
+            Value::String(s) => Ok(s),
+            Value::Null => Ok("null".to_string()),
+            Value::Array(_) | Value::Object(_) => Err(de::Error::custom(
+                "a mapping key is itself a list or mapping",
+            )),
+            other => Ok(other.to_string()),
+        }
     }
 }
 
@@ -408,6 +428,21 @@ mod tests {
         assert_eq!(fm.data["1"], "one");
         assert_eq!(fm.data["null"], "nothing");
         assert_eq!(fm.data["x"], ".inf");
+    }
+
+    #[test]
+    fn complex_keys_and_unrendered_templates_are_errors() {
+        let fm = front_matter("---\n? [a, b]\n: c\n---\n");
+        assert!(fm.present && !fm.parsed);
+        let fm = front_matter("---\n{{card_data}}\n---\n");
+        let err = fm.error.unwrap();
+        assert_eq!(
+            err.message,
+            "front matter is an unrendered template ({{card_data}}), not metadata"
+        );
+        assert_eq!(err.line, Some(2));
+        // Braces inside a value are just text.
+        assert!(front_matter("---\ntitle: \"{{x}}\"\n---\n").parsed);
     }
 
     #[test]

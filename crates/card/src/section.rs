@@ -255,6 +255,7 @@ const EXACT: &[(&str, SectionSet)] = &[
     ("model type", DETAILS),
     ("details", DETAILS),
     ("key features", DETAILS),
+    ("model facts", DETAILS),
     // uses
     ("uses", USES),
     ("direct use", USES),
@@ -270,6 +271,7 @@ const EXACT: &[(&str, SectionSet)] = &[
     ("primary intended uses", USES),
     ("primary intended users", USES),
     ("intended purpose", USES),
+    ("intended users", USES),
     // uses + limitations (the Trainer's "Intended uses & limitations")
     ("intended uses and limitations", USES_AND_LIMITS),
     ("intended use and limitations", USES_AND_LIMITS),
@@ -303,6 +305,8 @@ const EXACT: &[(&str, SectionSet)] = &[
     ("caveats", LIMITS),
     ("caveats and recommendations", LIMITS),
     ("disclaimer", LIMITS),
+    // The template's advice under "Bias, Risks, and Limitations"; some cards make it top-level.
+    ("recommendations", LIMITS),
     // how_to_get_started
     ("how to get started with the model", HOW_TO),
     ("how to get started", HOW_TO),
@@ -324,10 +328,12 @@ const EXACT: &[(&str, SectionSet)] = &[
     ("pipeline usage", HOW_TO),
     ("using the model", HOW_TO),
     ("installation", HOW_TO),
+    ("setup", HOW_TO),
     ("prompt template", HOW_TO),
     ("prompt format", HOW_TO),
     ("chat template", HOW_TO),
     ("diffusers", HOW_TO),
+    ("fine tuning examples", HOW_TO),
     // training_data
     ("training data", TRAIN_DATA),
     ("training dataset", TRAIN_DATA),
@@ -401,6 +407,7 @@ const EXACT: &[(&str, SectionSet)] = &[
     ("training infrastructure", TECH),
     ("hardware infrastructure", TECH),
     ("software stack", TECH),
+    ("implementation information", TECH),
     ("specifications", TECH),
     // citation
     ("citation", CITE),
@@ -754,7 +761,6 @@ mod tests {
         assert!(classify_heading("Model Card for google/gemma-7b").is_empty());
         assert!(classify_heading("Provided files").is_empty());
         assert!(classify_heading("Summary").is_empty());
-        assert!(classify_heading("Recommendations").is_empty());
         assert!(classify_heading("").is_empty());
         assert!(classify_heading("🔥🔥").is_empty());
     }
