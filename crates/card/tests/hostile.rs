@@ -42,10 +42,9 @@ fn check_invariants(card: &ModelCard) {
         stack.extend(node.children.iter());
     }
     assert_eq!(headings, card.signals.headings);
-    assert_eq!(
-        card.front_matter.parsed && card.front_matter.error.is_some(),
-        false
-    );
+    // Parsed and in error are exclusive; absent front matter has neither.
+    assert!(!(card.front_matter.parsed && card.front_matter.error.is_some()));
+    assert!(card.front_matter.present || !card.front_matter.parsed);
 }
 
 #[test]
