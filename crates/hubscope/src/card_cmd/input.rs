@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(buf, b"short");
         assert_eq!(
             read_bounded_line(&mut reader, &mut buf, 10).unwrap(),
-            Line::TooLong { bytes: 24 }
+            Line::TooLong { bytes: 25 }
         );
         assert_eq!(
             read_bounded_line(&mut reader, &mut buf, 10).unwrap(),

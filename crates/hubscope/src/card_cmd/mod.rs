@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::Context;
-use hubscope_card::{CardAnalyzer, Limits};
+use hubscope_card::{CardAnalyzer, CardError, Limits};
 use rayon::prelude::*;
 
 pub use output::Format;
@@ -169,9 +169,9 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
             batch
                 .into_par_iter()
                 .map(|item| Record {
-                    result: item.text.and_then(|bytes| {
-                        analyzer.analyze_bytes(&bytes).map_err(|e| e.to_string())
-                    }),
+                    result: item
+                        .text
+                        .and_then(|bytes| analyzer.analyze_bytes(&bytes).map_err(describe)),
                     id: item.id,
                 })
                 .collect()
@@ -187,6 +187,14 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
     progress.finish();
     eprintln!("{}", tally.summary(started.elapsed().as_secs_f64()));
     Ok(())
+}
+
+/// A card error as the user should read it: with the option that changes the limit.
+fn describe(err: CardError) -> String {
+    match err {
+        CardError::TooLarge { .. } => format!("{err} (--max-card-bytes)"),
+        CardError::NotUtf8 { .. } => err.to_string(),
+    }
 }
 
 /// A progress bar on a terminal; nothing otherwise.
