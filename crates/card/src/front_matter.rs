@@ -141,10 +141,19 @@ impl<'a> Iterator for LineIter<'a> {
     }
 }
 
+/// What the block between the `---` lines turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BlockKind {
+    /// Metadata (valid or not): the body starts after the closing `---`.
+    Metadata,
+    /// Plain prose between two `---` rules (its YAML is a lone string): Markdown, part of the body.
+    Markdown,
+}
+
 /// Parses the YAML of a front matter block.
-pub(crate) fn parse(split: &Split<'_>, max_yaml_bytes: usize) -> FrontMatter {
+pub(crate) fn parse(split: &Split<'_>, max_yaml_bytes: usize) -> (FrontMatter, BlockKind) {
     let Some(yaml) = split.yaml else {
-        return FrontMatter::absent();
+        return (FrontMatter::absent(), BlockKind::Metadata);
     };
     let mut fm = FrontMatter {
         present: true,
@@ -163,15 +172,16 @@ pub(crate) fn parse(split: &Split<'_>, max_yaml_bytes: usize) -> FrontMatter {
             ),
             line: Some(first_yaml_line),
         });
-        return fm;
+        return (fm, BlockKind::Metadata);
     }
     if let Some(expression) = unrendered_template(yaml) {
         fm.error = Some(YamlError {
             message: format!("front matter is an unrendered template ({expression}), not metadata"),
             line: Some(first_yaml_line),
         });
-        return fm;
+        return (fm, BlockKind::Metadata);
     }
+    let mut kind = BlockKind::Metadata;
     match parse_yaml(yaml) {
         Ok(Value::Object(map)) => {
             fm.parsed = true;
@@ -180,6 +190,16 @@ pub(crate) fn parse(split: &Split<'_>, max_yaml_bytes: usize) -> FrontMatter {
         }
         // Empty front matter, or only comments.
         Ok(Value::Null) => fm.parsed = true,
+        Ok(Value::String(_)) => {
+            // "---\nSome prose.\n---": two thematic breaks around a paragraph, not metadata.
+            kind = BlockKind::Markdown;
+            fm.error = Some(YamlError {
+                message: "front matter is a string, not a mapping of keys to values; read as \
+                          Markdown between two `---` rules"
+                    .to_string(),
+                line: Some(first_yaml_line),
+            });
+        }
         Ok(other) => {
             fm.error = Some(YamlError {
                 message: format!(
@@ -197,7 +217,7 @@ pub(crate) fn parse(split: &Split<'_>, max_yaml_bytes: usize) -> FrontMatter {
             });
         }
     }
-    fm
+    (fm, kind)
 }
 
 /// The first `{{ … }}` Jinja expression standing alone on a line of the YAML, if any: the
@@ -358,7 +378,7 @@ mod tests {
     use super::*;
 
     fn front_matter(text: &str) -> FrontMatter {
-        parse(&split(text), 1 << 20)
+        parse(&split(text), 1 << 20).0
     }
 
     #[test]
@@ -473,7 +493,7 @@ mod tests {
     #[test]
     fn oversized_front_matter_is_not_parsed() {
         let text = format!("---\na: {}\n---\n", "x".repeat(100));
-        let fm = parse(&split(&text), 50);
+        let (fm, _) = parse(&split(&text), 50);
         assert!(fm.present && !fm.parsed);
         assert!(fm.error.unwrap().message.contains("over the 50-byte limit"));
     }

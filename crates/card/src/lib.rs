@@ -51,6 +51,7 @@ pub use section::{
     CanonicalSection, SectionSet, classify_heading, classify_title, normalize_heading,
 };
 
+use front_matter::BlockKind;
 use generator::GeneratorFinder;
 use prose::PlaceholderFinder;
 
@@ -130,9 +131,13 @@ impl CardAnalyzer {
         self.check_size(text.len())?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let split = front_matter::split(text);
-        let front_matter = front_matter::parse(&split, self.limits.max_front_matter_bytes);
+        let (front_matter, kind) =
+            front_matter::parse(&split, self.limits.max_front_matter_bytes);
         let metadata = Metadata::from_front_matter(&front_matter.data);
-        let body = body::walk(split.body, split.body_line, &self.placeholders);
+        let body = match kind {
+            BlockKind::Metadata => body::walk(split.body, split.body_line, &self.placeholders),
+            BlockKind::Markdown => body::walk(text, 1, &self.placeholders),
+        };
         let generator = self.generators.find(text);
         Ok(card::assemble(card::Parts {
             bytes: text.len() as u64,

@@ -268,3 +268,19 @@ proptest! {
         check_invariants(&analyze(&parts.concat()));
     }
 }
+
+#[test]
+fn prose_between_two_rules_is_read_as_markdown() {
+    let card = analyze("---\n\nSome intro paragraph here.\n\n---\n\n## Usage\n\nRun it now.\n");
+    assert!(card.front_matter.present && !card.front_matter.parsed);
+    let err = card.front_matter.error.as_ref().unwrap();
+    assert!(err.message.ends_with("read as Markdown between two `---` rules"), "{}", err.message);
+    assert_eq!(err.line, Some(2));
+    // The paragraph is part of the body, and so is the section after it.
+    assert_eq!(card.signals.real_words, 4 + 3);
+    assert_eq!(card.outline[0].line, 7);
+    assert!(card.sections.get(hubscope_card::CanonicalSection::HowToGetStarted).filled);
+    // A list between rules stays a metadata error: it is YAML, just not a mapping.
+    let card = analyze("---\n- a\n- b\n---\n# T\n");
+    assert_eq!(card.signals.real_words, 0);
+}
