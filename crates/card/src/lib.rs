@@ -131,8 +131,7 @@ impl CardAnalyzer {
         self.check_size(text.len())?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let split = front_matter::split(text);
-        let (front_matter, kind) =
-            front_matter::parse(&split, self.limits.max_front_matter_bytes);
+        let (front_matter, kind) = front_matter::parse(&split, self.limits.max_front_matter_bytes);
         let metadata = Metadata::from_front_matter(&front_matter.data);
         let body = match kind {
             BlockKind::Metadata => body::walk(split.body, split.body_line, &self.placeholders),

@@ -196,7 +196,8 @@ fn front_matter_shapes_that_are_not_mappings() {
         ),
         (
             "---\njust text\n---\n",
-            "front matter is a string, not a mapping of keys to values",
+            "front matter is a string, not a mapping of keys to values; read as Markdown \
+             between two `---` rules",
         ),
         (
             "---\n42\n---\n",
@@ -274,12 +275,21 @@ fn prose_between_two_rules_is_read_as_markdown() {
     let card = analyze("---\n\nSome intro paragraph here.\n\n---\n\n## Usage\n\nRun it now.\n");
     assert!(card.front_matter.present && !card.front_matter.parsed);
     let err = card.front_matter.error.as_ref().unwrap();
-    assert!(err.message.ends_with("read as Markdown between two `---` rules"), "{}", err.message);
+    assert!(
+        err.message
+            .ends_with("read as Markdown between two `---` rules"),
+        "{}",
+        err.message
+    );
     assert_eq!(err.line, Some(2));
     // The paragraph is part of the body, and so is the section after it.
     assert_eq!(card.signals.real_words, 4 + 3);
     assert_eq!(card.outline[0].line, 7);
-    assert!(card.sections.get(hubscope_card::CanonicalSection::HowToGetStarted).filled);
+    assert!(
+        card.sections
+            .get(hubscope_card::CanonicalSection::HowToGetStarted)
+            .filled
+    );
     // A list between rules stays a metadata error: it is YAML, just not a mapping.
     let card = analyze("---\n- a\n- b\n---\n# T\n");
     assert_eq!(card.signals.real_words, 0);

@@ -25,15 +25,23 @@ fn path_arg(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-#[test]
-fn all_real_cards_as_jsonl_in_input_order() {
-    let input = hubscope_corpus::path("hub/readmes.jsonl");
-    let out = hubscope(&["card", path_arg(&input), "--format", "jsonl", "--jobs", "2"]);
+/// Runs `hubscope card <path> --format jsonl <extra…>`, expects success, and parses the records.
+fn card_jsonl(path: &Path, extra: &[&str]) -> (Output, Vec<serde_json::Value>) {
+    let mut args = vec!["card", path_arg(path), "--format", "jsonl"];
+    args.extend_from_slice(extra);
+    let out = hubscope(&args);
     assert!(out.status.success(), "{}", stderr(&out));
-    let records: Vec<serde_json::Value> = stdout(&out)
+    let records = stdout(&out)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    (out, records)
+}
+
+#[test]
+fn all_real_cards_as_jsonl_in_input_order() {
+    let input = hubscope_corpus::path("hub/readmes.jsonl");
+    let (out, records) = card_jsonl(&input, &["--jobs", "2"]);
     let ids: Vec<String> = hubscope_corpus::readmes()
         .into_iter()
         .map(|r| r.id)
@@ -178,19 +186,7 @@ fn bad_records_get_errors_and_the_run_goes_on() {
     write!(f, r##"{{"id": "truncated", "readme": "# cut"##).unwrap();
     drop(f);
 
-    let out = hubscope(&[
-        "card",
-        path_arg(&path),
-        "--format",
-        "jsonl",
-        "--max-card-bytes",
-        "100000",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let records: Vec<serde_json::Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (out, records) = card_jsonl(&path, &["--max-card-bytes", "100000"]);
     let summary: Vec<(String, Option<String>)> = records
         .iter()
         .map(|r| {
@@ -268,19 +264,7 @@ fn an_over_long_line_is_skipped_without_holding_it() {
     let line_len = head.len() + (50 << 20) + tail.len();
     writeln!(f, r##"{{"id": "after", "readme": "# After"}}"##).unwrap();
     drop(f);
-    let out = hubscope(&[
-        "card",
-        path_arg(&path),
-        "--format",
-        "jsonl",
-        "--max-card-bytes",
-        "1000000",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let records: Vec<serde_json::Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (_, records) = card_jsonl(&path, &["--max-card-bytes", "1000000"]);
     assert_eq!(records.len(), 2);
     let error = records[0]["error"].as_str().unwrap();
     assert!(
@@ -295,12 +279,7 @@ fn non_utf8_files_are_record_errors() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("README.md"), b"# Title\n\xff\xfe").unwrap();
     std::fs::write(dir.path().join("good.md"), b"# Good\n").unwrap();
-    let out = hubscope(&["card", path_arg(dir.path()), "--format", "jsonl"]);
-    assert!(out.status.success());
-    let records: Vec<serde_json::Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (_, records) = card_jsonl(dir.path(), &[]);
     assert_eq!(records.len(), 2);
     assert_eq!(records[0]["error"], "not UTF-8: invalid byte at offset 8");
     assert!(records[1].get("error").is_none());
