@@ -44,6 +44,38 @@ pub struct CardArgs {
 const BATCH_CARDS: usize = 512;
 const BATCH_BYTES: usize = 16 << 20;
 
+/// What one record contributes to the summary line.
+#[derive(Debug, Default)]
+struct Outcome {
+    error: Option<String>,
+    bytes: u64,
+    front_matter: bool,
+    invalid_yaml: bool,
+    unedited_auto: bool,
+    unedited_template: bool,
+    score: u8,
+}
+
+impl Outcome {
+    fn of(record: &Record) -> Outcome {
+        match &record.result {
+            Err(error) => Outcome {
+                error: Some(format!("{}: {error}", record.id)),
+                ..Outcome::default()
+            },
+            Ok(card) => Outcome {
+                error: None,
+                bytes: card.bytes,
+                front_matter: card.front_matter.present,
+                invalid_yaml: card.front_matter.present && !card.front_matter.parsed,
+                unedited_auto: card.signals.unedited_auto_generated,
+                unedited_template: card.signals.unedited_template,
+                score: card.score.total,
+            },
+        }
+    }
+}
+
 /// What a run did, for the summary line.
 #[derive(Debug, Default)]
 struct Tally {
@@ -59,25 +91,19 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, record: &Record) {
+    fn add(&mut self, outcome: Outcome) {
         self.cards += 1;
-        match &record.result {
-            Err(error) => {
-                self.errors += 1;
-                if self.first_error.is_none() {
-                    self.first_error = Some(format!("{}: {error}", record.id));
-                }
-            }
-            Ok(card) => {
-                self.bytes += card.bytes;
-                self.front_matter += u64::from(card.front_matter.present);
-                self.invalid_yaml +=
-                    u64::from(card.front_matter.present && !card.front_matter.parsed);
-                self.unedited_auto += u64::from(card.signals.unedited_auto_generated);
-                self.unedited_template += u64::from(card.signals.unedited_template);
-                self.score_sum += u64::from(card.score.total);
-            }
+        if let Some(error) = outcome.error {
+            self.errors += 1;
+            self.first_error.get_or_insert(error);
+            return;
         }
+        self.bytes += outcome.bytes;
+        self.front_matter += u64::from(outcome.front_matter);
+        self.invalid_yaml += u64::from(outcome.invalid_yaml);
+        self.unedited_auto += u64::from(outcome.unedited_auto);
+        self.unedited_template += u64::from(outcome.unedited_template);
+        self.score_sum += u64::from(outcome.score);
     }
 
     fn summary(&self, seconds: f64) -> String {
@@ -123,12 +149,12 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the analysis threads")?;
 
-    let out: Box<dyn Write> = match &args.out {
+    let out: Box<dyn Write + Send> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?,
         )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     let mut writer = RecordWriter::new(args.format, out)?;
     let progress = Progress::new(total_bytes);
@@ -160,33 +186,67 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
         }
     });
 
+    // Each record is analysed and rendered on the pool; while one batch is analysed, the
+    // previous one is written, so the workers never wait for the output.
     let started = Instant::now();
     let mut tally = Tally::default();
+    let format = args.format;
+    let mut pending: Vec<(Vec<u8>, Outcome)> = Vec::new();
     for batch in rx {
         let batch = batch?;
         let consumed: u64 = batch.iter().map(|i| i.consumed).sum();
-        let records: Vec<Record> = pool.install(|| {
-            batch
-                .into_par_iter()
-                .map(|item| Record {
-                    result: item
-                        .text
-                        .and_then(|bytes| analyzer.analyze_bytes(&bytes).map_err(describe)),
-                    id: item.id,
-                })
-                .collect()
+        let previous = std::mem::take(&mut pending);
+        let (rendered, written) = pool.install(|| {
+            rayon::join(
+                || {
+                    batch
+                        .into_par_iter()
+                        .map(|item| analyse_and_render(&analyzer, format, item))
+                        .collect::<std::io::Result<Vec<_>>>()
+                },
+                || write_pending(previous, &mut writer, &mut tally),
+            )
         });
-        for record in &records {
-            tally.add(record);
-            writer.write(record).context("cannot write the output")?;
-        }
+        written?;
+        pending = rendered.context("cannot render the output")?;
         progress.advance(consumed);
     }
+    write_pending(pending, &mut writer, &mut tally)?;
     let _ = reader.join();
     writer.finish().context("cannot write the output")?;
     progress.finish();
     eprintln!("{}", tally.summary(started.elapsed().as_secs_f64()));
     Ok(())
+}
+
+/// Writes rendered records in order and counts them.
+fn write_pending<W: Write>(
+    pending: Vec<(Vec<u8>, Outcome)>,
+    writer: &mut RecordWriter<W>,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    for (rendered, outcome) in pending {
+        writer
+            .write_rendered(&rendered)
+            .context("cannot write the output")?;
+        tally.add(outcome);
+    }
+    Ok(())
+}
+
+/// Analyses one card and renders its record.
+fn analyse_and_render(
+    analyzer: &CardAnalyzer,
+    format: Format,
+    item: input::Item,
+) -> std::io::Result<(Vec<u8>, Outcome)> {
+    let record = Record {
+        result: item
+            .text
+            .and_then(|bytes| analyzer.analyze_bytes(&bytes).map_err(describe)),
+        id: item.id,
+    };
+    Ok((output::render(format, &record)?, Outcome::of(&record)))
 }
 
 /// A card error as the user should read it: with the option that changes the limit.

@@ -44,79 +44,73 @@ impl<'a> From<&'a Record> for JsonRecord<'a> {
     }
 }
 
-/// Writes records in one format, streaming.
-pub struct RecordWriter<W: Write> {
-    format: Format,
-    sink: Sink<W>,
-    written: u64,
+/// Renders one record in a format: its bytes, ready to be written (without the separators a
+/// JSON array needs between records). Pure, so records can be rendered in parallel.
+pub fn render(format: Format, record: &Record) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(1024);
+    match format {
+        Format::Json | Format::Jsonl => {
+            serde_json::to_writer(&mut out, &JsonRecord::from(record))?;
+            out.push(b'\n');
+        }
+        Format::Csv => {
+            let mut csv = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(&mut out);
+            csv.write_record(csv_row(record))?;
+            csv.flush()?;
+        }
+        Format::Table => write_table_row(&mut out, record)?,
+    }
+    Ok(out)
 }
 
-enum Sink<W: Write> {
-    Plain(W),
-    Csv(Box<csv::Writer<W>>),
+/// Writes rendered records in one format, streaming: the header (CSV, table) or the brackets
+/// and commas of a JSON array around them.
+pub struct RecordWriter<W: Write> {
+    format: Format,
+    out: W,
+    written: u64,
 }
 
 impl<W: Write> RecordWriter<W> {
     pub fn new(format: Format, mut out: W) -> io::Result<Self> {
-        let sink = match format {
+        match format {
             Format::Csv => {
-                let mut csv = csv::Writer::from_writer(out);
+                let mut csv = csv::Writer::from_writer(&mut out);
                 csv.write_record(csv_header())?;
-                Sink::Csv(Box::new(csv))
+                csv.flush()?;
             }
-            Format::Json => {
-                out.write_all(b"[")?;
-                Sink::Plain(out)
-            }
-            Format::Table => {
-                writeln!(
-                    out,
-                    "{:>5}  {:<12}  {:<22}  {:>8}  {:>6}  {:<32}  ID",
-                    "SCORE", "FRONT MATTER", "LICENSE", "SECTIONS", "WORDS", "NOTES"
-                )?;
-                Sink::Plain(out)
-            }
-            Format::Jsonl => Sink::Plain(out),
-        };
+            Format::Json => out.write_all(b"[\n")?,
+            Format::Table => writeln!(
+                out,
+                "{:>5}  {:<12}  {:<22}  {:>8}  {:>6}  {:<32}  ID",
+                "SCORE", "FRONT MATTER", "LICENSE", "SECTIONS", "WORDS", "NOTES"
+            )?,
+            Format::Jsonl => {}
+        }
         Ok(RecordWriter {
             format,
-            sink,
+            out,
             written: 0,
         })
     }
 
-    pub fn write(&mut self, record: &Record) -> io::Result<()> {
-        match &mut self.sink {
-            Sink::Csv(csv) => csv.write_record(csv_row(record))?,
-            Sink::Plain(out) => match self.format {
-                Format::Json => {
-                    if self.written > 0 {
-                        out.write_all(b",")?;
-                    }
-                    out.write_all(b"\n")?;
-                    serde_json::to_writer(&mut *out, &JsonRecord::from(record))?;
-                }
-                Format::Jsonl => {
-                    serde_json::to_writer(&mut *out, &JsonRecord::from(record))?;
-                    out.write_all(b"\n")?;
-                }
-                Format::Table | Format::Csv => write_table_row(out, record)?,
-            },
+    /// Writes one record rendered by [`render`] in the same format.
+    pub fn write_rendered(&mut self, rendered: &[u8]) -> io::Result<()> {
+        if self.format == Format::Json && self.written > 0 {
+            self.out.write_all(b",")?;
         }
+        self.out.write_all(rendered)?;
         self.written += 1;
         Ok(())
     }
 
-    pub fn finish(self) -> io::Result<()> {
-        match self.sink {
-            Sink::Csv(mut csv) => csv.flush(),
-            Sink::Plain(mut out) => {
-                if self.format == Format::Json {
-                    out.write_all(b"\n]\n")?;
-                }
-                out.flush()
-            }
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.format == Format::Json {
+            self.out.write_all(b"]\n")?;
         }
+        self.out.flush()
     }
 }
 
