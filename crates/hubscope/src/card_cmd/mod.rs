@@ -159,32 +159,7 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
     let mut writer = RecordWriter::new(args.format, out)?;
     let progress = Progress::new(total_bytes);
 
-    // The reader runs ahead by at most two batches.
-    let (tx, rx) = mpsc::sync_channel::<anyhow::Result<Vec<input::Item>>>(2);
-    let max_card_bytes = args.max_card_bytes;
-    let reader = std::thread::spawn(move || {
-        let mut items = input::Items::new(sources, max_card_bytes);
-        loop {
-            let mut batch = Vec::new();
-            let mut bytes = 0usize;
-            while batch.len() < BATCH_CARDS && bytes < BATCH_BYTES {
-                match items.next_item() {
-                    Ok(Some(item)) => {
-                        bytes += item.text.as_ref().map_or(0, Vec::len);
-                        batch.push(item);
-                    }
-                    Ok(None) => break,
-                    Err(err) => {
-                        let _ = tx.send(Err(err));
-                        return;
-                    }
-                }
-            }
-            if batch.is_empty() || tx.send(Ok(batch)).is_err() {
-                return;
-            }
-        }
-    });
+    let (batches, reader) = spawn_reader(sources, args.max_card_bytes);
 
     // Each record is analysed and rendered on the pool; while one batch is analysed, the
     // previous one is written, so the workers never wait for the output.
@@ -192,8 +167,16 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
     let mut tally = Tally::default();
     let format = args.format;
     let mut pending: Vec<(Vec<u8>, Outcome)> = Vec::new();
-    for batch in rx {
-        let batch = batch?;
+    let mut read_error = None;
+    for batch in batches {
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(err) => {
+                // Write what was read before the failure, then report it.
+                read_error = Some(err);
+                break;
+            }
+        };
         let consumed: u64 = batch.iter().map(|i| i.consumed).sum();
         let previous = std::mem::take(&mut pending);
         let (rendered, written) = pool.install(|| {
@@ -216,7 +199,50 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
     writer.finish().context("cannot write the output")?;
     progress.finish();
     eprintln!("{}", tally.summary(started.elapsed().as_secs_f64()));
-    Ok(())
+    match read_error {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+/// Reads cards on a thread of their own, in batches of at most [`BATCH_CARDS`] cards or
+/// [`BATCH_BYTES`] bytes; the reader runs ahead by at most two batches. A read failure ends the
+/// stream with an `Err`.
+fn spawn_reader(
+    sources: Vec<input::Source>,
+    max_card_bytes: usize,
+) -> (
+    mpsc::Receiver<anyhow::Result<Vec<input::Item>>>,
+    std::thread::JoinHandle<()>,
+) {
+    let (tx, rx) = mpsc::sync_channel(2);
+    let reader = std::thread::spawn(move || {
+        let mut items = input::Items::new(sources, max_card_bytes);
+        loop {
+            let mut batch = Vec::new();
+            let mut bytes = 0usize;
+            while batch.len() < BATCH_CARDS && bytes < BATCH_BYTES {
+                match items.next_item() {
+                    Ok(Some(item)) => {
+                        bytes += item.text.as_ref().map_or(0, Vec::len);
+                        batch.push(item);
+                    }
+                    Ok(None) => break,
+                    Err(err) => {
+                        if !batch.is_empty() {
+                            let _ = tx.send(Ok(std::mem::take(&mut batch)));
+                        }
+                        let _ = tx.send(Err(err));
+                        return;
+                    }
+                }
+            }
+            if batch.is_empty() || tx.send(Ok(batch)).is_err() {
+                return;
+            }
+        }
+    });
+    (rx, reader)
 }
 
 /// Writes rendered records in order and counts them.
