@@ -5,8 +5,14 @@
 //! Exit codes: 0 success, 1 policy failure (audit), 2 usage or input error.
 #![forbid(unsafe_code)]
 
+mod card_batches;
 mod card_cmd;
+mod db_cmd;
+mod export_cmd;
+mod ingest_cmd;
+mod progress;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -15,6 +21,15 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "hubscope", version, about, propagate_version = true)]
 struct Cli {
+    /// The database file.
+    #[arg(
+        long,
+        global = true,
+        env = "HUBSCOPE_DB",
+        default_value = "hubscope.db",
+        value_name = "PATH"
+    )]
+    db: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -23,6 +38,14 @@ struct Cli {
 enum Command {
     /// Analyse model cards (README.md): front matter, sections, signals, completeness score.
     Card(card_cmd::CardArgs),
+    /// Store a dump (models, model cards, Hub discussions) in the database.
+    #[command(subcommand)]
+    Ingest(ingest_cmd::IngestCommand),
+    /// Write the database's tables as Parquet or CSV datasets.
+    Export(export_cmd::ExportArgs),
+    /// Inspect the database.
+    #[command(subcommand)]
+    Db(db_cmd::DbCommand),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +62,9 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Card(args) => card_cmd::run(args),
+        Command::Ingest(command) => ingest_cmd::run(&cli.db, command),
+        Command::Export(args) => export_cmd::run(&cli.db, args),
+        Command::Db(command) => db_cmd::run(&cli.db, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,17 +4,19 @@
 //! rayon pool and written in input order; memory holds at most a few batches whatever the size
 //! of the input.
 
-mod input;
 mod output;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::Context;
 use hubscope_card::{CardAnalyzer, CardError, Limits};
+use hubscope_source::cards::{self, CardItem};
 use rayon::prelude::*;
+
+use crate::card_batches::spawn_card_reader;
+use crate::progress::Progress;
 
 pub use output::Format;
 use output::{Record, RecordWriter};
@@ -39,10 +41,6 @@ pub struct CardArgs {
     #[arg(long, short, value_name = "N")]
     jobs: Option<usize>,
 }
-
-/// Cards per batch, and the most bytes of card text a batch may hold.
-const BATCH_CARDS: usize = 512;
-const BATCH_BYTES: usize = 16 << 20;
 
 /// What one record contributes to the summary line.
 #[derive(Debug, Default)]
@@ -134,7 +132,7 @@ impl Tally {
 }
 
 pub fn run(args: CardArgs) -> anyhow::Result<()> {
-    let sources = input::expand(&args.paths)?;
+    let sources = cards::expand(&args.paths)?;
     let total_bytes: u64 = sources
         .iter()
         .filter_map(|s| std::fs::metadata(s.path()).ok())
@@ -159,7 +157,7 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
     let mut writer = RecordWriter::new(args.format, out)?;
     let progress = Progress::new(total_bytes);
 
-    let (batches, reader) = spawn_reader(sources, args.max_card_bytes);
+    let (batches, reader) = spawn_card_reader(sources, args.max_card_bytes);
 
     // Each record is analysed and rendered on the pool; while one batch is analysed, the
     // previous one is written, so the workers never wait for the output.
@@ -172,6 +170,7 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
         let batch = match batch {
             Ok(batch) => batch,
             Err(err) => {
+                let err = anyhow::Error::from(err);
                 // Write what was read before the failure, then report it.
                 read_error = Some(err);
                 break;
@@ -205,46 +204,6 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Reads cards on a thread of their own, in batches of at most [`BATCH_CARDS`] cards or
-/// [`BATCH_BYTES`] bytes; the reader runs ahead by at most two batches. A read failure ends the
-/// stream with an `Err`.
-fn spawn_reader(
-    sources: Vec<input::Source>,
-    max_card_bytes: usize,
-) -> (
-    mpsc::Receiver<anyhow::Result<Vec<input::Item>>>,
-    std::thread::JoinHandle<()>,
-) {
-    let (tx, rx) = mpsc::sync_channel(2);
-    let reader = std::thread::spawn(move || {
-        let mut items = input::Items::new(sources, max_card_bytes);
-        loop {
-            let mut batch = Vec::new();
-            let mut bytes = 0usize;
-            while batch.len() < BATCH_CARDS && bytes < BATCH_BYTES {
-                match items.next_item() {
-                    Ok(Some(item)) => {
-                        bytes += item.text.as_ref().map_or(0, Vec::len);
-                        batch.push(item);
-                    }
-                    Ok(None) => break,
-                    Err(err) => {
-                        if !batch.is_empty() {
-                            let _ = tx.send(Ok(std::mem::take(&mut batch)));
-                        }
-                        let _ = tx.send(Err(err));
-                        return;
-                    }
-                }
-            }
-            if batch.is_empty() || tx.send(Ok(batch)).is_err() {
-                return;
-            }
-        }
-    });
-    (rx, reader)
-}
-
 /// Writes rendered records in order and counts them.
 fn write_pending<W: Write>(
     pending: Vec<(Vec<u8>, Outcome)>,
@@ -264,7 +223,7 @@ fn write_pending<W: Write>(
 fn analyse_and_render(
     analyzer: &CardAnalyzer,
     format: Format,
-    item: input::Item,
+    item: CardItem,
 ) -> std::io::Result<(Vec<u8>, Outcome)> {
     let record = Record {
         result: item
@@ -280,35 +239,5 @@ fn describe(err: CardError) -> String {
     match err {
         CardError::TooLarge { .. } => format!("{err} (--max-card-bytes)"),
         CardError::NotUtf8 { .. } => err.to_string(),
-    }
-}
-
-/// A progress bar on a terminal; nothing otherwise.
-struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    fn new(total_bytes: u64) -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Progress(None);
-        }
-        let bar = indicatif::ProgressBar::new(total_bytes);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-        ) {
-            bar.set_style(style);
-        }
-        Progress(Some(bar))
-    }
-
-    fn advance(&self, bytes: u64) {
-        if let Some(bar) = &self.0 {
-            bar.inc(bytes);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
     }
 }

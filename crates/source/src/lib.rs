@@ -1,0 +1,30 @@
+//! Readers of the dump files hubscope ingests: README files and folders and `.jsonl` card dumps
+//! ([`cards`]), model dumps in JSON Lines, Parquet or CSV ([`ModelReader`]), and Hub discussion
+//! threads ([`DiscussionReader`]). They turn files into the store's records, batch by batch, with
+//! bounded memory; a record that cannot be read becomes an [`hubscope_store::Issue`] naming its
+//! line or row and the reason, and reading goes on.
+//!
+//! ```no_run
+//! use hubscope_source::ModelReader;
+//!
+//! let mut reader = ModelReader::open("models.parquet".as_ref(), 10_000)?;
+//! while let Some(batch) = reader.next_batch()? {
+//!     println!("{} records, {} issues", batch.records.len(), batch.issues.len());
+//! }
+//! # Ok::<(), hubscope_source::SourceError>(())
+//! ```
+//!
+//! This crate reads files only; it never writes the store (the caller hands batches to an
+//! ingest session) and never touches the network.
+#![forbid(unsafe_code)]
+
+pub mod cards;
+mod discussions;
+mod error;
+mod lines;
+mod models;
+
+pub use discussions::DiscussionReader;
+pub use error::SourceError;
+pub use lines::{JsonLine, JsonLines};
+pub use models::{ModelFormat, ModelReader};

@@ -1,0 +1,45 @@
+//! Errors of the store. Each names the file, table or record it is about.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the database schema is version {found}, newer than this hubscope supports ({supported}): \
+         upgrade hubscope"
+    )]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("no database at {0}: ingest something first (hubscope ingest …), or pass --db")]
+    Missing(PathBuf),
+    #[error(
+        "another ingest is writing to {db}{running}; wait for it to finish (the lock is {lock})"
+    )]
+    Busy {
+        db: PathBuf,
+        lock: PathBuf,
+        running: String,
+    },
+    #[error("unknown table {0:?}; tables: {1}")]
+    UnknownTable(String, String),
+    #[error("cannot write Parquet {path}: {message}")]
+    Parquet { path: PathBuf, message: String },
+    #[error("cannot write CSV {path}: {message}")]
+    Csv { path: PathBuf, message: String },
+}
+
+impl StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        StoreError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

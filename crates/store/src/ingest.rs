@@ -1,0 +1,756 @@
+//! Ingesting records: an [`IngestSession`] writes batches, one transaction each, and keeps the
+//! ingest log (`ingest_runs`, `ingest_issues`) current inside the same transactions. Killed
+//! between batches, the database holds whole batches and a run marked `running`; the next ingest
+//! marks that run `interrupted`, and re-running the same input converges because every write is
+//! an upsert.
+//!
+//! One ingest at a time writes to a database: a session holds an advisory lock on
+//! `<database>.ingest.lock` (released when the process ends, however it ends).
+
+use std::fs::File;
+use std::path::PathBuf;
+
+use hubscope_card::{CanonicalSection, ModelCard};
+use rusqlite::{OptionalExtension, ToSql, Transaction, params};
+use serde::Serialize;
+
+use crate::db::Store;
+use crate::discussion::DiscussionThread;
+use crate::error::StoreError;
+use crate::record::{LineageEdge, LineageSource, ModelRecord, Relation, push_edge};
+use crate::time;
+
+/// What is being ingested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestKind {
+    Models,
+    Cards,
+    Discussions,
+}
+
+impl IngestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IngestKind::Models => "models",
+            IngestKind::Cards => "cards",
+            IngestKind::Discussions => "discussions",
+        }
+    }
+}
+
+/// Where an ingest reads from, for the log.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// The path (or URL) read.
+    pub source: String,
+    /// `jsonl`, `parquet`, `csv`, `dir`, `api`.
+    pub format: String,
+    pub bytes: Option<u64>,
+}
+
+/// How bad an issue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The record was not stored.
+    Skipped,
+    /// The record was stored without one of its fields.
+    FieldDropped,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Skipped => "skipped",
+            Severity::FieldDropped => "field_dropped",
+        }
+    }
+}
+
+/// A record that was skipped, or a field that was dropped, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    /// The record's id, or `FILE:LINE` when it has none.
+    pub record: String,
+    pub severity: Severity,
+    pub reason: String,
+}
+
+/// Records read from a source, with the issues met reading them.
+#[derive(Debug, Clone)]
+pub struct Batch<T> {
+    pub records: Vec<T>,
+    pub issues: Vec<Issue>,
+    /// Input records consumed (stored or skipped).
+    pub read: u64,
+}
+
+impl<T> Default for Batch<T> {
+    fn default() -> Self {
+        Batch {
+            records: Vec::new(),
+            issues: Vec::new(),
+            read: 0,
+        }
+    }
+}
+
+/// Counts of an ingest (or of one batch).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IngestCounts {
+    /// Input records read.
+    pub read: u64,
+    /// New records (a new model, a model's first card revision, a new thread).
+    pub stored: u64,
+    /// Records that changed what was stored (a card's new revision is an update).
+    pub updated: u64,
+    /// Records identical to what was stored.
+    pub unchanged: u64,
+    /// Records not stored.
+    pub skipped: u64,
+    /// Fields dropped from stored records (a date in an unexpected format, a wrong type).
+    pub field_issues: u64,
+}
+
+impl IngestCounts {
+    fn add(&mut self, other: IngestCounts) {
+        self.read += other.read;
+        self.stored += other.stored;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.skipped += other.skipped;
+        self.field_issues += other.field_issues;
+    }
+}
+
+/// The outcome of an ingest.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    pub run_id: i64,
+    pub counts: IngestCounts,
+    /// Issues grouped by reason (the text before the first `:`), most frequent first.
+    pub reasons: Vec<(String, u64)>,
+}
+
+/// At most this many issues are kept per run in `ingest_issues`; the counts stay exact.
+pub const MAX_STORED_ISSUES: u64 = 10_000;
+
+/// A revision of a model's card, analysed, ready to store.
+#[derive(Debug, Clone)]
+pub struct CardRevision {
+    pub model_id: String,
+    /// Git blob id of the text (`git hash-object`), as the Hub reports file ids.
+    pub content_sha1: String,
+    pub bytes: u64,
+    pub revision: Option<String>,
+    pub fetched_at: String,
+    pub analysis: ModelCard,
+    /// The text, zstd-compressed, when it is to be kept.
+    pub raw_zstd: Option<Vec<u8>>,
+}
+
+impl CardRevision {
+    /// A revision of `model_id`'s card with text `text`, analysed as `analysis`.
+    pub fn new(model_id: String, text: &str, analysis: ModelCard, keep_text: bool) -> Self {
+        CardRevision {
+            model_id,
+            content_sha1: git_blob_sha1(text.as_bytes()),
+            bytes: text.len() as u64,
+            revision: None,
+            fetched_at: time::now(),
+            analysis,
+            raw_zstd: keep_text
+                .then(|| zstd::bulk::compress(text.as_bytes(), 3).ok())
+                .flatten(),
+        }
+    }
+}
+
+/// The id git gives a blob with this content.
+pub fn git_blob_sha1(content: &[u8]) -> String {
+    let mut h = sha1_smol::Sha1::new();
+    h.update(format!("blob {}\0", content.len()).as_bytes());
+    h.update(content);
+    h.digest().to_string()
+}
+
+/// An ingest in progress. Drop it without [`IngestSession::finish`] and the run stays `running`
+/// until the next ingest marks it `interrupted`.
+pub struct IngestSession<'s> {
+    store: &'s mut Store,
+    log: RunLog,
+    _lock: File,
+}
+
+/// The running totals of a session, kept apart from the store so a batch's transaction (which
+/// borrows the store) can update them.
+struct RunLog {
+    run_id: i64,
+    counts: IngestCounts,
+    stored_issues: u64,
+    reasons: Vec<(String, u64)>,
+}
+
+impl Store {
+    /// Starts an ingest: takes the database's ingest lock, marks runs left `running` by a killed
+    /// process as `interrupted`, and logs the new run.
+    pub fn begin_ingest(
+        &mut self,
+        kind: IngestKind,
+        source: &SourceInfo,
+    ) -> Result<IngestSession<'_>, StoreError> {
+        let lock_path = lock_path(self.path());
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StoreError::io(&lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let running: Option<(i64, String, String, String)> = self
+                    .conn
+                    .query_row(
+                        "SELECT id, kind, source, started_at FROM ingest_runs \
+                         WHERE status = 'running' ORDER BY id DESC LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()?;
+                return Err(StoreError::Busy {
+                    db: self.path().to_path_buf(),
+                    lock: lock_path,
+                    running: running.map_or(String::new(), |(id, kind, src, at)| {
+                        format!(" (run {id}: {kind} from {src}, started {at})")
+                    }),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&lock_path, e)),
+        }
+        // Holding the lock, any run still marked running belongs to a process that is gone.
+        self.conn.execute(
+            "UPDATE ingest_runs SET status = 'interrupted', \
+             message = 'the process stopped before finishing (killed or crashed); \
+             re-run the ingest to complete it' WHERE status = 'running'",
+            [],
+        )?;
+        self.conn.execute(
+            "INSERT INTO ingest_runs (kind, source, format, source_bytes, started_at, status) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
+            params![
+                kind.as_str(),
+                source.source,
+                source.format,
+                source.bytes.map(|b| b as i64),
+                time::now()
+            ],
+        )?;
+        let run_id = self.conn.last_insert_rowid();
+        Ok(IngestSession {
+            store: self,
+            log: RunLog {
+                run_id,
+                counts: IngestCounts::default(),
+                stored_issues: 0,
+                reasons: Vec::new(),
+            },
+            _lock: lock,
+        })
+    }
+}
+
+fn lock_path(db: &std::path::Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".ingest.lock");
+    PathBuf::from(name)
+}
+
+/// The model columns written from a [`ModelRecord`], in parameter order (`?2` onwards; `?1` is
+/// the id).
+const MODEL_COLUMNS: [&str; 24] = [
+    "hub_object_id",
+    "author",
+    "sha",
+    "created_at",
+    "last_modified",
+    "downloads",
+    "downloads_all_time",
+    "likes",
+    "library",
+    "pipeline_tag",
+    "model_type",
+    "architectures",
+    "gated",
+    "private",
+    "disabled",
+    "tags",
+    "siblings",
+    "safetensors_params",
+    "safetensors_dtypes",
+    "used_storage",
+    "card_data",
+    "has_card",
+    "task_domain",
+    "variant",
+];
+
+fn insert_model_sql() -> String {
+    let n = MODEL_COLUMNS.len();
+    let placeholders: Vec<String> = (2..=n + 1).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT INTO models (id, {}, first_seen_at, updated_at, last_run_id) \
+         VALUES (?1, {}, ?{t}, ?{t}, ?{r}) ON CONFLICT (id) DO NOTHING",
+        MODEL_COLUMNS.join(", "),
+        placeholders.join(", "),
+        t = n + 2,
+        r = n + 3
+    )
+}
+
+/// Updates only the fields the record gives (`COALESCE`), and only when one of them differs from
+/// what is stored, so `changes()` says whether anything changed.
+fn update_model_sql() -> String {
+    let n = MODEL_COLUMNS.len();
+    let sets: Vec<String> = MODEL_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = COALESCE(?{}, {c})", i + 2))
+        .collect();
+    let differs: Vec<String> = MODEL_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("(?{p} IS NOT NULL AND {c} IS NOT ?{p})", p = i + 2))
+        .collect();
+    format!(
+        "UPDATE models SET {}, updated_at = ?{t}, last_run_id = ?{r} WHERE id = ?1 AND ({})",
+        sets.join(", "),
+        differs.join(" OR "),
+        t = n + 2,
+        r = n + 3
+    )
+}
+
+/// A record's column values, as SQL parameters.
+struct ModelParams {
+    architectures: Option<String>,
+    tags: Option<String>,
+    siblings: Option<String>,
+}
+
+impl ModelParams {
+    fn of(r: &ModelRecord) -> Self {
+        let json = |v: &Option<Vec<String>>| {
+            v.as_ref()
+                .map(|v| serde_json::Value::from(v.clone()).to_string())
+        };
+        ModelParams {
+            architectures: json(&r.architectures),
+            tags: json(&r.tags),
+            siblings: json(&r.siblings),
+        }
+    }
+
+    fn bind<'a>(
+        &'a self,
+        r: &'a ModelRecord,
+        gated: &'a Option<&'static str>,
+    ) -> [&'a dyn ToSql; 25] {
+        [
+            &r.id,
+            &r.hub_object_id,
+            &r.author,
+            &r.sha,
+            &r.created_at,
+            &r.last_modified,
+            &r.downloads,
+            &r.downloads_all_time,
+            &r.likes,
+            &r.library,
+            &r.pipeline_tag,
+            &r.model_type,
+            &self.architectures,
+            gated,
+            &r.private,
+            &r.disabled,
+            &self.tags,
+            &self.siblings,
+            &r.safetensors_params,
+            &r.safetensors_dtypes,
+            &r.used_storage,
+            &r.card_data,
+            &r.has_card,
+            &r.task_domain,
+            &r.variant,
+        ]
+    }
+}
+
+impl IngestSession<'_> {
+    pub fn run_id(&self) -> i64 {
+        self.log.run_id
+    }
+
+    /// Counts so far.
+    pub fn counts(&self) -> IngestCounts {
+        self.log.counts
+    }
+
+    /// Stores a batch of models in one transaction: new models are inserted, known ones updated
+    /// with the fields this source gives.
+    pub fn write_models(&mut self, batch: Batch<ModelRecord>) -> Result<IngestCounts, StoreError> {
+        let now = time::now();
+        let run_id = self.log.run_id;
+        let tx = self.store.conn.transaction()?;
+        let mut counts = IngestCounts::default();
+        {
+            let mut insert = tx.prepare_cached(&insert_model_sql())?;
+            let mut update = tx.prepare_cached(&update_model_sql())?;
+            for record in &batch.records {
+                let params = ModelParams::of(record);
+                let gated = record.gated.map(|g| g.as_str());
+                let mut values: Vec<&dyn ToSql> = params.bind(record, &gated).to_vec();
+                values.push(&now);
+                values.push(&run_id);
+                if insert.execute(values.as_slice())? == 1 {
+                    counts.stored += 1;
+                    if let Some(edges) = &record.lineage {
+                        write_lineage(
+                            &tx,
+                            &record.id,
+                            edges,
+                            &[LineageSource::Tags, LineageSource::CardData],
+                        )?;
+                    }
+                } else if update.execute(values.as_slice())? == 1 {
+                    counts.updated += 1;
+                    let mut sources = Vec::new();
+                    if record.tags.is_some() {
+                        sources.push(LineageSource::Tags);
+                    }
+                    if record.card_data.is_some() {
+                        sources.push(LineageSource::CardData);
+                    }
+                    if let Some(edges) = &record.lineage {
+                        replace_lineage(&tx, &record.id, edges, &sources)?;
+                    }
+                } else {
+                    counts.unchanged += 1;
+                }
+            }
+        }
+        self.log.commit_batch(tx, counts, batch.read, &batch.issues)
+    }
+
+    /// Stores a batch of card revisions in one transaction. A text equal to the model's latest
+    /// revision changes nothing; a different text is a new revision (the old ones are kept). A
+    /// model not yet in the store is created with its id only.
+    pub fn write_cards(&mut self, batch: Batch<CardRevision>) -> Result<IngestCounts, StoreError> {
+        let now = time::now();
+        let run_id = self.log.run_id;
+        let tx = self.store.conn.transaction()?;
+        let mut counts = IngestCounts::default();
+        {
+            let mut latest = tx.prepare_cached(
+                "SELECT content_sha1 FROM cards WHERE model_id = ?1 ORDER BY id DESC LIMIT 1",
+            )?;
+            let mut stub = tx.prepare_cached(
+                "INSERT INTO models (id, author, first_seen_at, updated_at, last_run_id) \
+                 VALUES (?1, ?2, ?3, ?3, ?4) ON CONFLICT (id) DO NOTHING",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO cards (model_id, content_sha1, revision, fetched_at, run_id, bytes, \
+                 front_matter, yaml_error, license_id, license_spdx, generator, \
+                 unedited_auto_generated, unedited_template, words, real_words, placeholders, \
+                 sections_filled, score, analysis, raw_zstd) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+                 ?17, ?18, ?19, ?20)",
+            )?;
+            let mut section = tx.prepare_cached(
+                "INSERT INTO card_sections (card_id, section, present, filled, words, \
+                 code_blocks, tables) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for rev in &batch.records {
+                let previous: Option<String> =
+                    latest.query_row([&rev.model_id], |r| r.get(0)).optional()?;
+                if previous.as_deref() == Some(rev.content_sha1.as_str()) {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                let author = rev.model_id.split_once('/').map(|(a, _)| a);
+                stub.execute(params![rev.model_id, author, now, run_id])?;
+                let a = &rev.analysis;
+                let fm = match (a.front_matter.present, a.front_matter.parsed) {
+                    (false, _) => "absent",
+                    (true, true) => "parsed",
+                    (true, false) => "invalid",
+                };
+                let license = a.metadata.license.as_ref();
+                let analysis = serde_json::to_string(a).unwrap_or_default();
+                insert.execute(params![
+                    rev.model_id,
+                    rev.content_sha1,
+                    rev.revision,
+                    rev.fetched_at,
+                    run_id,
+                    rev.bytes as i64,
+                    fm,
+                    a.front_matter.error.as_ref().map(|e| e.message.as_str()),
+                    license.and_then(|l| l.id.as_deref()),
+                    license.and_then(|l| l.spdx.as_deref()),
+                    a.signals.generator.map(|g| g.as_str()),
+                    a.signals.unedited_auto_generated,
+                    a.signals.unedited_template,
+                    a.signals.words,
+                    a.signals.real_words,
+                    a.signals.placeholders,
+                    a.sections.filled_count() as i64,
+                    a.score.total,
+                    analysis,
+                    rev.raw_zstd,
+                ])?;
+                let card_id = tx.last_insert_rowid();
+                for (name, coverage) in a.sections.iter() {
+                    section.execute(params![
+                        card_id,
+                        CanonicalSection::as_str(name),
+                        coverage.present,
+                        coverage.filled,
+                        coverage.words,
+                        coverage.code_blocks,
+                        coverage.tables,
+                    ])?;
+                }
+                let mut edges = Vec::new();
+                for parent in &a.metadata.base_models {
+                    push_edge(
+                        &mut edges,
+                        parent,
+                        Relation::Unspecified,
+                        LineageSource::Card,
+                    );
+                }
+                replace_lineage(&tx, &rev.model_id, &edges, &[LineageSource::Card])?;
+                if previous.is_some() {
+                    counts.updated += 1;
+                } else {
+                    counts.stored += 1;
+                }
+            }
+        }
+        self.log.commit_batch(tx, counts, batch.read, &batch.issues)
+    }
+
+    /// Stores a batch of discussion threads in one transaction; a changed thread replaces its
+    /// stored comments.
+    pub fn write_discussions(
+        &mut self,
+        batch: Batch<DiscussionThread>,
+    ) -> Result<IngestCounts, StoreError> {
+        let run_id = self.log.run_id;
+        let tx = self.store.conn.transaction()?;
+        let mut counts = IngestCounts::default();
+        {
+            let mut find = tx.prepare_cached(
+                "SELECT id, content_sha1 FROM discussions WHERE repo_id = ?1 AND num = ?2",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO discussions (repo_id, num, title, status, author, created_at, \
+                 is_pull_request, comments, content_sha1, run_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            let mut update = tx.prepare_cached(
+                "UPDATE discussions SET title = ?2, status = ?3, author = ?4, created_at = ?5, \
+                 is_pull_request = ?6, comments = ?7, content_sha1 = ?8, run_id = ?9 \
+                 WHERE id = ?1",
+            )?;
+            let mut clear =
+                tx.prepare_cached("DELETE FROM discussion_comments WHERE discussion_id = ?1")?;
+            let mut comment = tx.prepare_cached(
+                "INSERT INTO discussion_comments (discussion_id, position, author, created_at, \
+                 text, hidden) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for t in &batch.records {
+                let sha = t.content_sha1();
+                let existing: Option<(i64, String)> = find
+                    .query_row(params![t.repo_id, t.num], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                let id = match existing {
+                    Some((_, stored)) if stored == sha => {
+                        counts.unchanged += 1;
+                        continue;
+                    }
+                    Some((id, _)) => {
+                        update.execute(params![
+                            id,
+                            t.title,
+                            t.status,
+                            t.author,
+                            t.created_at,
+                            t.is_pull_request,
+                            t.comments.len() as i64,
+                            sha,
+                            run_id
+                        ])?;
+                        clear.execute([id])?;
+                        counts.updated += 1;
+                        id
+                    }
+                    None => {
+                        insert.execute(params![
+                            t.repo_id,
+                            t.num,
+                            t.title,
+                            t.status,
+                            t.author,
+                            t.created_at,
+                            t.is_pull_request,
+                            t.comments.len() as i64,
+                            sha,
+                            run_id
+                        ])?;
+                        counts.stored += 1;
+                        tx.last_insert_rowid()
+                    }
+                };
+                for (position, c) in t.comments.iter().enumerate() {
+                    comment.execute(params![
+                        id,
+                        position as i64,
+                        c.author,
+                        c.created_at,
+                        c.text,
+                        c.hidden
+                    ])?;
+                }
+            }
+        }
+        self.log.commit_batch(tx, counts, batch.read, &batch.issues)
+    }
+
+    /// Marks the run completed.
+    pub fn finish(self) -> Result<IngestReport, StoreError> {
+        self.store.conn.execute(
+            "UPDATE ingest_runs SET status = 'completed', finished_at = ?2 WHERE id = ?1",
+            params![self.log.run_id, time::now()],
+        )?;
+        let mut reasons = self.log.reasons;
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(IngestReport {
+            run_id: self.log.run_id,
+            counts: self.log.counts,
+            reasons,
+        })
+    }
+
+    /// Marks the run failed, with the reason; what was committed stays.
+    pub fn fail(self, message: &str) -> Result<(), StoreError> {
+        self.store.conn.execute(
+            "UPDATE ingest_runs SET status = 'failed', finished_at = ?2, message = ?3 WHERE id = ?1",
+            params![self.log.run_id, time::now(), message],
+        )?;
+        Ok(())
+    }
+}
+
+impl RunLog {
+    /// Logs the batch's issues and counts in the same transaction as its records, then commits.
+    fn commit_batch(
+        &mut self,
+        tx: Transaction<'_>,
+        mut counts: IngestCounts,
+        read: u64,
+        issues: &[Issue],
+    ) -> Result<IngestCounts, StoreError> {
+        counts.read = read;
+        for issue in issues {
+            match issue.severity {
+                Severity::Skipped => counts.skipped += 1,
+                Severity::FieldDropped => counts.field_issues += 1,
+            }
+        }
+        {
+            let mut log = tx.prepare_cached(
+                "INSERT INTO ingest_issues (run_id, record, severity, reason) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for issue in issues {
+                if self.stored_issues >= MAX_STORED_ISSUES {
+                    break;
+                }
+                log.execute(params![
+                    self.run_id,
+                    issue.record,
+                    issue.severity.as_str(),
+                    issue.reason
+                ])?;
+                self.stored_issues += 1;
+            }
+        }
+        let mut total = self.counts;
+        total.add(counts);
+        tx.execute(
+            "UPDATE ingest_runs SET read = ?2, stored = ?3, updated = ?4, unchanged = ?5, \
+             skipped = ?6, field_issues = ?7 WHERE id = ?1",
+            params![
+                self.run_id,
+                total.read as i64,
+                total.stored as i64,
+                total.updated as i64,
+                total.unchanged as i64,
+                total.skipped as i64,
+                total.field_issues as i64
+            ],
+        )?;
+        tx.commit()?;
+        self.counts = total;
+        for issue in issues {
+            let key = issue
+                .reason
+                .split(':')
+                .next()
+                .unwrap_or(&issue.reason)
+                .trim();
+            match self.reasons.iter().position(|(k, _)| k == key) {
+                Some(i) => self.reasons[i].1 += 1,
+                None if self.reasons.len() < 1_000 => self.reasons.push((key.to_string(), 1)),
+                None => {}
+            }
+        }
+        Ok(counts)
+    }
+}
+
+fn write_lineage(
+    tx: &Transaction<'_>,
+    child: &str,
+    edges: &[LineageEdge],
+    sources: &[LineageSource],
+) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO lineage (child_id, parent_id, relation, source) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT DO UPDATE SET relation = excluded.relation",
+    )?;
+    for e in edges.iter().filter(|e| sources.contains(&e.source)) {
+        insert.execute(params![
+            child,
+            e.parent,
+            e.relation.as_str(),
+            e.source.as_str()
+        ])?;
+    }
+    Ok(())
+}
+
+fn replace_lineage(
+    tx: &Transaction<'_>,
+    child: &str,
+    edges: &[LineageEdge],
+    sources: &[LineageSource],
+) -> Result<(), StoreError> {
+    let mut delete =
+        tx.prepare_cached("DELETE FROM lineage WHERE child_id = ?1 AND source = ?2")?;
+    for source in sources {
+        delete.execute(params![child, source.as_str()])?;
+    }
+    write_lineage(tx, child, edges, sources)
+}

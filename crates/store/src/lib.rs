@@ -1,0 +1,46 @@
+//! hubscope's embedded store: everything hubscope knows, in one SQLite file — models, card
+//! revisions and their analyses, lineage, Hub discussions, forum topics, and the log of every
+//! ingest — plus the export of each table to Parquet or CSV for DuckDB, Spark or pandas.
+//!
+//! Sources produce records ([`ModelRecord`], [`CardRevision`], [`DiscussionThread`]); an
+//! [`IngestSession`] stores them in batches, one transaction each, merging with what is stored:
+//! a source that does not know a field never erases it, a changed card is a new revision.
+//!
+//! ```no_run
+//! use hubscope_store::{Batch, IngestKind, ModelRecord, SourceInfo, Store};
+//!
+//! let mut store = Store::open("hubscope.db")?;
+//! let source = SourceInfo { source: "example".into(), format: "api".into(), bytes: None };
+//! let mut session = store.begin_ingest(IngestKind::Models, &source)?;
+//! let record = ModelRecord { id: "org/model".into(), likes: Some(3), ..ModelRecord::default() };
+//! session.write_models(Batch { records: vec![record], issues: vec![], read: 1 })?;
+//! let report = session.finish()?;
+//! assert_eq!(report.counts.stored, 1);
+//! # Ok::<(), hubscope_store::StoreError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod db;
+mod discussion;
+mod error;
+mod export;
+mod ingest;
+mod record;
+mod schema;
+mod stats;
+pub mod time;
+
+pub use db::Store;
+pub use discussion::{Comment, DiscussionThread};
+pub use error::StoreError;
+pub use export::{ExportFormat, ExportOptions, TableExport, table_names};
+pub use ingest::{
+    Batch, CardRevision, IngestCounts, IngestKind, IngestReport, IngestSession, Issue,
+    MAX_STORED_ISSUES, Severity, SourceInfo, git_blob_sha1,
+};
+pub use record::{
+    Gated, LineageEdge, LineageSource, ModelField, ModelRecord, RecordBuilder, Relation,
+    derive_lineage,
+};
+pub use schema::MIGRATIONS;
+pub use stats::{DateRange, RunSummary, Stats, TableRows};

@@ -1,0 +1,719 @@
+//! The records the store keeps, as they arrive from any source: the Hub API, a dump file, the
+//! forum. Every field of a [`ModelRecord`] is optional because sources know different things
+//! (Liang et al.'s dataset has creation times and downloads but no tags; SAIL's has variants);
+//! storing a record never erases what another source already said.
+
+use serde_json::{Map, Value};
+
+use crate::time::normalize_timestamp;
+
+/// A model, as one source describes it. `None` means "this source does not say".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelRecord {
+    /// The repository id, `author/name` (older models have no author part: `bert-base-uncased`).
+    pub id: String,
+    /// The Hub's internal object id (`_id`).
+    pub hub_object_id: Option<String>,
+    pub author: Option<String>,
+    pub sha: Option<String>,
+    pub created_at: Option<String>,
+    pub last_modified: Option<String>,
+    pub downloads: Option<i64>,
+    pub downloads_all_time: Option<i64>,
+    pub likes: Option<i64>,
+    pub library: Option<String>,
+    pub pipeline_tag: Option<String>,
+    /// `config.model_type`.
+    pub model_type: Option<String>,
+    /// `config.architectures`.
+    pub architectures: Option<Vec<String>>,
+    pub gated: Option<Gated>,
+    pub private: Option<bool>,
+    pub disabled: Option<bool>,
+    pub tags: Option<Vec<String>>,
+    /// File names of the repository (`siblings[].rfilename`).
+    pub siblings: Option<Vec<String>>,
+    /// `safetensors.total`: parameters stored in safetensors files.
+    pub safetensors_params: Option<i64>,
+    /// `safetensors.parameters`: parameters per dtype, as JSON (`{"BF16": 6738415616}`).
+    pub safetensors_dtypes: Option<String>,
+    pub used_storage: Option<i64>,
+    /// `cardData`: the card's parsed front matter, as JSON.
+    pub card_data: Option<String>,
+    /// Whether the model has a card (Liang et al.'s `has_modelcard`).
+    pub has_card: Option<bool>,
+    /// Liang et al.'s `task_domain` (nlp, cv, audio, multimodal, …).
+    pub task_domain: Option<String>,
+    /// SAIL's `variants` label (finetuned, quantized, compressed, deduplicated).
+    pub variant: Option<String>,
+    /// Base-model relations derived from `tags` and `cardData`; `None` when the source gave
+    /// neither (the stored relations are then left as they are).
+    pub lineage: Option<Vec<LineageEdge>>,
+}
+
+/// Whether a model is gated, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gated {
+    No,
+    /// Gated, mode not given (`gated: true`).
+    Yes,
+    Auto,
+    Manual,
+}
+
+impl Gated {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gated::No => "no",
+            Gated::Yes => "yes",
+            Gated::Auto => "auto",
+            Gated::Manual => "manual",
+        }
+    }
+
+    fn from_value(value: &Value) -> Option<Gated> {
+        match value {
+            Value::Bool(false) => Some(Gated::No),
+            Value::Bool(true) => Some(Gated::Yes),
+            Value::String(s) => match s.to_ascii_lowercase().as_str() {
+                "auto" => Some(Gated::Auto),
+                "manual" => Some(Gated::Manual),
+                "false" | "no" | "" => Some(Gated::No),
+                "true" | "yes" => Some(Gated::Yes),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// A base-model relation: `child` (the record's model) was derived from `parent`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineageEdge {
+    pub parent: String,
+    pub relation: Relation,
+    pub source: LineageSource,
+}
+
+/// How a model derives from its base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Relation {
+    Finetune,
+    Adapter,
+    Quantized,
+    Merge,
+    /// `base_model` given without a relation.
+    Unspecified,
+}
+
+impl Relation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Finetune => "finetune",
+            Relation::Adapter => "adapter",
+            Relation::Quantized => "quantized",
+            Relation::Merge => "merge",
+            Relation::Unspecified => "unspecified",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Relation> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "finetune" | "fine-tune" | "finetuned" => Some(Relation::Finetune),
+            "adapter" => Some(Relation::Adapter),
+            "quantized" | "quantization" => Some(Relation::Quantized),
+            "merge" | "merged" => Some(Relation::Merge),
+            _ => None,
+        }
+    }
+}
+
+/// Where a lineage relation was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LineageSource {
+    /// A `base_model:…` tag of the Hub.
+    Tags,
+    /// `cardData.base_model` from the Hub API.
+    CardData,
+    /// `base_model` in the front matter of an ingested README.
+    Card,
+}
+
+impl LineageSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineageSource::Tags => "tags",
+            LineageSource::CardData => "card_data",
+            LineageSource::Card => "card",
+        }
+    }
+}
+
+/// The fields of a model record, and the column names each is known by in the real layouts
+/// (`/api/models`, Liang et al.'s Parquet, SAIL's CSV). Names match case-insensitively, ignoring
+/// `_` and `-`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelField {
+    Id,
+    /// A name that is the id when it contains `/`, and is joined to the author otherwise.
+    Name,
+    HubObjectId,
+    Author,
+    Sha,
+    CreatedAt,
+    LastModified,
+    Downloads,
+    DownloadsAllTime,
+    Likes,
+    Library,
+    PipelineTag,
+    ModelType,
+    Config,
+    Gated,
+    Private,
+    Disabled,
+    Tags,
+    Siblings,
+    Safetensors,
+    SafetensorsParams,
+    UsedStorage,
+    CardData,
+    HasCard,
+    TaskDomain,
+    Variant,
+}
+
+const FIELD_NAMES: &[(&str, ModelField)] = &[
+    ("id", ModelField::Id),
+    ("modelid", ModelField::Id),
+    ("repoid", ModelField::Id),
+    ("modelname", ModelField::Name),
+    ("name", ModelField::Name),
+    ("_id", ModelField::HubObjectId),
+    ("author", ModelField::Author),
+    ("owner", ModelField::Author),
+    ("sha", ModelField::Sha),
+    ("createdat", ModelField::CreatedAt),
+    ("creationtime", ModelField::CreatedAt),
+    ("created", ModelField::CreatedAt),
+    ("lastmodified", ModelField::LastModified),
+    ("downloads", ModelField::Downloads),
+    ("downloadsalltime", ModelField::DownloadsAllTime),
+    ("likes", ModelField::Likes),
+    ("libraryname", ModelField::Library),
+    ("library", ModelField::Library),
+    ("pipelinetag", ModelField::PipelineTag),
+    ("pipeline", ModelField::PipelineTag),
+    ("taskcategory", ModelField::PipelineTag),
+    ("task", ModelField::PipelineTag),
+    ("modeltype", ModelField::ModelType),
+    ("config", ModelField::Config),
+    ("gated", ModelField::Gated),
+    ("private", ModelField::Private),
+    ("disabled", ModelField::Disabled),
+    ("tags", ModelField::Tags),
+    ("siblings", ModelField::Siblings),
+    ("safetensors", ModelField::Safetensors),
+    ("safetensorsparams", ModelField::SafetensorsParams),
+    ("parameters", ModelField::SafetensorsParams),
+    ("usedstorage", ModelField::UsedStorage),
+    ("carddata", ModelField::CardData),
+    ("hasmodelcard", ModelField::HasCard),
+    ("hascard", ModelField::HasCard),
+    ("taskdomain", ModelField::TaskDomain),
+    ("variants", ModelField::Variant),
+    ("variant", ModelField::Variant),
+];
+
+impl ModelField {
+    /// The field a column (or JSON key) name means; `None` for columns the store ignores.
+    pub fn from_name(name: &str) -> Option<ModelField> {
+        if name == "_id" {
+            return Some(ModelField::HubObjectId);
+        }
+        let key: String = name
+            .chars()
+            .filter(|c| *c != '_' && *c != '-' && *c != ' ')
+            .flat_map(char::to_lowercase)
+            .collect();
+        FIELD_NAMES
+            .iter()
+            .find(|(alias, _)| *alias == key)
+            .map(|(_, field)| *field)
+    }
+}
+
+/// Builds a [`ModelRecord`] from named values, coercing types and collecting what could not be
+/// used. Used for JSON objects and for the rows of columnar files alike.
+#[derive(Debug, Default)]
+pub struct RecordBuilder {
+    record: ModelRecord,
+    name: Option<String>,
+    issues: Vec<String>,
+}
+
+impl RecordBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a field from a JSON value. A value of the wrong type is dropped with an issue.
+    pub fn set(&mut self, field: ModelField, column: &str, value: &Value) {
+        if value.is_null() {
+            return;
+        }
+        let r = &mut self.record;
+        let ok = match field {
+            ModelField::Id => match text(value) {
+                Some(id) => {
+                    r.id = id;
+                    true
+                }
+                None => false,
+            },
+            ModelField::Name => {
+                self.name = text(value);
+                self.name.is_some()
+            }
+            ModelField::HubObjectId => assign(&mut r.hub_object_id, text(value)),
+            ModelField::Author => assign(&mut r.author, text(value)),
+            ModelField::Sha => assign(&mut r.sha, text(value)),
+            ModelField::CreatedAt => {
+                return self.set_time(column, value, true);
+            }
+            ModelField::LastModified => {
+                return self.set_time(column, value, false);
+            }
+            ModelField::Downloads => assign(&mut r.downloads, integer(value)),
+            ModelField::DownloadsAllTime => assign(&mut r.downloads_all_time, integer(value)),
+            ModelField::Likes => assign(&mut r.likes, integer(value)),
+            ModelField::Library => assign(&mut r.library, text(value)),
+            ModelField::PipelineTag => assign(&mut r.pipeline_tag, text(value)),
+            ModelField::ModelType => assign(&mut r.model_type, text(value)),
+            ModelField::Config => match value {
+                Value::Object(config) => {
+                    if let Some(t) = config.get("model_type").and_then(text) {
+                        r.model_type = Some(t);
+                    }
+                    if let Some(a) = config.get("architectures").and_then(string_list) {
+                        r.architectures = Some(a);
+                    }
+                    true
+                }
+                _ => false,
+            },
+            ModelField::Gated => assign(&mut r.gated, Gated::from_value(value)),
+            ModelField::Private => assign(&mut r.private, boolean(value)),
+            ModelField::Disabled => assign(&mut r.disabled, boolean(value)),
+            ModelField::Tags => assign(&mut r.tags, string_list(value)),
+            ModelField::Siblings => assign(&mut r.siblings, sibling_names(value)),
+            ModelField::Safetensors => match value {
+                Value::Object(st) => {
+                    r.safetensors_params = st.get("total").and_then(integer);
+                    r.safetensors_dtypes = st.get("parameters").map(Value::to_string);
+                    true
+                }
+                _ => false,
+            },
+            ModelField::SafetensorsParams => assign(&mut r.safetensors_params, integer(value)),
+            ModelField::UsedStorage => assign(&mut r.used_storage, integer(value)),
+            ModelField::CardData => match value {
+                Value::Object(_) => {
+                    r.card_data = Some(value.to_string());
+                    true
+                }
+                Value::String(s) => match serde_json::from_str::<Value>(s) {
+                    Ok(parsed @ Value::Object(_)) => {
+                        r.card_data = Some(parsed.to_string());
+                        true
+                    }
+                    _ => false,
+                },
+                _ => false,
+            },
+            ModelField::HasCard => assign(&mut r.has_card, boolean(value)),
+            ModelField::TaskDomain => assign(&mut r.task_domain, text(value)),
+            ModelField::Variant => assign(&mut r.variant, text(value)),
+        };
+        if !ok {
+            self.issues.push(format!(
+                "{column}: unexpected {} value, dropped",
+                kind_of(value)
+            ));
+        }
+    }
+
+    fn set_time(&mut self, column: &str, value: &Value, created: bool) {
+        let parsed = match value {
+            Value::String(s) => normalize_timestamp(s),
+            _ => None,
+        };
+        match parsed {
+            Some(t) if created => self.record.created_at = Some(t),
+            Some(t) => self.record.last_modified = Some(t),
+            None => self.issues.push(format!(
+                "{column}: unexpected date format {}, dropped (expected ISO 8601, e.g. \
+                 2022-05-19T11:53:33.000Z)",
+                truncate(&value.to_string(), 40)
+            )),
+        }
+    }
+
+    /// Sets an already normalised creation or modification time (from a typed column).
+    pub fn set_timestamp(&mut self, field: ModelField, timestamp: String) {
+        match field {
+            ModelField::CreatedAt => self.record.created_at = Some(timestamp),
+            ModelField::LastModified => self.record.last_modified = Some(timestamp),
+            _ => {}
+        }
+    }
+
+    /// The record, or why there is none (no id). `issues` receives the fields that were dropped.
+    pub fn finish(mut self, issues: &mut Vec<String>) -> Result<ModelRecord, String> {
+        issues.append(&mut self.issues);
+        let mut r = self.record;
+        if r.id.is_empty()
+            && let Some(name) = self.name.take()
+        {
+            r.id = match (&r.author, name.contains('/')) {
+                (_, true) => name,
+                (Some(author), false) => format!("{author}/{name}"),
+                (None, false) => name,
+            };
+        }
+        r.id = r.id.trim().to_string();
+        if r.id.is_empty() {
+            return Err("no model id (expected a column named id, modelId or model_name)".into());
+        }
+        if r.author.is_none() {
+            r.author = r.id.split_once('/').map(|(a, _)| a.to_string());
+        }
+        r.lineage = derive_lineage(r.tags.as_deref(), r.card_data.as_deref());
+        Ok(r)
+    }
+}
+
+impl ModelRecord {
+    /// A record from one `/api/models` object (or any JSON object with the same field names).
+    pub fn from_api_object(
+        object: &Map<String, Value>,
+        issues: &mut Vec<String>,
+    ) -> Result<Self, String> {
+        let mut builder = RecordBuilder::new();
+        for (key, value) in object {
+            if let Some(field) = ModelField::from_name(key) {
+                builder.set(field, key, value);
+            }
+        }
+        builder.finish(issues)
+    }
+}
+
+fn assign<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
+    match value {
+        Some(v) => {
+            *slot = Some(v);
+            true
+        }
+        None => false,
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn integer(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18)
+                .map(|f| f as i64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn boolean(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_i64().and_then(|i| match i {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Some(true),
+            "false" | "0" | "no" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A list of strings: a JSON array, JSON array text (`["a","b"]`), or `;`-separated text.
+fn string_list(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::Array(items) => Some(items.iter().filter_map(text).collect()),
+        Value::String(s) => {
+            let s = s.trim();
+            if s.starts_with('[') {
+                match serde_json::from_str::<Value>(s) {
+                    Ok(Value::Array(items)) => Some(items.iter().filter_map(text).collect()),
+                    _ => None,
+                }
+            } else if s.is_empty() {
+                Some(Vec::new())
+            } else {
+                Some(
+                    s.split(';')
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                        .collect(),
+                )
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `[{"rfilename": "README.md"}, …]` (the API) or a plain list of names.
+fn sibling_names(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(|item| match item {
+                    Value::Object(o) => o.get("rfilename").and_then(text),
+                    other => text(other),
+                })
+                .collect(),
+        ),
+        other => string_list(other),
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "text",
+        Value::Array(_) => "list",
+        Value::Object(_) => "object",
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Base-model relations from `base_model:[relation:]id` tags and `cardData.base_model` (with
+/// `base_model_relation`). A parent named both with and without a relation keeps the relation.
+pub fn derive_lineage(
+    tags: Option<&[String]>,
+    card_data: Option<&str>,
+) -> Option<Vec<LineageEdge>> {
+    if tags.is_none() && card_data.is_none() {
+        return None;
+    }
+    let mut edges = Vec::new();
+    for tag in tags.unwrap_or_default() {
+        let Some(rest) = tag.strip_prefix("base_model:") else {
+            continue;
+        };
+        let (relation, parent) = match rest.split_once(':') {
+            Some((rel, parent)) => match Relation::parse(rel) {
+                Some(relation) => (relation, parent),
+                None => (Relation::Unspecified, rest),
+            },
+            None => (Relation::Unspecified, rest),
+        };
+        push_edge(&mut edges, parent, relation, LineageSource::Tags);
+    }
+    if let Some(Ok(Value::Object(data))) = card_data.map(serde_json::from_str::<Value>) {
+        let relation = data
+            .get("base_model_relation")
+            .and_then(Value::as_str)
+            .and_then(Relation::parse)
+            .unwrap_or(Relation::Unspecified);
+        let parents = match data.get("base_model") {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(items)) => items.iter().filter_map(text).collect(),
+            _ => Vec::new(),
+        };
+        for parent in parents {
+            push_edge(&mut edges, &parent, relation, LineageSource::CardData);
+        }
+    }
+    Some(edges)
+}
+
+/// Adds an edge, keeping one per (parent, source): a relation beats "unspecified".
+pub fn push_edge(
+    edges: &mut Vec<LineageEdge>,
+    parent: &str,
+    relation: Relation,
+    source: LineageSource,
+) {
+    let parent = parent
+        .trim()
+        .trim_start_matches("https://huggingface.co/")
+        .trim_end_matches('/');
+    if parent.is_empty() {
+        return;
+    }
+    if let Some(existing) = edges
+        .iter_mut()
+        .find(|e| e.parent == parent && e.source == source)
+    {
+        if existing.relation == Relation::Unspecified {
+            existing.relation = relation;
+        }
+        return;
+    }
+    edges.push(LineageEdge {
+        parent: parent.to_string(),
+        relation,
+        source,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(value: Value) -> (Result<ModelRecord, String>, Vec<String>) {
+        let mut issues = Vec::new();
+        let Value::Object(map) = value else {
+            unreachable!("tests pass objects")
+        };
+        (ModelRecord::from_api_object(&map, &mut issues), issues)
+    }
+
+    #[test]
+    fn api_objects_are_read() {
+        let (r, issues) = record(json!({
+            "_id": "62862fbd", "id": "bigscience/bloom", "author": "bigscience",
+            "createdAt": "2022-05-19T11:53:33.000Z", "downloads": 3932, "likes": 4887,
+            "gated": false, "private": false, "library_name": "transformers",
+            "config": {"model_type": "bloom", "architectures": ["BloomForCausalLM"]},
+            "tags": ["transformers", "base_model:finetune:org/base", "base_model:org/base"],
+            "siblings": [{"rfilename": "README.md"}, {"rfilename": "model.safetensors"}],
+            "safetensors": {"parameters": {"BF16": 176}, "total": 176},
+            "cardData": {"license": "mit", "base_model": "org/other"},
+            "unknownField": [1, 2]
+        }));
+        let r = r.unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(r.id, "bigscience/bloom");
+        assert_eq!(r.model_type.as_deref(), Some("bloom"));
+        assert_eq!(
+            r.architectures.as_deref(),
+            Some(&["BloomForCausalLM".to_string()][..])
+        );
+        assert_eq!(r.gated, Some(Gated::No));
+        assert_eq!(r.siblings.unwrap(), ["README.md", "model.safetensors"]);
+        assert_eq!(r.safetensors_params, Some(176));
+        assert_eq!(r.safetensors_dtypes.as_deref(), Some(r#"{"BF16":176}"#));
+        let lineage = r.lineage.unwrap();
+        assert_eq!(
+            lineage,
+            [
+                LineageEdge {
+                    parent: "org/base".into(),
+                    relation: Relation::Finetune,
+                    source: LineageSource::Tags
+                },
+                LineageEdge {
+                    parent: "org/other".into(),
+                    relation: Relation::Unspecified,
+                    source: LineageSource::CardData
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn liang_and_sail_column_names() {
+        assert_eq!(ModelField::from_name("modelId"), Some(ModelField::Id));
+        assert_eq!(
+            ModelField::from_name("creation_time"),
+            Some(ModelField::CreatedAt)
+        );
+        assert_eq!(
+            ModelField::from_name("has_modelcard"),
+            Some(ModelField::HasCard)
+        );
+        assert_eq!(
+            ModelField::from_name("task_category"),
+            Some(ModelField::PipelineTag)
+        );
+        assert_eq!(ModelField::from_name("owner"), Some(ModelField::Author));
+        assert_eq!(ModelField::from_name("model_name"), Some(ModelField::Name));
+        assert_eq!(ModelField::from_name("variants"), Some(ModelField::Variant));
+        assert_eq!(ModelField::from_name("whatever"), None);
+    }
+
+    #[test]
+    fn names_join_the_author_unless_they_hold_the_id() {
+        let (r, _) = record(json!({"owner": "a", "model_name": "a/b"}));
+        assert_eq!(r.unwrap().id, "a/b");
+        let (r, _) = record(json!({"owner": "a", "model_name": "b"}));
+        assert_eq!(r.unwrap().id, "a/b");
+    }
+
+    #[test]
+    fn wrong_types_and_bad_dates_drop_the_field_not_the_record() {
+        let (r, issues) = record(json!({
+            "id": "x/y", "downloads": "many", "createdAt": "12/05/2022", "likes": 3.0, "private": "yes"
+        }));
+        let r = r.unwrap();
+        assert_eq!(
+            (r.downloads, r.created_at, r.likes, r.private),
+            (None, None, Some(3), Some(true))
+        );
+        assert_eq!(issues.len(), 2);
+        assert!(
+            issues[0].starts_with("downloads: unexpected text value"),
+            "{issues:?}"
+        );
+        assert!(
+            issues[1].contains("unexpected date format \"12/05/2022\""),
+            "{issues:?}"
+        );
+    }
+
+    #[test]
+    fn a_record_without_id_is_refused() {
+        let (r, _) = record(json!({"author": "a", "downloads": 1}));
+        assert!(r.unwrap_err().starts_with("no model id"));
+        let (r, _) = record(json!({"id": "   "}));
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn lineage_relation_from_card_data() {
+        let edges = derive_lineage(
+            None,
+            Some(r#"{"base_model": ["a/b", "c/d"], "base_model_relation": "quantized"}"#),
+        )
+        .unwrap();
+        assert_eq!(edges.len(), 2);
+        assert!(edges.iter().all(|e| e.relation == Relation::Quantized));
+        assert_eq!(derive_lineage(None, None), None);
+        assert_eq!(derive_lineage(Some(&[]), None), Some(vec![]));
+    }
+}

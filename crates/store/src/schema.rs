@@ -1,0 +1,216 @@
+//! The schema, as a list of migrations applied in order. `PRAGMA user_version` holds how many
+//! have been applied; each runs in its own transaction, so a database is always at a known
+//! version. Migrations are append-only: a released migration is never edited.
+
+use rusqlite::Connection;
+
+use crate::error::StoreError;
+
+/// Every migration, oldest first. The schema version of a database is the number applied.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: models, cards, lineage, discussions, forum, ingest log.
+    r#"
+    CREATE TABLE ingest_runs (
+        id            INTEGER PRIMARY KEY,
+        kind          TEXT NOT NULL,            -- models | cards | discussions | forum
+        source        TEXT NOT NULL,            -- path or URL
+        format        TEXT NOT NULL,            -- jsonl | parquet | csv | dir | api
+        source_bytes  INTEGER,
+        started_at    TEXT NOT NULL,
+        finished_at   TEXT,
+        status        TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'interrupted')),
+        read          INTEGER NOT NULL DEFAULT 0,
+        stored        INTEGER NOT NULL DEFAULT 0,
+        updated       INTEGER NOT NULL DEFAULT 0,
+        unchanged     INTEGER NOT NULL DEFAULT 0,
+        skipped       INTEGER NOT NULL DEFAULT 0,
+        field_issues  INTEGER NOT NULL DEFAULT 0,
+        message       TEXT
+    );
+
+    -- Records skipped, and fields dropped from stored records, with the reason.
+    CREATE TABLE ingest_issues (
+        run_id   INTEGER NOT NULL REFERENCES ingest_runs(id) ON DELETE CASCADE,
+        record   TEXT NOT NULL,                 -- model id, or FILE:LINE when there is none
+        severity TEXT NOT NULL CHECK (severity IN ('skipped', 'field_dropped')),
+        reason   TEXT NOT NULL
+    );
+    CREATE INDEX ingest_issues_run ON ingest_issues(run_id);
+
+    CREATE TABLE models (
+        id                  TEXT PRIMARY KEY,
+        hub_object_id       TEXT,
+        author              TEXT,
+        sha                 TEXT,
+        created_at          TEXT,               -- UTC, YYYY-MM-DDTHH:MM:SS.mmmZ
+        last_modified       TEXT,
+        downloads           INTEGER,
+        downloads_all_time  INTEGER,
+        likes               INTEGER,
+        library             TEXT,
+        pipeline_tag        TEXT,
+        model_type          TEXT,               -- config.model_type
+        architectures       TEXT,               -- JSON list, config.architectures
+        gated               TEXT CHECK (gated IN ('no', 'yes', 'auto', 'manual')),
+        private             INTEGER,
+        disabled            INTEGER,
+        tags                TEXT,               -- JSON list
+        siblings            TEXT,               -- JSON list of file names
+        safetensors_params  INTEGER,
+        safetensors_dtypes  TEXT,               -- JSON object: parameters per dtype
+        used_storage        INTEGER,
+        card_data           TEXT,               -- JSON object: the card's front matter (cardData)
+        has_card            INTEGER,
+        task_domain         TEXT,
+        variant             TEXT,
+        first_seen_at       TEXT NOT NULL,
+        updated_at          TEXT NOT NULL,
+        last_run_id         INTEGER REFERENCES ingest_runs(id)
+    );
+    CREATE INDEX models_created_at ON models(created_at);
+
+    -- One row per tag, read from models.tags (a view: a table would multiply the writes of an
+    -- ingest by the number of tags, ~25 per model on the Hub).
+    CREATE VIEW model_tags AS
+        SELECT m.id AS model_id, t.value AS tag
+        FROM models m, json_each(m.tags) t
+        WHERE m.tags IS NOT NULL;
+
+    -- Base-model relations: child was derived from parent.
+    CREATE TABLE lineage (
+        child_id   TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        parent_id  TEXT NOT NULL,               -- not necessarily a stored model
+        relation   TEXT NOT NULL CHECK (relation IN ('finetune', 'adapter', 'quantized', 'merge', 'unspecified')),
+        source     TEXT NOT NULL CHECK (source IN ('tags', 'card_data', 'card')),
+        PRIMARY KEY (child_id, source, parent_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX lineage_parent ON lineage(parent_id);
+
+    -- One row per revision of a model's card: a changed text is a new revision, the old kept.
+    CREATE TABLE cards (
+        id                      INTEGER PRIMARY KEY,
+        model_id                TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        content_sha1            TEXT NOT NULL,  -- git blob id of the README text
+        revision                TEXT,           -- repository commit the text was read at
+        fetched_at              TEXT NOT NULL,
+        run_id                  INTEGER REFERENCES ingest_runs(id),
+        bytes                   INTEGER NOT NULL,
+        front_matter            TEXT NOT NULL CHECK (front_matter IN ('absent', 'parsed', 'invalid')),
+        yaml_error              TEXT,
+        license_id              TEXT,
+        license_spdx            TEXT,
+        generator               TEXT,
+        unedited_auto_generated INTEGER NOT NULL,
+        unedited_template       INTEGER NOT NULL,
+        words                   INTEGER NOT NULL,
+        real_words              INTEGER NOT NULL,
+        placeholders            INTEGER NOT NULL,
+        sections_filled         INTEGER NOT NULL,
+        score                   INTEGER NOT NULL,
+        analysis                TEXT NOT NULL,  -- the card engine's full analysis, JSON
+        raw_zstd                BLOB            -- the README text, zstd-compressed, when kept
+    );
+    CREATE INDEX cards_model ON cards(model_id, id);
+
+    CREATE TABLE card_sections (
+        card_id     INTEGER NOT NULL REFERENCES cards(id) ON DELETE CASCADE,
+        section     TEXT NOT NULL,
+        present     INTEGER NOT NULL,
+        filled      INTEGER NOT NULL,
+        words       INTEGER NOT NULL,
+        code_blocks INTEGER NOT NULL,
+        tables      INTEGER NOT NULL,
+        PRIMARY KEY (card_id, section)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE discussions (
+        id              INTEGER PRIMARY KEY,
+        repo_id         TEXT NOT NULL,
+        num             INTEGER NOT NULL,
+        title           TEXT,
+        status          TEXT,
+        author          TEXT,
+        created_at      TEXT,
+        is_pull_request INTEGER,
+        comments        INTEGER NOT NULL,
+        content_sha1    TEXT NOT NULL,          -- of the thread as stored, to see changes
+        run_id          INTEGER REFERENCES ingest_runs(id),
+        UNIQUE (repo_id, num)
+    );
+    CREATE INDEX discussions_created_at ON discussions(created_at);
+
+    CREATE TABLE discussion_comments (
+        discussion_id INTEGER NOT NULL REFERENCES discussions(id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,
+        author        TEXT,
+        created_at    TEXT,
+        text          TEXT,
+        hidden        INTEGER,
+        PRIMARY KEY (discussion_id, position)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE forum_categories (
+        id          INTEGER PRIMARY KEY,
+        slug        TEXT,
+        name        TEXT,
+        parent_id   INTEGER,
+        description TEXT,
+        topic_count INTEGER,
+        post_count  INTEGER
+    );
+
+    CREATE TABLE forum_topics (
+        id                      INTEGER PRIMARY KEY,
+        category_id             INTEGER,
+        title                   TEXT,
+        slug                    TEXT,
+        tags                    TEXT,           -- JSON list
+        created_at              TEXT,
+        bumped_at               TEXT,
+        last_posted_at          TEXT,
+        views                   INTEGER,
+        like_count              INTEGER,
+        posts_count             INTEGER,
+        reply_count             INTEGER,
+        accepted_answer_post_id INTEGER,
+        closed                  INTEGER,
+        archived                INTEGER,
+        fetched_at              TEXT
+    );
+    CREATE INDEX forum_topics_created_at ON forum_topics(created_at);
+
+    CREATE TABLE forum_posts (
+        id                   INTEGER PRIMARY KEY,
+        topic_id             INTEGER NOT NULL REFERENCES forum_topics(id) ON DELETE CASCADE,
+        post_number          INTEGER,
+        author               TEXT,
+        created_at           TEXT,
+        updated_at           TEXT,
+        reply_to_post_number INTEGER,
+        raw                  TEXT,
+        is_accepted_answer   INTEGER,
+        author_is_staff      INTEGER,
+        fetched_at           TEXT
+    );
+    CREATE INDEX forum_posts_topic ON forum_posts(topic_id, post_number);
+    "#,
+];
+
+/// Brings a database to the latest schema version.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let latest = MIGRATIONS.len() as i64;
+    if current > latest {
+        return Err(StoreError::NewerSchema {
+            found: current,
+            supported: latest,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
