@@ -13,6 +13,15 @@ if [ ! -d "$shared/hub" ] || [ ! -d "$shared/cards" ]; then
     exit 2
 fi
 
+# Independent readers for the export tests (pyarrow, DuckDB), in a project-local venv.
+venv=.venv
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "pyarrow==26.0.1" "duckdb==2.0.1"
+export HUBSCOPE_PYTHON="$PWD/$venv/bin/python"
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

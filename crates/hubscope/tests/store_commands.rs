@@ -1,0 +1,433 @@
+//! `hubscope ingest`, `export` and `db stats` on the real dumps of `../shared/data/hub`
+//! (`models.jsonl`, `liang-2022-model-info.parquet`, `sail-2024-model-variants.csv`,
+//! `readmes.jsonl`) and `../shared/data/forum/hub-discussions.jsonl`.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use hubscope_store::Store;
+
+fn hubscope(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hubscope"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = hubscope(db, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "hubscope {args:?} failed: {stderr}");
+    stderr
+}
+
+fn corpus(relative: &str) -> String {
+    hubscope_corpus::path(relative)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    let store = Store::open_existing(db).unwrap();
+    store.connection().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn each_real_model_file_gives_its_models_and_re_ingesting_changes_nothing() {
+    for (file, read, distinct) in [
+        ("hub/models.jsonl", 1_820, 1_820),
+        ("hub/liang-2022-model-info.parquet", 74_970, 74_970),
+        // SAIL lists Locutusque/Hyperion-1.5-Mistral-7B twice.
+        ("hub/sail-2024-model-variants.csv", 52_227, 52_226),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("h.db");
+        let first = ok(&db, &["ingest", "models", &corpus(file)]);
+        let dup = read - distinct;
+        assert!(
+            first.contains(&format!(
+                "read {read}, stored {distinct}, updated 0, unchanged {dup}, skipped 0"
+            )),
+            "{file}: {first}"
+        );
+        assert_eq!(count(&db, "SELECT count(*) FROM models"), distinct);
+        let again = ok(&db, &["ingest", "models", &corpus(file)]);
+        assert!(
+            again.contains(&format!(
+                "read {read}, stored 0, updated 0, unchanged {read}, skipped 0"
+            )),
+            "{file}: {again}"
+        );
+        assert_eq!(count(&db, "SELECT count(*) FROM models"), distinct);
+        assert_eq!(
+            count(
+                &db,
+                "SELECT count(*) FROM ingest_runs WHERE status = 'completed'"
+            ),
+            2
+        );
+    }
+}
+
+#[test]
+fn cards_twice_keep_one_revision_per_text_and_discussions_are_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    ok(&db, &["ingest", "models", &corpus("hub/models.jsonl")]);
+    let first = ok(&db, &["ingest", "cards", &corpus("hub/readmes.jsonl")]);
+    assert!(
+        first.contains("read 1820, stored 1820, updated 0, unchanged 0"),
+        "{first}"
+    );
+    let again = ok(
+        &db,
+        &[
+            "ingest",
+            "cards",
+            &corpus("hub/readmes.jsonl"),
+            "--keep-text",
+        ],
+    );
+    assert!(
+        again.contains("read 1820, stored 0, updated 0, unchanged 1820"),
+        "{again}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM cards"), 1820);
+    assert_eq!(
+        count(&db, "SELECT count(DISTINCT model_id) FROM cards"),
+        1820
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM card_sections"), 1820 * 13);
+    // Every card belongs to a model of models.jsonl: no model was created from a card.
+    assert_eq!(count(&db, "SELECT count(*) FROM models"), 1820);
+    // The engine's verdicts are queryable: 676 unedited Trainer cards (see the card tests).
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM cards WHERE generator = 'transformers_trainer' \
+             AND unedited_auto_generated = 1"
+        ),
+        676
+    );
+    let d = ok(
+        &db,
+        &[
+            "ingest",
+            "discussions",
+            &corpus("forum/hub-discussions.jsonl"),
+        ],
+    );
+    assert!(d.contains("read 22868, stored 22868"), "{d}");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM discussion_comments"),
+        64_637
+    );
+    let d = ok(
+        &db,
+        &[
+            "ingest",
+            "discussions",
+            &corpus("forum/hub-discussions.jsonl"),
+        ],
+    );
+    assert!(d.contains("stored 0, updated 0, unchanged 22868"), "{d}");
+}
+
+/// Reads every Parquet file below `dir` with the parquet crate: (rows, ids).
+fn read_parquet_ids(dir: &Path) -> (usize, HashSet<String>) {
+    use arrow_array::cast::AsArray;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                pending.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                files.push(p);
+            }
+        }
+    }
+    let (mut rows, mut ids) = (0, HashSet::new());
+    for f in files {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&f).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        for batch in reader {
+            let batch = batch.unwrap();
+            rows += batch.num_rows();
+            let id = batch.column_by_name("id").unwrap().as_string::<i32>();
+            ids.extend(id.iter().map(|v| v.unwrap().to_string()));
+        }
+    }
+    (rows, ids)
+}
+
+#[test]
+fn export_reads_back_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    ok(&db, &["ingest", "models", &corpus("hub/models.jsonl")]);
+    ok(
+        &db,
+        &[
+            "ingest",
+            "models",
+            &corpus("hub/liang-2022-model-info.parquet"),
+        ],
+    );
+    let out = dir.path().join("export");
+    ok(&db, &["export", "--out", out.to_str().unwrap()]);
+    let stored: HashSet<String> = {
+        let store = Store::open_existing(&db).unwrap();
+        let mut stmt = store.connection().prepare("SELECT id FROM models").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let (rows, ids) = read_parquet_ids(&out.join("models"));
+    assert_eq!(rows, stored.len());
+    assert_eq!(ids, stored);
+    // Hive partitions by creation month, and one for models without a date.
+    assert!(
+        out.join("models/created_month=2018-11/part-0.parquet")
+            .exists()
+    );
+    assert!(
+        out.join("models/created_month=__HIVE_DEFAULT_PARTITION__/part-0.parquet")
+            .exists()
+    );
+    for table in ["cards", "lineage", "discussions", "ingest_runs"] {
+        assert!(out.join(table).join("part-0.parquet").exists(), "{table}");
+    }
+    // CSV: the same rows.
+    let csv_out = dir.path().join("csv");
+    ok(
+        &db,
+        &[
+            "export",
+            "--out",
+            csv_out.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--table",
+            "models",
+        ],
+    );
+    let mut csv_rows = 0;
+    let mut pending = vec![csv_out.join("models")];
+    while let Some(d) = pending.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                pending.push(p);
+            } else {
+                csv_rows += csv::Reader::from_path(&p).unwrap().records().count();
+            }
+        }
+    }
+    assert_eq!(csv_rows, stored.len());
+    python_reads_back(&out, stored.len());
+}
+
+/// If the test environment has a Python with pyarrow and duckdb (`HUBSCOPE_PYTHON`, set by
+/// scripts/test.sh), they read the export as one table too.
+fn python_reads_back(out: &Path, rows: usize) {
+    let Some(python) = std::env::var_os("HUBSCOPE_PYTHON") else {
+        eprintln!("HUBSCOPE_PYTHON not set: the pyarrow/DuckDB read-back is not run");
+        return;
+    };
+    let script = format!(
+        "import duckdb, pyarrow.dataset as ds\n\
+         t = ds.dataset({dir:?}, format='parquet', partitioning='hive').to_table()\n\
+         d = duckdb.sql(\"SELECT count(*), count(DISTINCT id), count(created_month) FROM \
+         read_parquet('{dir}/*/*.parquet', hive_partitioning = true)\").fetchall()[0]\n\
+         print(t.num_rows, d[0], d[1], d[2], t.schema.field('created_month').type)\n",
+        dir = out.join("models").display()
+    );
+    let output = Command::new(python).arg("-c").arg(script).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let fields: Vec<&str> = stdout.split_whitespace().collect();
+    assert_eq!(fields[0].parse::<usize>().unwrap(), rows, "pyarrow rows");
+    assert_eq!(fields[1].parse::<usize>().unwrap(), rows, "duckdb rows");
+    assert_eq!(
+        fields[2].parse::<usize>().unwrap(),
+        rows,
+        "duckdb distinct ids"
+    );
+    assert_eq!(fields[4], "string");
+}
+
+#[test]
+fn db_stats_reports_tables_and_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    ok(
+        &db,
+        &[
+            "ingest",
+            "models",
+            &corpus("hub/liang-2022-model-info.parquet"),
+        ],
+    );
+    let out = hubscope(&db, &["db", "stats", "--json"]);
+    assert!(out.status.success());
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let models = stats["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "models")
+        .unwrap();
+    assert_eq!(models["rows"], 74_970);
+    let created = &stats["date_ranges"][0];
+    assert_eq!(created["column"], "models.created_at");
+    assert_eq!(created["min"], "2018-11-14T23:35:08.000Z");
+    assert!(stats["bytes_on_disk"].as_u64().unwrap() > 1_000_000);
+    // Reading a database that does not exist creates nothing.
+    let missing = dir.path().join("none.db");
+    let out = hubscope(&missing, &["db", "stats"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database at"));
+    assert!(!missing.exists());
+}
+
+/// A large dump: the real rows of models.jsonl, repeated with new ids.
+fn replicated_models(path: &Path, copies: usize) -> usize {
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(corpus("hub/models.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for copy in 0..copies {
+        for line in &lines {
+            let mut v = line.clone();
+            let id = format!("{}-copy{copy}", v["id"].as_str().unwrap());
+            v["id"] = serde_json::Value::String(id);
+            serde_json::to_writer(&mut out, &v).unwrap();
+            out.write_all(b"\n").unwrap();
+        }
+    }
+    out.flush().unwrap();
+    lines.len() * copies
+}
+
+fn spawn_ingest(db: &Path, file: &Path, batch_size: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_hubscope"))
+        .arg("--db")
+        .arg(db)
+        .args(["ingest", "models"])
+        .arg(file)
+        .args(["--batch-size", batch_size])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the running ingest has committed at least one batch.
+fn wait_for_first_batch(db: &Path, child: &mut std::process::Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if db.exists()
+            && let Ok(store) = Store::open_existing(db)
+            && let Ok(n) = store.connection().query_row(
+                "SELECT coalesce(max(stored), 0) FROM ingest_runs WHERE status = 'running'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            && n > 0
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+#[test]
+fn an_ingest_killed_midway_leaves_a_consistent_file_and_a_re_run_converges() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let file: PathBuf = dir.path().join("big.jsonl");
+    let total = replicated_models(&file, 30) as i64;
+    let mut child = spawn_ingest(&db, &file, "200");
+    assert!(
+        wait_for_first_batch(&db, &mut child),
+        "the ingest finished before it could be killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let partial = count(&db, "SELECT count(*) FROM models");
+    assert!(partial > 0 && partial < total, "{partial} of {total}");
+    assert_eq!(partial % 200, 0, "only whole batches are stored");
+    let store = Store::open_existing(&db).unwrap();
+    let check: String = store
+        .connection()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    // The log agrees with the table: counts are committed with their batch.
+    assert!(count(&db, "SELECT stored FROM ingest_runs WHERE id = 1") >= partial - 200);
+    drop(store);
+
+    let rerun = ok(&db, &["ingest", "models", file.to_str().unwrap()]);
+    assert!(
+        rerun.contains(&format!("read {total}, stored {}", total - partial)),
+        "{rerun}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM models"), total);
+    assert_eq!(count(&db, "SELECT count(DISTINCT id) FROM models"), total);
+    let store = Store::open_existing(&db).unwrap();
+    let status: String = store
+        .connection()
+        .query_row("SELECT status FROM ingest_runs WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "interrupted");
+}
+
+#[test]
+fn a_second_ingest_at_the_same_time_is_refused_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let file = dir.path().join("big.jsonl");
+    let total = replicated_models(&file, 20) as i64;
+    let mut first = spawn_ingest(&db, &file, "200");
+    assert!(
+        wait_for_first_batch(&db, &mut first),
+        "the first ingest ended too soon"
+    );
+    let second = hubscope(&db, &["ingest", "models", file.to_str().unwrap()]);
+    assert_eq!(second.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        message.contains("another ingest is writing to"),
+        "{message}"
+    );
+    let status = first.wait().unwrap();
+    assert!(status.success());
+    assert_eq!(count(&db, "SELECT count(*) FROM models"), total);
+    assert_eq!(count(&db, "SELECT count(*) FROM ingest_runs"), 1);
+}
