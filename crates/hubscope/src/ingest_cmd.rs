@@ -29,8 +29,8 @@ pub enum IngestCommand {
     Models {
         #[arg(value_name = "FILE")]
         file: PathBuf,
-        /// Records per transaction.
-        #[arg(long, default_value_t = 10_000)]
+        /// Records per transaction (a killed ingest loses at most the last, uncommitted one).
+        #[arg(long, default_value_t = 100_000)]
         batch_size: usize,
     },
     /// Model cards: README.md files, folders of them, or .jsonl files of {"id", "readme"}; each
@@ -53,7 +53,8 @@ pub enum IngestCommand {
     Discussions {
         #[arg(value_name = "FILE")]
         file: PathBuf,
-        #[arg(long, default_value_t = 2_000)]
+        /// Threads per transaction.
+        #[arg(long, default_value_t = 20_000)]
         batch_size: usize,
     },
 }
@@ -178,8 +179,12 @@ fn source_info(path: &Path, format: &str) -> SourceInfo {
     }
 }
 
+/// Records handed from a reader to the writer at a time: small, so that few are in memory,
+/// whatever the size of a transaction.
+const CHUNK: usize = 10_000;
+
 fn ingest_models(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<IngestReport> {
-    let mut reader = ModelReader::open(file, batch_size)?;
+    let mut reader = ModelReader::open(file, batch_size.min(CHUNK))?;
     let format = reader.format();
     let (_, total) = reader.progress();
     let progress = match format {
@@ -187,7 +192,9 @@ fn ingest_models(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<In
         _ => Progress::new(total),
     };
     let mut store = Store::open(db).with_context(|| format!("cannot open {}", db.display()))?;
-    let session = store.begin_ingest(IngestKind::Models, &source_info(file, format.as_str()))?;
+    let mut session =
+        store.begin_ingest(IngestKind::Models, &source_info(file, format.as_str()))?;
+    session.set_commit_every(batch_size as u64);
     let (rx, reading) = spawn_batches(move || {
         reader
             .next_batch()
@@ -201,10 +208,11 @@ fn ingest_models(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<In
 }
 
 fn ingest_discussions(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<IngestReport> {
-    let mut reader = DiscussionReader::open(file, batch_size)?;
+    let mut reader = DiscussionReader::open(file, batch_size.min(CHUNK))?;
     let progress = Progress::new(reader.progress().1);
     let mut store = Store::open(db).with_context(|| format!("cannot open {}", db.display()))?;
-    let session = store.begin_ingest(IngestKind::Discussions, &source_info(file, "jsonl"))?;
+    let mut session = store.begin_ingest(IngestKind::Discussions, &source_info(file, "jsonl"))?;
+    session.set_commit_every(batch_size as u64);
     let (rx, reading) = spawn_batches(move || {
         reader
             .next_batch()

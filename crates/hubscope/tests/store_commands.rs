@@ -369,7 +369,7 @@ fn an_ingest_killed_midway_leaves_a_consistent_file_and_a_re_run_converges() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");
     let file: PathBuf = dir.path().join("big.jsonl");
-    let total = replicated_models(&file, 30) as i64;
+    let total = replicated_models(&file, 50) as i64;
     let mut child = spawn_ingest(&db, &file, "200");
     assert!(
         wait_for_first_batch(&db, &mut child),

@@ -26,5 +26,5 @@ mod models;
 
 pub use discussions::DiscussionReader;
 pub use error::SourceError;
-pub use lines::{JsonLine, JsonLines};
+pub use lines::{JsonLine, JsonLines, RawLine};
 pub use models::{ModelFormat, ModelReader};

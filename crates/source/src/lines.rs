@@ -34,6 +34,15 @@ impl JsonLine {
     }
 }
 
+/// One line as read, before parsing.
+#[derive(Debug)]
+pub enum RawLine {
+    /// `terminated` is false for a last line without `\n` (a truncated file, often).
+    Line { bytes: Vec<u8>, terminated: bool },
+    /// A line longer than the limit, consumed without being held.
+    TooLong { bytes: usize, limit: usize },
+}
+
 /// Reads the JSON object lines of a file.
 pub struct JsonLines {
     path: PathBuf,
@@ -81,6 +90,14 @@ impl JsonLines {
 
     /// The next non-blank line, as a JSON object or the reason it is not one; `None` at the end.
     pub fn next_line(&mut self) -> Result<Option<JsonLine>, SourceError> {
+        Ok(self.next_raw()?.map(|raw| match raw {
+            RawLine::Line { bytes, terminated } => parse_object(&bytes, terminated),
+            RawLine::TooLong { bytes, limit } => JsonLine::TooLong { bytes, limit },
+        }))
+    }
+
+    /// The next non-blank line, unparsed (to parse many in parallel); `None` at the end.
+    pub fn next_raw(&mut self) -> Result<Option<RawLine>, SourceError> {
         loop {
             let line = read_bounded_line(&mut self.reader, &mut self.buf, self.max_line_bytes)
                 .map_err(|e| SourceError::io(&self.path, e))?;
@@ -89,7 +106,7 @@ impl JsonLines {
                 Line::Eof => return Ok(None),
                 Line::TooLong { bytes } => {
                     self.consumed += bytes as u64 + 1;
-                    return Ok(Some(JsonLine::TooLong {
+                    return Ok(Some(RawLine::TooLong {
                         bytes,
                         limit: self.max_line_bytes,
                     }));
@@ -99,7 +116,10 @@ impl JsonLines {
                     if self.buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    return Ok(Some(parse_object(&self.buf, terminated)));
+                    return Ok(Some(RawLine::Line {
+                        bytes: std::mem::take(&mut self.buf),
+                        terminated,
+                    }));
                 }
             }
         }
@@ -111,14 +131,19 @@ pub fn parse_object(line: &[u8], terminated: bool) -> JsonLine {
     match serde_json::from_slice::<Value>(line) {
         Ok(Value::Object(map)) => JsonLine::Object(map),
         Ok(_) => JsonLine::Bad("not a JSON object".to_string()),
-        Err(err) => {
-            let hint = if !terminated && err.is_eof() {
-                " (the file ends in the middle of this record: truncated?)"
-            } else {
-                ""
-            };
-            JsonLine::Bad(format!("not JSON: {err}{hint}"))
-        }
+        Err(err) => JsonLine::Bad(format!(
+            "not JSON: {err}{}",
+            truncation_hint(terminated, err.is_eof())
+        )),
+    }
+}
+
+/// What to add to a parse error on a last line without `\n` that ended too early.
+pub fn truncation_hint(terminated: bool, eof: bool) -> &'static str {
+    if !terminated && eof {
+        " (the file ends in the middle of this record: truncated?)"
+    } else {
+        ""
     }
 }
 

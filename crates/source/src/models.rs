@@ -23,7 +23,9 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use serde_json::Value;
 
 use crate::error::SourceError;
-use crate::lines::JsonLines;
+use rayon::prelude::*;
+
+use crate::lines::{JsonLines, RawLine, truncation_hint};
 
 /// The layouts a model dump can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,23 +155,48 @@ fn push_record(
     }
 }
 
+/// Reads up to `size` lines, then parses them in parallel (parsing is most of the work).
 fn jsonl_batch(
     lines: &mut JsonLines,
     size: usize,
 ) -> Result<Option<Batch<ModelRecord>>, SourceError> {
-    let mut batch = Batch::default();
-    while batch.read < size as u64 {
-        let Some(line) = lines.next_line()? else {
+    let mut raw = Vec::with_capacity(size.min(CHUNK_LINES));
+    while raw.len() < size {
+        let Some(line) = lines.next_raw()? else {
             break;
         };
-        let mut field_issues = Vec::new();
-        let built = line
-            .into_object()
-            .and_then(|object| ModelRecord::from_api_object(&object, &mut field_issues));
-        push_record(&mut batch, built, field_issues, || lines.location());
+        raw.push((line, lines.location()));
     }
-    Ok((batch.read > 0).then_some(batch))
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let parsed: Vec<_> = raw
+        .into_par_iter()
+        .map(|(line, location)| {
+            let mut field_issues = Vec::new();
+            let built = match line {
+                RawLine::Line { bytes, terminated } => {
+                    ModelRecord::from_api_json(&bytes, &mut field_issues).map_err(|reason| {
+                        let eof = reason.starts_with("not JSON") && reason.contains("EOF");
+                        format!("{reason}{}", truncation_hint(terminated, eof))
+                    })
+                }
+                RawLine::TooLong { bytes, limit } => Err(format!(
+                    "the line is {bytes} bytes, over the limit of {limit} bytes for one record"
+                )),
+            };
+            (built, field_issues, location)
+        })
+        .collect();
+    let mut batch = Batch::default();
+    for (built, field_issues, location) in parsed {
+        push_record(&mut batch, built, field_issues, || location);
+    }
+    Ok(Some(batch))
 }
+
+/// Preallocation cap for a chunk of lines.
+const CHUNK_LINES: usize = 10_000;
 
 /// How a Parquet column is read.
 #[derive(Debug, Clone, Copy)]

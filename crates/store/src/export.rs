@@ -304,10 +304,13 @@ impl Store {
                 .collect::<Result<_, _>>()?
         };
         std::fs::create_dir_all(&options.dir).map_err(|e| StoreError::io(&options.dir, e))?;
+        // Sorting millions of rows by month must spill to disk, not grow in memory.
+        self.conn.pragma_update(None, "temp_store", "FILE")?;
         let mut done = Vec::new();
         for spec in specs {
             done.push(self.export_table(spec, options)?);
         }
+        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
         Ok(done)
     }
 

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use hubscope_card::{CanonicalSection, ModelCard};
-use rusqlite::{OptionalExtension, ToSql, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use serde::Serialize;
 
 use crate::db::Store;
@@ -186,9 +186,18 @@ pub struct IngestSession<'s> {
 /// borrows the store) can update them.
 struct RunLog {
     run_id: i64,
+    /// Totals, including what is written but not committed.
     counts: IngestCounts,
+    /// Totals as last committed.
+    committed: IngestCounts,
     stored_issues: u64,
+    committed_issues: u64,
     reasons: Vec<(String, u64)>,
+    /// A transaction is open.
+    open: bool,
+    /// Input records written since the last commit.
+    pending: u64,
+    commit_every: u64,
 }
 
 impl Store {
@@ -252,8 +261,13 @@ impl Store {
             log: RunLog {
                 run_id,
                 counts: IngestCounts::default(),
+                committed: IngestCounts::default(),
                 stored_issues: 0,
+                committed_issues: 0,
                 reasons: Vec::new(),
+                open: false,
+                pending: 0,
+                commit_every: 10_000,
             },
             _lock: lock,
         })
@@ -340,10 +354,7 @@ struct ModelParams {
 
 impl ModelParams {
     fn of(r: &ModelRecord) -> Self {
-        let json = |v: &Option<Vec<String>>| {
-            v.as_ref()
-                .map(|v| serde_json::Value::from(v.clone()).to_string())
-        };
+        let json = |v: &Option<Vec<String>>| v.as_ref().and_then(|v| serde_json::to_string(v).ok());
         ModelParams {
             architectures: json(&r.architectures),
             tags: json(&r.tags),
@@ -391,250 +402,128 @@ impl IngestSession<'_> {
         self.log.run_id
     }
 
-    /// Counts so far.
+    /// Counts so far (including rows not committed yet).
     pub fn counts(&self) -> IngestCounts {
         self.log.counts
     }
 
-    /// Stores a batch of models in one transaction: new models are inserted, known ones updated
-    /// with the fields this source gives.
-    pub fn write_models(&mut self, batch: Batch<ModelRecord>) -> Result<IngestCounts, StoreError> {
-        let now = time::now();
-        let run_id = self.log.run_id;
-        let tx = self.store.conn.transaction()?;
-        let mut counts = IngestCounts::default();
-        {
-            let mut insert = tx.prepare_cached(&insert_model_sql())?;
-            let mut update = tx.prepare_cached(&update_model_sql())?;
-            for record in &batch.records {
-                let params = ModelParams::of(record);
-                let gated = record.gated.map(|g| g.as_str());
-                let mut values: Vec<&dyn ToSql> = params.bind(record, &gated).to_vec();
-                values.push(&now);
-                values.push(&run_id);
-                if insert.execute(values.as_slice())? == 1 {
-                    counts.stored += 1;
-                    if let Some(edges) = &record.lineage {
-                        write_lineage(
-                            &tx,
-                            &record.id,
-                            edges,
-                            &[LineageSource::Tags, LineageSource::CardData],
-                        )?;
-                    }
-                } else if update.execute(values.as_slice())? == 1 {
-                    counts.updated += 1;
-                    let mut sources = Vec::new();
-                    if record.tags.is_some() {
-                        sources.push(LineageSource::Tags);
-                    }
-                    if record.card_data.is_some() {
-                        sources.push(LineageSource::CardData);
-                    }
-                    if let Some(edges) = &record.lineage {
-                        replace_lineage(&tx, &record.id, edges, &sources)?;
-                    }
-                } else {
-                    counts.unchanged += 1;
-                }
-            }
-        }
-        self.log.commit_batch(tx, counts, batch.read, &batch.issues)
+    /// Commits when this many input records have been written since the last commit (default
+    /// 10,000). Large transactions write much faster; the records themselves are not held in
+    /// memory, only SQLite's pages.
+    pub fn set_commit_every(&mut self, records: u64) {
+        self.log.commit_every = records.max(1);
     }
 
-    /// Stores a batch of card revisions in one transaction. A text equal to the model's latest
-    /// revision changes nothing; a different text is a new revision (the old ones are kept). A
-    /// model not yet in the store is created with its id only.
+    /// Stores a batch of models: new models are inserted, known ones updated with the fields this
+    /// source gives.
+    pub fn write_models(
+        &mut self,
+        mut batch: Batch<ModelRecord>,
+    ) -> Result<IngestCounts, StoreError> {
+        // In id order, consecutive inserts land on neighbouring index pages; the sort is stable
+        // so a model given twice keeps its input order.
+        batch.records.sort_by(|a, b| a.id.cmp(&b.id));
+        self.begin()?;
+        let result = write_model_rows(&self.store.conn, self.log.run_id, &batch.records);
+        self.end_batch(result, batch.read, &batch.issues)
+    }
+
+    /// Stores a batch of card revisions. A text equal to the model's latest revision changes
+    /// nothing; a different text is a new revision (the old ones are kept). A model not yet in
+    /// the store is created with its id only.
     pub fn write_cards(&mut self, batch: Batch<CardRevision>) -> Result<IngestCounts, StoreError> {
-        let now = time::now();
-        let run_id = self.log.run_id;
-        let tx = self.store.conn.transaction()?;
-        let mut counts = IngestCounts::default();
-        {
-            let mut latest = tx.prepare_cached(
-                "SELECT content_sha1 FROM cards WHERE model_id = ?1 ORDER BY id DESC LIMIT 1",
-            )?;
-            let mut stub = tx.prepare_cached(
-                "INSERT INTO models (id, author, first_seen_at, updated_at, last_run_id) \
-                 VALUES (?1, ?2, ?3, ?3, ?4) ON CONFLICT (id) DO NOTHING",
-            )?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO cards (model_id, content_sha1, revision, fetched_at, run_id, bytes, \
-                 front_matter, yaml_error, license_id, license_spdx, generator, \
-                 unedited_auto_generated, unedited_template, words, real_words, placeholders, \
-                 sections_filled, score, analysis, raw_zstd) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                 ?17, ?18, ?19, ?20)",
-            )?;
-            let mut section = tx.prepare_cached(
-                "INSERT INTO card_sections (card_id, section, present, filled, words, \
-                 code_blocks, tables) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for rev in &batch.records {
-                let previous: Option<String> =
-                    latest.query_row([&rev.model_id], |r| r.get(0)).optional()?;
-                if previous.as_deref() == Some(rev.content_sha1.as_str()) {
-                    counts.unchanged += 1;
-                    continue;
-                }
-                let author = rev.model_id.split_once('/').map(|(a, _)| a);
-                stub.execute(params![rev.model_id, author, now, run_id])?;
-                let a = &rev.analysis;
-                let fm = match (a.front_matter.present, a.front_matter.parsed) {
-                    (false, _) => "absent",
-                    (true, true) => "parsed",
-                    (true, false) => "invalid",
-                };
-                let license = a.metadata.license.as_ref();
-                let analysis = serde_json::to_string(a).unwrap_or_default();
-                insert.execute(params![
-                    rev.model_id,
-                    rev.content_sha1,
-                    rev.revision,
-                    rev.fetched_at,
-                    run_id,
-                    rev.bytes as i64,
-                    fm,
-                    a.front_matter.error.as_ref().map(|e| e.message.as_str()),
-                    license.and_then(|l| l.id.as_deref()),
-                    license.and_then(|l| l.spdx.as_deref()),
-                    a.signals.generator.map(|g| g.as_str()),
-                    a.signals.unedited_auto_generated,
-                    a.signals.unedited_template,
-                    a.signals.words,
-                    a.signals.real_words,
-                    a.signals.placeholders,
-                    a.sections.filled_count() as i64,
-                    a.score.total,
-                    analysis,
-                    rev.raw_zstd,
-                ])?;
-                let card_id = tx.last_insert_rowid();
-                for (name, coverage) in a.sections.iter() {
-                    section.execute(params![
-                        card_id,
-                        CanonicalSection::as_str(name),
-                        coverage.present,
-                        coverage.filled,
-                        coverage.words,
-                        coverage.code_blocks,
-                        coverage.tables,
-                    ])?;
-                }
-                let mut edges = Vec::new();
-                for parent in &a.metadata.base_models {
-                    push_edge(
-                        &mut edges,
-                        parent,
-                        Relation::Unspecified,
-                        LineageSource::Card,
-                    );
-                }
-                replace_lineage(&tx, &rev.model_id, &edges, &[LineageSource::Card])?;
-                if previous.is_some() {
-                    counts.updated += 1;
-                } else {
-                    counts.stored += 1;
-                }
-            }
-        }
-        self.log.commit_batch(tx, counts, batch.read, &batch.issues)
+        self.begin()?;
+        let result = write_card_rows(&self.store.conn, self.log.run_id, &batch.records);
+        self.end_batch(result, batch.read, &batch.issues)
     }
 
-    /// Stores a batch of discussion threads in one transaction; a changed thread replaces its
-    /// stored comments.
+    /// Stores a batch of discussion threads; a changed thread replaces its stored comments.
     pub fn write_discussions(
         &mut self,
         batch: Batch<DiscussionThread>,
     ) -> Result<IngestCounts, StoreError> {
-        let run_id = self.log.run_id;
-        let tx = self.store.conn.transaction()?;
-        let mut counts = IngestCounts::default();
-        {
-            let mut find = tx.prepare_cached(
-                "SELECT id, content_sha1 FROM discussions WHERE repo_id = ?1 AND num = ?2",
-            )?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO discussions (repo_id, num, title, status, author, created_at, \
-                 is_pull_request, comments, content_sha1, run_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            let mut update = tx.prepare_cached(
-                "UPDATE discussions SET title = ?2, status = ?3, author = ?4, created_at = ?5, \
-                 is_pull_request = ?6, comments = ?7, content_sha1 = ?8, run_id = ?9 \
-                 WHERE id = ?1",
-            )?;
-            let mut clear =
-                tx.prepare_cached("DELETE FROM discussion_comments WHERE discussion_id = ?1")?;
-            let mut comment = tx.prepare_cached(
-                "INSERT INTO discussion_comments (discussion_id, position, author, created_at, \
-                 text, hidden) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for t in &batch.records {
-                let sha = t.content_sha1();
-                let existing: Option<(i64, String)> = find
-                    .query_row(params![t.repo_id, t.num], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                let id = match existing {
-                    Some((_, stored)) if stored == sha => {
-                        counts.unchanged += 1;
-                        continue;
-                    }
-                    Some((id, _)) => {
-                        update.execute(params![
-                            id,
-                            t.title,
-                            t.status,
-                            t.author,
-                            t.created_at,
-                            t.is_pull_request,
-                            t.comments.len() as i64,
-                            sha,
-                            run_id
-                        ])?;
-                        clear.execute([id])?;
-                        counts.updated += 1;
-                        id
-                    }
-                    None => {
-                        insert.execute(params![
-                            t.repo_id,
-                            t.num,
-                            t.title,
-                            t.status,
-                            t.author,
-                            t.created_at,
-                            t.is_pull_request,
-                            t.comments.len() as i64,
-                            sha,
-                            run_id
-                        ])?;
-                        counts.stored += 1;
-                        tx.last_insert_rowid()
-                    }
-                };
-                for (position, c) in t.comments.iter().enumerate() {
-                    comment.execute(params![
-                        id,
-                        position as i64,
-                        c.author,
-                        c.created_at,
-                        c.text,
-                        c.hidden
-                    ])?;
-                }
-            }
-        }
-        self.log.commit_batch(tx, counts, batch.read, &batch.issues)
+        self.begin()?;
+        let result = write_discussion_rows(&self.store.conn, self.log.run_id, &batch.records);
+        self.end_batch(result, batch.read, &batch.issues)
     }
 
-    /// Marks the run completed.
-    pub fn finish(self) -> Result<IngestReport, StoreError> {
+    fn begin(&mut self) -> Result<(), StoreError> {
+        if !self.log.open {
+            self.store.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.log.open = true;
+        }
+        Ok(())
+    }
+
+    /// Logs a written batch (or rolls back the open transaction if writing failed: nothing
+    /// half-written is ever committed), and commits when enough records are pending.
+    fn end_batch(
+        &mut self,
+        result: Result<IngestCounts, StoreError>,
+        read: u64,
+        issues: &[Issue],
+    ) -> Result<IngestCounts, StoreError> {
+        let logged =
+            result.and_then(|counts| self.log.record(&self.store.conn, counts, read, issues));
+        match logged {
+            Ok(counts) => {
+                if self.log.pending >= self.log.commit_every {
+                    self.commit()?;
+                }
+                Ok(counts)
+            }
+            Err(err) => {
+                self.rollback();
+                Err(err)
+            }
+        }
+    }
+
+    /// Commits what was written so far, with the run's counts.
+    pub fn commit(&mut self) -> Result<(), StoreError> {
+        if !self.log.open {
+            return Ok(());
+        }
+        let t = self.log.counts;
+        self.store.conn.execute(
+            "UPDATE ingest_runs SET read = ?2, stored = ?3, updated = ?4, unchanged = ?5, \
+             skipped = ?6, field_issues = ?7 WHERE id = ?1",
+            params![
+                self.log.run_id,
+                t.read as i64,
+                t.stored as i64,
+                t.updated as i64,
+                t.unchanged as i64,
+                t.skipped as i64,
+                t.field_issues as i64
+            ],
+        )?;
+        self.store.conn.execute_batch("COMMIT")?;
+        self.log.open = false;
+        self.log.pending = 0;
+        self.log.committed = self.log.counts;
+        self.log.committed_issues = self.log.stored_issues;
+        Ok(())
+    }
+
+    fn rollback(&mut self) {
+        if self.log.open {
+            let _ = self.store.conn.execute_batch("ROLLBACK");
+            self.log.open = false;
+            self.log.pending = 0;
+            self.log.counts = self.log.committed;
+            self.log.stored_issues = self.log.committed_issues;
+        }
+    }
+
+    /// Commits what is pending and marks the run completed.
+    pub fn finish(mut self) -> Result<IngestReport, StoreError> {
+        self.commit()?;
         self.store.conn.execute(
             "UPDATE ingest_runs SET status = 'completed', finished_at = ?2 WHERE id = ?1",
             params![self.log.run_id, time::now()],
         )?;
-        let mut reasons = self.log.reasons;
+        let mut reasons = std::mem::take(&mut self.log.reasons);
         reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(IngestReport {
             run_id: self.log.run_id,
@@ -643,8 +532,9 @@ impl IngestSession<'_> {
         })
     }
 
-    /// Marks the run failed, with the reason; what was committed stays.
-    pub fn fail(self, message: &str) -> Result<(), StoreError> {
+    /// Commits what was written (whole records only) and marks the run failed, with the reason.
+    pub fn fail(mut self, message: &str) -> Result<(), StoreError> {
+        self.commit()?;
         self.store.conn.execute(
             "UPDATE ingest_runs SET status = 'failed', finished_at = ?2, message = ?3 WHERE id = ?1",
             params![self.log.run_id, time::now(), message],
@@ -653,11 +543,20 @@ impl IngestSession<'_> {
     }
 }
 
+impl Drop for IngestSession<'_> {
+    /// Dropped without `finish` or `fail` (an error, a panic): what is not committed is rolled
+    /// back, as a killed process would lose it, and the run stays `running` until the next
+    /// ingest marks it `interrupted`.
+    fn drop(&mut self) {
+        self.rollback();
+    }
+}
+
 impl RunLog {
-    /// Logs the batch's issues and counts in the same transaction as its records, then commits.
-    fn commit_batch(
+    /// Logs a batch's issues in the open transaction and adds its counts.
+    fn record(
         &mut self,
-        tx: Transaction<'_>,
+        conn: &Connection,
         mut counts: IngestCounts,
         read: u64,
         issues: &[Issue],
@@ -669,40 +568,23 @@ impl RunLog {
                 Severity::FieldDropped => counts.field_issues += 1,
             }
         }
-        {
-            let mut log = tx.prepare_cached(
-                "INSERT INTO ingest_issues (run_id, record, severity, reason) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for issue in issues {
-                if self.stored_issues >= MAX_STORED_ISSUES {
-                    break;
-                }
-                log.execute(params![
-                    self.run_id,
-                    issue.record,
-                    issue.severity.as_str(),
-                    issue.reason
-                ])?;
-                self.stored_issues += 1;
-            }
-        }
-        let mut total = self.counts;
-        total.add(counts);
-        tx.execute(
-            "UPDATE ingest_runs SET read = ?2, stored = ?3, updated = ?4, unchanged = ?5, \
-             skipped = ?6, field_issues = ?7 WHERE id = ?1",
-            params![
-                self.run_id,
-                total.read as i64,
-                total.stored as i64,
-                total.updated as i64,
-                total.unchanged as i64,
-                total.skipped as i64,
-                total.field_issues as i64
-            ],
+        let mut log = conn.prepare_cached(
+            "INSERT INTO ingest_issues (run_id, record, severity, reason) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        tx.commit()?;
-        self.counts = total;
+        for issue in issues {
+            if self.stored_issues >= MAX_STORED_ISSUES {
+                break;
+            }
+            log.execute(params![
+                self.run_id,
+                issue.record,
+                issue.severity.as_str(),
+                issue.reason
+            ])?;
+            self.stored_issues += 1;
+        }
+        self.counts.add(counts);
+        self.pending += read;
         for issue in issues {
             let key = issue
                 .reason
@@ -720,8 +602,236 @@ impl RunLog {
     }
 }
 
+fn write_model_rows(
+    conn: &Connection,
+    run_id: i64,
+    records: &[ModelRecord],
+) -> Result<IngestCounts, StoreError> {
+    let now = time::now();
+    let mut counts = IngestCounts::default();
+    {
+        let mut insert = conn.prepare_cached(&insert_model_sql())?;
+        let mut update = conn.prepare_cached(&update_model_sql())?;
+        for record in records {
+            let params = ModelParams::of(record);
+            let gated = record.gated.map(|g| g.as_str());
+            let mut values: Vec<&dyn ToSql> = params.bind(record, &gated).to_vec();
+            values.push(&now);
+            values.push(&run_id);
+            if insert.execute(values.as_slice())? == 1 {
+                counts.stored += 1;
+                if let Some(edges) = &record.lineage {
+                    write_lineage(
+                        conn,
+                        &record.id,
+                        edges,
+                        &[LineageSource::Tags, LineageSource::CardData],
+                    )?;
+                }
+            } else if update.execute(values.as_slice())? == 1 {
+                counts.updated += 1;
+                let mut sources = Vec::new();
+                if record.tags.is_some() {
+                    sources.push(LineageSource::Tags);
+                }
+                if record.card_data.is_some() {
+                    sources.push(LineageSource::CardData);
+                }
+                if let Some(edges) = &record.lineage {
+                    replace_lineage(conn, &record.id, edges, &sources)?;
+                }
+            } else {
+                counts.unchanged += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+fn write_card_rows(
+    conn: &Connection,
+    run_id: i64,
+    records: &[CardRevision],
+) -> Result<IngestCounts, StoreError> {
+    let now = time::now();
+    let mut counts = IngestCounts::default();
+    {
+        let mut latest = conn.prepare_cached(
+            "SELECT content_sha1 FROM cards WHERE model_id = ?1 ORDER BY id DESC LIMIT 1",
+        )?;
+        let mut stub = conn.prepare_cached(
+            "INSERT INTO models (id, author, first_seen_at, updated_at, last_run_id) \
+             VALUES (?1, ?2, ?3, ?3, ?4) ON CONFLICT (id) DO NOTHING",
+        )?;
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO cards (model_id, content_sha1, revision, fetched_at, run_id, bytes, \
+             front_matter, yaml_error, license_id, license_spdx, generator, \
+             unedited_auto_generated, unedited_template, words, real_words, placeholders, \
+             sections_filled, score, analysis, raw_zstd) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+             ?17, ?18, ?19, ?20)",
+        )?;
+        let mut section = conn.prepare_cached(
+            "INSERT INTO card_sections (card_id, section, present, filled, words, \
+             code_blocks, tables) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for rev in records {
+            let previous: Option<String> =
+                latest.query_row([&rev.model_id], |r| r.get(0)).optional()?;
+            if previous.as_deref() == Some(rev.content_sha1.as_str()) {
+                counts.unchanged += 1;
+                continue;
+            }
+            let author = rev.model_id.split_once('/').map(|(a, _)| a);
+            stub.execute(params![rev.model_id, author, now, run_id])?;
+            let a = &rev.analysis;
+            let fm = match (a.front_matter.present, a.front_matter.parsed) {
+                (false, _) => "absent",
+                (true, true) => "parsed",
+                (true, false) => "invalid",
+            };
+            let license = a.metadata.license.as_ref();
+            let analysis = serde_json::to_string(a).unwrap_or_default();
+            insert.execute(params![
+                rev.model_id,
+                rev.content_sha1,
+                rev.revision,
+                rev.fetched_at,
+                run_id,
+                rev.bytes as i64,
+                fm,
+                a.front_matter.error.as_ref().map(|e| e.message.as_str()),
+                license.and_then(|l| l.id.as_deref()),
+                license.and_then(|l| l.spdx.as_deref()),
+                a.signals.generator.map(|g| g.as_str()),
+                a.signals.unedited_auto_generated,
+                a.signals.unedited_template,
+                a.signals.words,
+                a.signals.real_words,
+                a.signals.placeholders,
+                a.sections.filled_count() as i64,
+                a.score.total,
+                analysis,
+                rev.raw_zstd,
+            ])?;
+            let card_id = conn.last_insert_rowid();
+            for (name, coverage) in a.sections.iter() {
+                section.execute(params![
+                    card_id,
+                    CanonicalSection::as_str(name),
+                    coverage.present,
+                    coverage.filled,
+                    coverage.words,
+                    coverage.code_blocks,
+                    coverage.tables,
+                ])?;
+            }
+            let mut edges = Vec::new();
+            for parent in &a.metadata.base_models {
+                push_edge(
+                    &mut edges,
+                    parent,
+                    Relation::Unspecified,
+                    LineageSource::Card,
+                );
+            }
+            replace_lineage(conn, &rev.model_id, &edges, &[LineageSource::Card])?;
+            if previous.is_some() {
+                counts.updated += 1;
+            } else {
+                counts.stored += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+fn write_discussion_rows(
+    conn: &Connection,
+    run_id: i64,
+    records: &[DiscussionThread],
+) -> Result<IngestCounts, StoreError> {
+    let mut counts = IngestCounts::default();
+    {
+        let mut find = conn.prepare_cached(
+            "SELECT id, content_sha1 FROM discussions WHERE repo_id = ?1 AND num = ?2",
+        )?;
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO discussions (repo_id, num, title, status, author, created_at, \
+             is_pull_request, comments, content_sha1, run_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        let mut update = conn.prepare_cached(
+            "UPDATE discussions SET title = ?2, status = ?3, author = ?4, created_at = ?5, \
+             is_pull_request = ?6, comments = ?7, content_sha1 = ?8, run_id = ?9 \
+             WHERE id = ?1",
+        )?;
+        let mut clear =
+            conn.prepare_cached("DELETE FROM discussion_comments WHERE discussion_id = ?1")?;
+        let mut comment = conn.prepare_cached(
+            "INSERT INTO discussion_comments (discussion_id, position, author, created_at, \
+             text, hidden) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for t in records {
+            let sha = t.content_sha1();
+            let existing: Option<(i64, String)> = find
+                .query_row(params![t.repo_id, t.num], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let id = match existing {
+                Some((_, stored)) if stored == sha => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some((id, _)) => {
+                    update.execute(params![
+                        id,
+                        t.title,
+                        t.status,
+                        t.author,
+                        t.created_at,
+                        t.is_pull_request,
+                        t.comments.len() as i64,
+                        sha,
+                        run_id
+                    ])?;
+                    clear.execute([id])?;
+                    counts.updated += 1;
+                    id
+                }
+                None => {
+                    insert.execute(params![
+                        t.repo_id,
+                        t.num,
+                        t.title,
+                        t.status,
+                        t.author,
+                        t.created_at,
+                        t.is_pull_request,
+                        t.comments.len() as i64,
+                        sha,
+                        run_id
+                    ])?;
+                    counts.stored += 1;
+                    conn.last_insert_rowid()
+                }
+            };
+            for (position, c) in t.comments.iter().enumerate() {
+                comment.execute(params![
+                    id,
+                    position as i64,
+                    c.author,
+                    c.created_at,
+                    c.text,
+                    c.hidden
+                ])?;
+            }
+        }
+    }
+    Ok(counts)
+}
+
 fn write_lineage(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     child: &str,
     edges: &[LineageEdge],
     sources: &[LineageSource],
@@ -742,7 +852,7 @@ fn write_lineage(
 }
 
 fn replace_lineage(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     child: &str,
     edges: &[LineageEdge],
     sources: &[LineageSource],

@@ -3,6 +3,10 @@
 //! (Liang et al.'s dataset has creation times and downloads but no tags; SAIL's has variants);
 //! storing a record never erases what another source already said.
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::time::normalize_timestamp;
@@ -393,7 +397,192 @@ impl RecordBuilder {
     }
 }
 
+/// The `/api/models` shape, read without building a JSON tree: strings borrow from the input,
+/// unknown keys are skipped, `cardData` stays JSON text. Any line that does not fit (a number
+/// where a string should be, a duplicate key, …) is read by the tolerant path instead.
+#[derive(Deserialize)]
+struct ApiModel<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "modelId")]
+    model_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "_id")]
+    object_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    author: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    sha: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "createdAt")]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "lastModified")]
+    last_modified: Option<Cow<'a, str>>,
+    #[serde(default)]
+    downloads: Option<i64>,
+    #[serde(default, rename = "downloadsAllTime")]
+    downloads_all_time: Option<i64>,
+    #[serde(default)]
+    likes: Option<i64>,
+    #[serde(borrow, default)]
+    library_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pipeline_tag: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    config: Option<ApiConfig<'a>>,
+    #[serde(default)]
+    gated: Option<Value>,
+    #[serde(default)]
+    private: Option<bool>,
+    #[serde(default)]
+    disabled: Option<bool>,
+    #[serde(borrow, default)]
+    tags: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    siblings: Option<Vec<ApiSibling<'a>>>,
+    #[serde(borrow, default)]
+    safetensors: Option<ApiSafetensors<'a>>,
+    #[serde(default, rename = "usedStorage")]
+    used_storage: Option<i64>,
+    #[serde(borrow, default, rename = "cardData")]
+    card_data: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ApiConfig<'a> {
+    #[serde(borrow, default)]
+    model_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    architectures: Option<Vec<Cow<'a, str>>>,
+}
+
+#[derive(Deserialize)]
+struct ApiSibling<'a> {
+    #[serde(borrow)]
+    rfilename: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct ApiSafetensors<'a> {
+    #[serde(default)]
+    total: Option<i64>,
+    #[serde(borrow, default)]
+    parameters: Option<&'a RawValue>,
+}
+
+/// JSON text without the whitespace between tokens (the text must be valid JSON).
+pub fn minify_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn owned(text: Option<Cow<'_, str>>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
 impl ModelRecord {
+    /// A record from one line of an `/api/models` dump (or one object of an API page): the
+    /// typed fast path when the line has the documented shape, the tolerant path otherwise.
+    pub fn from_api_json(line: &[u8], issues: &mut Vec<String>) -> Result<Self, String> {
+        if let Ok(api) = serde_json::from_slice::<ApiModel<'_>>(line)
+            && let Some(record) = Self::from_typed(api, issues)
+        {
+            return record;
+        }
+        match serde_json::from_slice::<Value>(line) {
+            Ok(Value::Object(object)) => Self::from_api_object(&object, issues),
+            Ok(_) => Err("not a JSON object".to_string()),
+            Err(err) => Err(format!("not JSON: {err}")),
+        }
+    }
+
+    /// `None` when a field needs the tolerant path (to be coerced, or reported).
+    fn from_typed(api: ApiModel<'_>, issues: &mut Vec<String>) -> Option<Result<Self, String>> {
+        let time = |field: Option<Cow<'_, str>>| -> Option<Option<String>> {
+            match field {
+                None => Some(None),
+                Some(t) => normalize_timestamp(&t).map(Some),
+            }
+        };
+        let created_at = time(api.created_at)?;
+        let last_modified = time(api.last_modified)?;
+        let gated = match &api.gated {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(Gated::from_value(v)?),
+        };
+        let card_data = match api.card_data {
+            None => None,
+            Some(raw) if raw.get() == "null" => None,
+            Some(raw) if raw.get().trim_start().starts_with('{') => Some(minify_json(raw.get())),
+            Some(_) => return None,
+        };
+        let (safetensors_params, safetensors_dtypes) = match api.safetensors {
+            Some(st) => (st.total, st.parameters.map(|p| minify_json(p.get()))),
+            None => (None, None),
+        };
+        let mut record = ModelRecord {
+            id: owned(api.id.or(api.model_id)).unwrap_or_default(),
+            hub_object_id: owned(api.object_id),
+            author: owned(api.author),
+            sha: owned(api.sha),
+            created_at,
+            last_modified,
+            downloads: api.downloads,
+            downloads_all_time: api.downloads_all_time,
+            likes: api.likes,
+            library: owned(api.library_name),
+            pipeline_tag: owned(api.pipeline_tag),
+            model_type: None,
+            architectures: None,
+            gated,
+            private: api.private,
+            disabled: api.disabled,
+            tags: api
+                .tags
+                .map(|t| t.into_iter().filter_map(|t| owned(Some(t))).collect()),
+            siblings: api
+                .siblings
+                .map(|s| s.into_iter().map(|s| s.rfilename.into_owned()).collect()),
+            safetensors_params,
+            safetensors_dtypes,
+            used_storage: api.used_storage,
+            card_data,
+            has_card: None,
+            task_domain: None,
+            variant: None,
+            lineage: None,
+        };
+        if let Some(config) = api.config {
+            record.model_type = owned(config.model_type);
+            record.architectures = config
+                .architectures
+                .map(|a| a.into_iter().filter_map(|a| owned(Some(a))).collect());
+        }
+        let builder = RecordBuilder {
+            record,
+            name: None,
+            issues: Vec::new(),
+        };
+        Some(builder.finish(issues))
+    }
+
     /// A record from one `/api/models` object (or any JSON object with the same field names).
     pub fn from_api_object(
         object: &Map<String, Value>,
@@ -542,14 +731,23 @@ pub fn derive_lineage(
         };
         push_edge(&mut edges, parent, relation, LineageSource::Tags);
     }
-    if let Some(Ok(Value::Object(data))) = card_data.map(serde_json::from_str::<Value>) {
+    /// Only the two keys lineage needs; the rest of the card data is skipped unread.
+    #[derive(Deserialize)]
+    struct BaseModel {
+        #[serde(default)]
+        base_model: Option<Value>,
+        #[serde(default)]
+        base_model_relation: Option<Value>,
+    }
+    if let Some(Ok(data)) = card_data.map(serde_json::from_str::<BaseModel>) {
         let relation = data
-            .get("base_model_relation")
+            .base_model_relation
+            .as_ref()
             .and_then(Value::as_str)
             .and_then(Relation::parse)
             .unwrap_or(Relation::Unspecified);
-        let parents = match data.get("base_model") {
-            Some(Value::String(s)) => vec![s.clone()],
+        let parents = match data.base_model {
+            Some(Value::String(s)) => vec![s],
             Some(Value::Array(items)) => items.iter().filter_map(text).collect(),
             _ => Vec::new(),
         };
@@ -702,6 +900,64 @@ mod tests {
         assert!(r.unwrap_err().starts_with("no model id"));
         let (r, _) = record(json!({"id": "   "}));
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn the_fast_path_and_the_tolerant_path_agree() {
+        let line = br#"{"_id": "6", "id": "org/m", "author": "org", "createdAt": "2022-05-19T11:53:33.000Z",
+            "downloads": 5, "gated": "auto", "private": false, "config": {"model_type": "llama", "x": [1]},
+            "tags": ["a", "base_model:finetune:org/base"], "siblings": [{"rfilename": "README.md"}],
+            "safetensors": {"parameters": {"BF16": 7}, "total": 7},
+            "cardData": {"license": "mit", "base_model": "org/base", "widget": [{"text": "a \"q\" b"}]},
+            "unknown": {"deep": [1, 2, {"x": null}]}}"#;
+        let mut issues = Vec::new();
+        let fast = ModelRecord::from_api_json(line, &mut issues).unwrap();
+        let Value::Object(object) = serde_json::from_slice(line).unwrap() else {
+            unreachable!()
+        };
+        let tolerant = ModelRecord::from_api_object(&object, &mut issues).unwrap();
+        assert_eq!(fast, tolerant);
+        assert!(issues.is_empty());
+        assert_eq!(
+            fast.card_data.as_deref(),
+            Some(r#"{"license":"mit","base_model":"org/base","widget":[{"text":"a \"q\" b"}]}"#)
+        );
+    }
+
+    #[test]
+    fn lines_the_fast_path_refuses_take_the_tolerant_path() {
+        let mut issues = Vec::new();
+        // A float count, a string count, a boolean card: coerced or reported, never lost.
+        let r = ModelRecord::from_api_json(
+            br#"{"id": "a/b", "downloads": 3.0, "likes": "x", "cardData": true}"#,
+            &mut issues,
+        )
+        .unwrap();
+        assert_eq!((r.downloads, r.likes, r.card_data), (Some(3), None, None));
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        assert!(
+            ModelRecord::from_api_json(b"[1]", &mut issues)
+                .unwrap_err()
+                .starts_with("not a JSON object")
+        );
+        assert!(
+            ModelRecord::from_api_json(b"{", &mut issues)
+                .unwrap_err()
+                .starts_with("not JSON")
+        );
+        assert!(
+            ModelRecord::from_api_json(br#"{"author": "x"}"#, &mut issues)
+                .unwrap_err()
+                .starts_with("no model id")
+        );
+    }
+
+    #[test]
+    fn minify_keeps_strings_intact() {
+        assert_eq!(
+            minify_json(r#"{ "a" : [1, 2], "b": "x y \" z" }"#),
+            r#"{"a":[1,2],"b":"x y \" z"}"#
+        );
     }
 
     #[test]

@@ -67,7 +67,6 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at          TEXT NOT NULL,
         last_run_id         INTEGER REFERENCES ingest_runs(id)
     );
-    CREATE INDEX models_created_at ON models(created_at);
 
     -- One row per tag, read from models.tags (a view: a table would multiply the writes of an
     -- ingest by the number of tags, ~25 per model on the Hub).

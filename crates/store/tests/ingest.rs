@@ -305,11 +305,23 @@ fn a_run_left_running_is_marked_interrupted_and_a_failed_run_keeps_its_batches()
             .unwrap();
         s.write_models(batch(vec![model("a/1"), model("a/2")]))
             .unwrap();
-        // Dropped without finish: as if the process had been killed after one batch.
+        s.commit().unwrap();
+        s.write_models(batch(vec![model("a/9")])).unwrap();
+        // Dropped without finish, one batch committed and one not: as if the process had been
+        // killed in the middle of its second transaction.
     }
     assert_eq!(
         text(&store, "SELECT status FROM ingest_runs WHERE id = 1").as_deref(),
         Some("running")
+    );
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM models"),
+        2,
+        "the open transaction is lost"
+    );
+    assert_eq!(
+        count(&store, "SELECT stored FROM ingest_runs WHERE id = 1"),
+        2
     );
     let mut s = store
         .begin_ingest(IngestKind::Models, &source("again"))
