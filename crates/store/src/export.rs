@@ -284,8 +284,11 @@ pub fn table_names() -> Vec<&'static str> {
     TABLES.iter().map(|t| t.name).collect()
 }
 
-/// Rows per Arrow batch (and CSV flush).
+/// Rows per Arrow batch (and CSV flush)...
 const CHUNK: usize = 65_536;
+/// ...or fewer, once the batch holds this many bytes of text: one repository can list 550 KB of
+/// file names, and a batch of such rows must not grow without bound.
+const CHUNK_BYTES: usize = 32 << 20;
 
 impl Store {
     /// Exports tables; returns what was written for each.
@@ -374,7 +377,7 @@ impl Store {
             }
             chunk.push(row)?;
             rows_written += 1;
-            if chunk.len == CHUNK
+            if chunk.is_full()
                 && let Some((_, open)) = sink.as_mut()
             {
                 open.write(&mut chunk)?;
@@ -433,6 +436,8 @@ struct Chunk {
     format: ExportFormat,
     columns: Vec<Col>,
     len: usize,
+    /// Bytes of text held.
+    bytes: usize,
 }
 
 enum Builder {
@@ -452,7 +457,12 @@ impl Chunk {
             format,
             columns,
             len: 0,
+            bytes: 0,
         }
+    }
+
+    fn is_full(&self) -> bool {
+        self.len >= CHUNK || self.bytes >= CHUNK_BYTES
     }
 
     fn fresh(columns: &[Col]) -> Vec<Builder> {
@@ -473,13 +483,20 @@ impl Chunk {
         if self.format == ExportFormat::Csv {
             let mut record = csv::StringRecord::with_capacity(256, self.columns.len());
             for i in 0..self.columns.len() {
-                record.push_field(&csv_text(row.get_ref(i)?));
+                let value = row.get_ref(i)?;
+                if let ValueRef::Text(t) = value {
+                    self.bytes += t.len();
+                }
+                record.push_field(&csv_text(value));
             }
             self.csv_rows.push(record);
             return Ok(());
         }
         for (i, builder) in self.builders.iter_mut().enumerate() {
             let value = row.get_ref(i)?;
+            if let ValueRef::Text(t) = value {
+                self.bytes += t.len();
+            }
             match builder {
                 Builder::Text(b) => b.append_option(text_of(value)),
                 Builder::Int(b) => b.append_option(match value {
@@ -509,6 +526,7 @@ impl Chunk {
     fn take_batch(&mut self, schema: &SchemaRef, path: &Path) -> Result<RecordBatch, StoreError> {
         let builders = std::mem::replace(&mut self.builders, Self::fresh(&self.columns));
         self.len = 0;
+        self.bytes = 0;
         let arrays: Vec<ArrayRef> = builders
             .into_iter()
             .map(|b| -> ArrayRef {
@@ -604,6 +622,8 @@ impl PartSink {
                 let props = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(level))
                     .set_max_row_group_row_count(Some(1 << 20))
+                    // Wide rows would otherwise hold a whole row group in memory until flushed.
+                    .set_max_row_group_bytes(Some(128 << 20))
                     .build();
                 let writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(props))
                     .map_err(|e| parquet_error(path, e))?;
