@@ -431,3 +431,62 @@ fn a_second_ingest_at_the_same_time_is_refused_and_nothing_is_lost() {
     assert_eq!(count(&db, "SELECT count(*) FROM models"), total);
     assert_eq!(count(&db, "SELECT count(*) FROM ingest_runs"), 1);
 }
+
+#[test]
+fn cards_from_folders_belong_to_the_model_their_path_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let cards = dir.path().join("cards");
+    for (path, text) in [
+        (
+            "org/model-a/README.md",
+            "---\nlicense: mit\n---\n# A\n\nFirst model.\n",
+        ),
+        ("org/model-b/README.md", "# B\n\n## Uses\n\nFor tests.\n"),
+        ("solo/notes.md", "# Notes\n"),
+    ] {
+        let p = cards.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::write(cards.join("org/model-b/broken.md"), b"# Broken \xff\n").unwrap();
+    let out = ok(&db, &["ingest", "cards", cards.to_str().unwrap()]);
+    assert!(
+        out.contains("read 4, stored 3, updated 0, unchanged 0, skipped 1"),
+        "{out}"
+    );
+    assert!(out.contains("not UTF-8"), "{out}");
+    let store = Store::open_existing(&db).unwrap();
+    let mut ids: Vec<String> = store
+        .connection()
+        .prepare("SELECT model_id FROM cards ORDER BY model_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["org/model-a", "org/model-b", "solo/notes"]);
+    drop(store);
+    // A single file with an explicit model id; its edit is a new revision of that model.
+    let single = dir.path().join("README.md");
+    std::fs::write(&single, "# A\n\nFirst model, edited.\n").unwrap();
+    let out = ok(
+        &db,
+        &[
+            "ingest",
+            "cards",
+            single.to_str().unwrap(),
+            "--model-id",
+            "org/model-a",
+        ],
+    );
+    assert!(out.contains("read 1, stored 0, updated 1"), "{out}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM cards WHERE model_id = 'org/model-a'"
+        ),
+        2
+    );
+}
