@@ -191,18 +191,39 @@ fn ingest_models(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<In
         hubscope_source::ModelFormat::Parquet => Progress::rows(total),
         _ => Progress::new(total),
     };
-    let mut store = Store::open(db).with_context(|| format!("cannot open {}", db.display()))?;
-    let mut session =
-        store.begin_ingest(IngestKind::Models, &source_info(file, format.as_str()))?;
-    session.set_commit_every(batch_size as u64);
-    let (rx, reading) = spawn_batches(move || {
+    let info = source_info(file, format.as_str());
+    let next = move || {
         reader
             .next_batch()
             .map(|b| b.map(|b| (b, reader.progress().0)))
-    });
-    let report = drive(session, rx, &progress, |s, batch| {
-        s.write_models(batch).map(|_| ())
-    });
+    };
+    ingest_stream(
+        db,
+        IngestKind::Models,
+        &info,
+        batch_size,
+        &progress,
+        next,
+        |s, batch| s.write_models(batch).map(|_| ()),
+    )
+}
+
+/// Opens the store, starts a session committing every `batch_size` records, reads batches from
+/// `next` on a thread of their own and writes each with `write`.
+fn ingest_stream<T: Send + 'static>(
+    db: &Path,
+    kind: IngestKind,
+    info: &SourceInfo,
+    batch_size: usize,
+    progress: &Progress,
+    next: impl FnMut() -> Result<Option<(Batch<T>, u64)>, SourceError> + Send + 'static,
+    write: impl FnMut(&mut IngestSession<'_>, Batch<T>) -> Result<(), StoreError>,
+) -> anyhow::Result<IngestReport> {
+    let mut store = Store::open(db).with_context(|| format!("cannot open {}", db.display()))?;
+    let mut session = store.begin_ingest(kind, info)?;
+    session.set_commit_every(batch_size as u64);
+    let (rx, reading) = spawn_batches(next);
+    let report = drive(session, rx, progress, write);
     let _ = reading.join();
     report
 }
@@ -210,19 +231,21 @@ fn ingest_models(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<In
 fn ingest_discussions(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<IngestReport> {
     let mut reader = DiscussionReader::open(file, batch_size.min(CHUNK))?;
     let progress = Progress::new(reader.progress().1);
-    let mut store = Store::open(db).with_context(|| format!("cannot open {}", db.display()))?;
-    let mut session = store.begin_ingest(IngestKind::Discussions, &source_info(file, "jsonl"))?;
-    session.set_commit_every(batch_size as u64);
-    let (rx, reading) = spawn_batches(move || {
+    let info = source_info(file, "jsonl");
+    let next = move || {
         reader
             .next_batch()
             .map(|b| b.map(|b| (b, reader.progress().0)))
-    });
-    let report = drive(session, rx, &progress, |s, batch| {
-        s.write_discussions(batch).map(|_| ())
-    });
-    let _ = reading.join();
-    report
+    };
+    ingest_stream(
+        db,
+        IngestKind::Discussions,
+        &info,
+        batch_size,
+        &progress,
+        next,
+        |s, batch| s.write_discussions(batch).map(|_| ()),
+    )
 }
 
 fn ingest_cards(
