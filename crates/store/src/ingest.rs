@@ -113,7 +113,8 @@ pub struct IngestCounts {
 }
 
 impl IngestCounts {
-    fn add(&mut self, other: IngestCounts) {
+    /// Adds another count to this one.
+    pub fn add(&mut self, other: IngestCounts) {
         self.read += other.read;
         self.stored += other.stored;
         self.updated += other.updated;
@@ -280,9 +281,47 @@ fn lock_path(db: &std::path::Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Where a crawl stands (table `crawl_state`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrawlCheckpoint {
+    pub name: String,
+    /// The next page to fetch; `None` when the crawl has no more pages.
+    pub next_url: Option<String>,
+    pub since: Option<String>,
+    pub pages: u64,
+    pub models: u64,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+}
+
+impl Store {
+    /// The checkpoint of a crawl, if one was recorded.
+    pub fn crawl_state(&self, name: &str) -> Result<Option<CrawlCheckpoint>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name, next_url, since, pages, models, started_at, finished_at \
+                 FROM crawl_state WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(CrawlCheckpoint {
+                        name: r.get(0)?,
+                        next_url: r.get(1)?,
+                        since: r.get(2)?,
+                        pages: r.get::<_, i64>(3)? as u64,
+                        models: r.get::<_, i64>(4)? as u64,
+                        started_at: r.get(5)?,
+                        finished_at: r.get(6)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}
+
 /// The model columns written from a [`ModelRecord`], in parameter order (`?2` onwards; `?1` is
 /// the id).
-const MODEL_COLUMNS: [&str; 24] = [
+const MODEL_COLUMNS: [&str; 30] = [
     "hub_object_id",
     "author",
     "sha",
@@ -307,6 +346,12 @@ const MODEL_COLUMNS: [&str; 24] = [
     "has_card",
     "task_domain",
     "variant",
+    "config",
+    "model_index",
+    "base_models",
+    "transformers_info",
+    "spaces",
+    "inference",
 ];
 
 fn insert_model_sql() -> String {
@@ -350,6 +395,7 @@ struct ModelParams {
     architectures: Option<String>,
     tags: Option<String>,
     siblings: Option<String>,
+    spaces: Option<String>,
 }
 
 impl ModelParams {
@@ -359,6 +405,7 @@ impl ModelParams {
             architectures: json(&r.architectures),
             tags: json(&r.tags),
             siblings: json(&r.siblings),
+            spaces: json(&r.spaces),
         }
     }
 
@@ -366,7 +413,7 @@ impl ModelParams {
         &'a self,
         r: &'a ModelRecord,
         gated: &'a Option<&'static str>,
-    ) -> [&'a dyn ToSql; 25] {
+    ) -> [&'a dyn ToSql; 31] {
         [
             &r.id,
             &r.hub_object_id,
@@ -393,6 +440,12 @@ impl ModelParams {
             &r.has_card,
             &r.task_domain,
             &r.variant,
+            &r.config,
+            &r.model_index,
+            &r.base_models,
+            &r.transformers_info,
+            &self.spaces,
+            &r.inference,
         ]
     }
 }
@@ -445,6 +498,101 @@ impl IngestSession<'_> {
         self.begin()?;
         let result = write_discussion_rows(&self.store.conn, self.log.run_id, &batch.records);
         self.end_batch(result, batch.read, &batch.issues)
+    }
+
+    /// Records where a crawl stands and commits it together with everything written since the
+    /// last commit: a crawl resumed from this checkpoint neither skips nor repeats a page.
+    pub fn checkpoint(&mut self, checkpoint: &CrawlCheckpoint) -> Result<(), StoreError> {
+        self.begin()?;
+        let result = self.store.conn.execute(
+            "INSERT INTO crawl_state (name, next_url, since, pages, models, started_at, \
+             updated_at, finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (name) DO UPDATE SET next_url = excluded.next_url, \
+             since = excluded.since, pages = excluded.pages, models = excluded.models, \
+             started_at = excluded.started_at, updated_at = excluded.updated_at, \
+             finished_at = excluded.finished_at",
+            params![
+                checkpoint.name,
+                checkpoint.next_url,
+                checkpoint.since,
+                checkpoint.pages as i64,
+                checkpoint.models as i64,
+                checkpoint.started_at,
+                time::now(),
+                checkpoint.finished_at,
+            ],
+        );
+        if let Err(err) = result {
+            self.rollback();
+            return Err(err.into());
+        }
+        self.commit()
+    }
+
+    /// Sets the date of a model's first commit (its true creation date).
+    pub fn set_first_commit(&mut self, model_id: &str, date: &str) -> Result<(), StoreError> {
+        self.begin()?;
+        self.store.conn.execute(
+            "UPDATE models SET first_commit_at = ?2 WHERE id = ?1",
+            params![model_id, date],
+        )?;
+        Ok(())
+    }
+
+    /// Sets whether a model has a card (README).
+    pub fn set_has_card(&mut self, model_id: &str, has_card: bool) -> Result<(), StoreError> {
+        self.begin()?;
+        self.store.conn.execute(
+            "UPDATE models SET has_card = ?2 WHERE id = ?1",
+            params![model_id, has_card],
+        )?;
+        Ok(())
+    }
+
+    /// Records that `alias` (an old repository id) now redirects to `model_id`.
+    pub fn record_alias(&mut self, alias: &str, model_id: &str) -> Result<(), StoreError> {
+        self.begin()?;
+        self.store.conn.execute(
+            "INSERT INTO model_aliases (alias, model_id, seen_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (alias) DO UPDATE SET model_id = excluded.model_id, seen_at = excluded.seen_at",
+            params![alias, model_id, time::now()],
+        )?;
+        Ok(())
+    }
+
+    /// The repository revision of the latest stored card of each model (`None`: no card yet, or
+    /// a card read without a revision).
+    pub fn latest_card_revisions(
+        &self,
+        model_ids: &[String],
+    ) -> Result<Vec<Option<String>>, StoreError> {
+        let mut stmt = self.store.conn.prepare_cached(
+            "SELECT revision FROM cards WHERE model_id = ?1 ORDER BY id DESC LIMIT 1",
+        )?;
+        model_ids
+            .iter()
+            .map(|id| {
+                Ok(stmt
+                    .query_row([id], |r| r.get::<_, Option<String>>(0))
+                    .optional()?
+                    .flatten())
+            })
+            .collect()
+    }
+
+    /// Which of these models have no first-commit date yet.
+    pub fn missing_first_commits(&self, model_ids: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .store
+            .conn
+            .prepare_cached("SELECT 1 FROM models WHERE id = ?1 AND first_commit_at IS NULL")?;
+        let mut missing = Vec::new();
+        for id in model_ids {
+            if stmt.exists([id])? {
+                missing.push(id.clone());
+            }
+        }
+        Ok(missing)
     }
 
     fn begin(&mut self) -> Result<(), StoreError> {

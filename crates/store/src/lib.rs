@@ -35,8 +35,8 @@ pub use discussion::{Comment, DiscussionThread};
 pub use error::StoreError;
 pub use export::{ExportFormat, ExportOptions, TableExport, table_names};
 pub use ingest::{
-    Batch, CardRevision, IngestCounts, IngestKind, IngestReport, IngestSession, Issue,
-    MAX_STORED_ISSUES, Severity, SourceInfo, git_blob_sha1,
+    Batch, CardRevision, CrawlCheckpoint, IngestCounts, IngestKind, IngestReport, IngestSession,
+    Issue, MAX_STORED_ISSUES, Severity, SourceInfo, git_blob_sha1,
 };
 pub use record::{
     Gated, LineageEdge, LineageSource, ModelField, ModelRecord, RecordBuilder, Relation,

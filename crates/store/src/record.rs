@@ -44,6 +44,18 @@ pub struct ModelRecord {
     pub used_storage: Option<i64>,
     /// `cardData`: the card's parsed front matter, as JSON.
     pub card_data: Option<String>,
+    /// `config`, the whole object, as JSON.
+    pub config: Option<String>,
+    /// `model-index` (the evaluation results), as JSON.
+    pub model_index: Option<String>,
+    /// `baseModels` (base models and relation, when the Hub computes them), as JSON.
+    pub base_models: Option<String>,
+    /// `transformersInfo` (auto class, processor), as JSON.
+    pub transformers_info: Option<String>,
+    /// `spaces`: ids of the Spaces that use the model.
+    pub spaces: Option<Vec<String>>,
+    /// `inference`: the serverless inference status (warm, cold, …).
+    pub inference: Option<String>,
     /// Whether the model has a card (Liang et al.'s `has_modelcard`).
     pub has_card: Option<bool>,
     /// Liang et al.'s `task_domain` (nlp, cv, audio, multimodal, …).
@@ -185,6 +197,11 @@ pub enum ModelField {
     HasCard,
     TaskDomain,
     Variant,
+    ModelIndex,
+    BaseModels,
+    TransformersInfo,
+    Spaces,
+    Inference,
 }
 
 const FIELD_NAMES: &[(&str, ModelField)] = &[
@@ -227,6 +244,11 @@ const FIELD_NAMES: &[(&str, ModelField)] = &[
     ("taskdomain", ModelField::TaskDomain),
     ("variants", ModelField::Variant),
     ("variant", ModelField::Variant),
+    ("modelindex", ModelField::ModelIndex),
+    ("basemodels", ModelField::BaseModels),
+    ("transformersinfo", ModelField::TransformersInfo),
+    ("spaces", ModelField::Spaces),
+    ("inference", ModelField::Inference),
 ];
 
 impl ModelField {
@@ -302,10 +324,21 @@ impl RecordBuilder {
                     if let Some(a) = config.get("architectures").and_then(string_list) {
                         r.architectures = Some(a);
                     }
+                    r.config = Some(value.to_string());
                     true
                 }
                 _ => false,
             },
+            ModelField::ModelIndex => assign(&mut r.model_index, json_of(value, |v| v.is_array())),
+            ModelField::BaseModels => assign(
+                &mut r.base_models,
+                json_of(value, |v| v.is_object() || v.is_array()),
+            ),
+            ModelField::TransformersInfo => {
+                assign(&mut r.transformers_info, json_of(value, Value::is_object))
+            }
+            ModelField::Spaces => assign(&mut r.spaces, string_list(value)),
+            ModelField::Inference => assign(&mut r.inference, text(value)),
             ModelField::Gated => assign(&mut r.gated, Gated::from_value(value)),
             ModelField::Private => assign(&mut r.private, boolean(value)),
             ModelField::Disabled => assign(&mut r.disabled, boolean(value)),
@@ -427,7 +460,17 @@ struct ApiModel<'a> {
     #[serde(borrow, default)]
     pipeline_tag: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    config: Option<ApiConfig<'a>>,
+    config: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "model-index")]
+    model_index: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "baseModels")]
+    base_models: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "transformersInfo")]
+    transformers_info: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    spaces: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    inference: Option<Cow<'a, str>>,
     #[serde(default)]
     gated: Option<Value>,
     #[serde(default)]
@@ -527,12 +570,20 @@ impl ModelRecord {
             None | Some(Value::Null) => None,
             Some(v) => Some(Gated::from_value(v)?),
         };
-        let card_data = match api.card_data {
-            None => None,
-            Some(raw) if raw.get() == "null" => None,
-            Some(raw) if raw.get().trim_start().starts_with('{') => Some(minify_json(raw.get())),
-            Some(_) => return None,
+        // JSON fields of the expected shape are kept as (minified) text; any other shape goes
+        // to the tolerant path, which says what was dropped.
+        let raw_json = |raw: Option<&RawValue>, open: &[char]| -> Option<Option<String>> {
+            match raw.map(RawValue::get) {
+                None | Some("null") => Some(None),
+                Some(text) if text.trim_start().starts_with(open) => Some(Some(minify_json(text))),
+                Some(_) => None,
+            }
         };
+        let card_data = raw_json(api.card_data, &['{'])?;
+        let config = raw_json(api.config, &['{'])?;
+        let model_index = raw_json(api.model_index, &['['])?;
+        let base_models = raw_json(api.base_models, &['{', '['])?;
+        let transformers_info = raw_json(api.transformers_info, &['{'])?;
         let (safetensors_params, safetensors_dtypes) = match api.safetensors {
             Some(st) => (st.total, st.parameters.map(|p| minify_json(p.get()))),
             None => (None, None),
@@ -564,16 +615,26 @@ impl ModelRecord {
             safetensors_dtypes,
             used_storage: api.used_storage,
             card_data,
+            config: None,
+            model_index,
+            base_models,
+            transformers_info,
+            spaces: api
+                .spaces
+                .map(|s| s.into_iter().filter_map(|s| owned(Some(s))).collect()),
+            inference: owned(api.inference),
             has_card: None,
             task_domain: None,
             variant: None,
             lineage: None,
         };
-        if let Some(config) = api.config {
-            record.model_type = owned(config.model_type);
-            record.architectures = config
+        if let Some(text) = config {
+            let parsed: ApiConfig<'_> = serde_json::from_str(&text).ok()?;
+            record.model_type = owned(parsed.model_type);
+            record.architectures = parsed
                 .architectures
                 .map(|a| a.into_iter().filter_map(|a| owned(Some(a))).collect());
+            record.config = Some(text);
         }
         let builder = RecordBuilder {
             record,
@@ -612,6 +673,18 @@ fn text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
         Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Compact JSON text of a value of the expected shape (or of JSON text of that shape).
+fn json_of(value: &Value, shape: impl Fn(&Value) -> bool) -> Option<String> {
+    match value {
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(parsed) if shape(&parsed) => Some(parsed.to_string()),
+            _ => None,
+        },
+        v if shape(v) => Some(v.to_string()),
         _ => None,
     }
 }
@@ -909,6 +982,9 @@ mod tests {
             "tags": ["a", "base_model:finetune:org/base"], "siblings": [{"rfilename": "README.md"}],
             "safetensors": {"parameters": {"BF16": 7}, "total": 7},
             "cardData": {"license": "mit", "base_model": "org/base", "widget": [{"text": "a \"q\" b"}]},
+            "model-index": [{"name": "m", "results": []}], "spaces": ["u/s1", "u/s2"], "inference": "warm",
+            "transformersInfo": {"auto_model": "AutoModelForCausalLM"},
+            "baseModels": {"relation": "finetune", "models": [{"id": "org/base"}]},
             "unknown": {"deep": [1, 2, {"x": null}]}}"#;
         let mut issues = Vec::new();
         let fast = ModelRecord::from_api_json(line, &mut issues).unwrap();
@@ -918,6 +994,13 @@ mod tests {
         let tolerant = ModelRecord::from_api_object(&object, &mut issues).unwrap();
         assert_eq!(fast, tolerant);
         assert!(issues.is_empty());
+        assert_eq!(
+            fast.config.as_deref(),
+            Some(r#"{"model_type":"llama","x":[1]}"#)
+        );
+        assert_eq!(fast.spaces.as_deref().map(<[String]>::len), Some(2));
+        assert_eq!(fast.inference.as_deref(), Some("warm"));
+        assert!(fast.base_models.as_deref().unwrap().contains("finetune"));
         assert_eq!(
             fast.card_data.as_deref(),
             Some(r#"{"license":"mit","base_model":"org/base","widget":[{"text":"a \"q\" b"}]}"#)

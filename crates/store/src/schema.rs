@@ -193,6 +193,37 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX forum_posts_topic ON forum_posts(topic_id, post_number);
     "#,
+    // 2: what the Hub crawler needs: every documented /api/models field, the first commit, the
+    // renames of repositories, and crawl checkpoints.
+    r#"
+    ALTER TABLE models ADD COLUMN config TEXT;             -- JSON object, the whole config
+    ALTER TABLE models ADD COLUMN model_index TEXT;        -- JSON list (top-level model-index)
+    ALTER TABLE models ADD COLUMN base_models TEXT;        -- JSON (expand[]=baseModels)
+    ALTER TABLE models ADD COLUMN transformers_info TEXT;  -- JSON object
+    ALTER TABLE models ADD COLUMN spaces TEXT;             -- JSON list of Space ids
+    ALTER TABLE models ADD COLUMN inference TEXT;          -- inference status (warm, cold, …)
+    ALTER TABLE models ADD COLUMN first_commit_at TEXT;    -- date of the repository's first commit
+
+    -- A repository that was renamed answers with a redirect to its new id.
+    CREATE TABLE model_aliases (
+        alias     TEXT PRIMARY KEY,
+        model_id  TEXT NOT NULL,
+        seen_at   TEXT NOT NULL
+    );
+
+    -- Where a crawl stands: the next page to fetch, written in the transaction that stores the
+    -- page before it, so a crawl killed anywhere resumes without gaps or duplicates.
+    CREATE TABLE crawl_state (
+        name         TEXT PRIMARY KEY,
+        next_url     TEXT,
+        since        TEXT,
+        pages        INTEGER NOT NULL DEFAULT 0,
+        models       INTEGER NOT NULL DEFAULT 0,
+        started_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        finished_at  TEXT
+    );
+    "#,
 ];
 
 /// Brings a database to the latest schema version.

@@ -1,0 +1,346 @@
+//! The HTTP client: one request at a time per call, paced per bucket by the Hub's RateLimit
+//! headers, retried with capped exponential backoff on timeouts, dropped connections and 5xx,
+//! waiting out 429s, following redirects itself.
+//!
+//! The token is attached only to requests whose origin (scheme, host, port) is the configured
+//! endpoint's: a redirect to another host (a CDN, a renamed repository elsewhere) is followed
+//! without it. Redirects are never followed by the HTTP library, so this rule cannot be bypassed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, HeaderMap, LOCATION, RETRY_AFTER, USER_AGENT};
+use serde::Serialize;
+use url::Url;
+
+use crate::config::HubConfig;
+use crate::error::HubError;
+use crate::ratelimit::{Pacer, parse_policy, parse_ratelimit};
+
+/// Redirects followed for one request.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// The Hub's rate-limit buckets: the API, and the file resolver (a separate, larger quota).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    Api,
+    Resolver,
+}
+
+/// A response, read in full.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// The URL that answered (after redirects).
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The URLs that redirected, in order.
+    pub redirects: Vec<Url>,
+}
+
+impl Response {
+    /// The response if it is a success, else [`HubError::Status`].
+    pub fn ok(self) -> Result<Response, HubError> {
+        if (200..300).contains(&self.status) {
+            Ok(self)
+        } else {
+            Err(HubError::Status {
+                url: self.url.to_string(),
+                status: self.status,
+            })
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What the client did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ClientStats {
+    pub api_requests: u64,
+    pub resolver_requests: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+    pub redirects: u64,
+    /// Milliseconds spent waiting for the rate limit (pacing and 429s).
+    pub waited_ms: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    api_requests: AtomicU64,
+    resolver_requests: AtomicU64,
+    retries: AtomicU64,
+    rate_limited: AtomicU64,
+    redirects: AtomicU64,
+    waited_ms: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// A client of one Hub endpoint. Cheap to clone; clones share pacing, budget and statistics.
+#[derive(Clone)]
+pub struct HubClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: HubConfig,
+    api: Pacer,
+    resolver: Pacer,
+    counters: Counters,
+    budget: Option<u64>,
+    sent: AtomicU64,
+}
+
+impl std::fmt::Debug for HubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubClient")
+            .field("endpoint", &self.inner.config.endpoint.as_str())
+            .finish()
+    }
+}
+
+impl HubClient {
+    /// A client; `max_requests` caps the requests it will ever send.
+    pub fn new(config: HubConfig, max_requests: Option<u64>) -> Result<Self, HubError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(|e| HubError::Endpoint(config.endpoint.to_string(), e.to_string()))?;
+        Ok(HubClient {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                api: Pacer::default(),
+                resolver: Pacer::default(),
+                counters: Counters::default(),
+                budget: max_requests,
+                sent: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &HubConfig {
+        &self.inner.config
+    }
+
+    pub fn endpoint(&self) -> &Url {
+        &self.inner.config.endpoint
+    }
+
+    /// A URL on the endpoint: `path` is absolute (`/api/models/...`), with its query.
+    pub fn url(&self, path: &str) -> Result<Url, HubError> {
+        self.endpoint()
+            .join(path)
+            .map_err(|e| HubError::Endpoint(path.to_string(), e.to_string()))
+    }
+
+    /// Whether `url` has the endpoint's origin (the only one that may see the token).
+    pub fn same_origin(&self, url: &Url) -> bool {
+        url.origin() == self.endpoint().origin()
+    }
+
+    pub fn stats(&self) -> ClientStats {
+        let c = &self.inner.counters;
+        ClientStats {
+            api_requests: c.api_requests.load(Ordering::Relaxed),
+            resolver_requests: c.resolver_requests.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            rate_limited: c.rate_limited.load(Ordering::Relaxed),
+            redirects: c.redirects.load(Ordering::Relaxed),
+            waited_ms: c.waited_ms.load(Ordering::Relaxed),
+            bytes: c.bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The API bucket's state: (remaining, time to reset), when the Hub said.
+    pub fn api_limit(&self) -> (Option<u64>, Option<Duration>) {
+        self.inner.api.snapshot(Instant::now())
+    }
+
+    fn pacer(&self, bucket: Bucket) -> &Pacer {
+        match bucket {
+            Bucket::Api => &self.inner.api,
+            Bucket::Resolver => &self.inner.resolver,
+        }
+    }
+
+    /// GETs `url`: paced, retried, redirects followed. Any final status is returned (a 404 is an
+    /// answer); only transport failures that outlast the retries, endless 429s, redirect loops
+    /// and the request budget are errors.
+    pub async fn get(&self, bucket: Bucket, url: Url) -> Result<Response, HubError> {
+        let inner = &self.inner;
+        if inner.config.offline {
+            return Err(HubError::Offline(url.to_string()));
+        }
+        let mut url = url;
+        let mut redirects = Vec::new();
+        let mut backoff = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(200))
+            .with_max_delay(inner.config.max_backoff)
+            .with_max_times(inner.config.max_retries)
+            .with_jitter()
+            .build();
+        let (mut retries, mut rate_limited) = (0usize, 0usize);
+        loop {
+            if let Some(budget) = inner.budget
+                && inner.sent.fetch_add(1, Ordering::Relaxed) >= budget
+            {
+                return Err(HubError::Budget(budget));
+            }
+            let pacer = self.pacer(bucket);
+            let now = Instant::now();
+            let slot = pacer.reserve(now);
+            if slot > now {
+                let wait = slot - now;
+                inner
+                    .counters
+                    .waited_ms
+                    .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+                tokio::time::sleep(wait).await;
+            }
+            let mut request = inner
+                .http
+                .get(url.clone())
+                .header(USER_AGENT, &inner.config.user_agent);
+            if let Some(token) = &inner.config.token
+                && self.same_origin(&url)
+            {
+                request = request.header(AUTHORIZATION, token.bearer());
+            }
+            match bucket {
+                Bucket::Api => &inner.counters.api_requests,
+                Bucket::Resolver => &inner.counters.resolver_requests,
+            }
+            .fetch_add(1, Ordering::Relaxed);
+
+            let transient = |message: String| (message, url.to_string());
+            let outcome: Result<(), (String, String)> = match request.send().await {
+                Err(e) => Err(transient(describe(&e))),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    let now = Instant::now();
+                    let limit = header(&headers, "ratelimit").and_then(parse_ratelimit);
+                    let policy = header(&headers, "ratelimit-policy").and_then(parse_policy);
+                    pacer.observe(limit.as_ref(), policy.as_ref(), now);
+                    if status == 429 {
+                        rate_limited += 1;
+                        inner.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                        if rate_limited > inner.config.max_rate_limited {
+                            return Err(HubError::RateLimited {
+                                url: url.to_string(),
+                                waits: rate_limited - 1,
+                            });
+                        }
+                        let wait = limit
+                            .map(|l| l.reset)
+                            .or_else(|| {
+                                header(&headers, RETRY_AFTER.as_str())
+                                    .and_then(|v| v.trim().parse().ok())
+                                    .map(Duration::from_secs)
+                            })
+                            .unwrap_or(Duration::from_secs(10))
+                            .max(Duration::from_millis(100));
+                        // Drain the body so the connection can be reused.
+                        let _ = response.bytes().await;
+                        pacer.block(wait, now);
+                        continue;
+                    }
+                    if (300..400).contains(&status)
+                        && let Some(location) = header(&headers, LOCATION.as_str())
+                    {
+                        let next = url.join(location).map_err(|e| HubError::Protocol {
+                            url: url.to_string(),
+                            message: format!("bad redirect location {location:?}: {e}"),
+                        })?;
+                        let _ = response.bytes().await;
+                        inner.counters.redirects.fetch_add(1, Ordering::Relaxed);
+                        redirects.push(std::mem::replace(&mut url, next));
+                        if redirects.len() > MAX_REDIRECTS {
+                            return Err(HubError::Redirects {
+                                url: url.to_string(),
+                            });
+                        }
+                        continue;
+                    }
+                    if status >= 500 {
+                        let _ = response.bytes().await;
+                        Err(transient(format!("HTTP {status}")))
+                    } else {
+                        match response.bytes().await {
+                            Ok(body) => {
+                                inner
+                                    .counters
+                                    .bytes
+                                    .fetch_add(body.len() as u64, Ordering::Relaxed);
+                                return Ok(Response {
+                                    status,
+                                    url,
+                                    headers,
+                                    body,
+                                    redirects,
+                                });
+                            }
+                            Err(e) => Err(transient(format!("reading the body: {}", describe(&e)))),
+                        }
+                    }
+                }
+            };
+            if let Err((message, url)) = outcome {
+                match backoff.next() {
+                    Some(delay) => {
+                        retries += 1;
+                        inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(delay).await;
+                    }
+                    None => {
+                        return Err(HubError::Transport {
+                            url,
+                            message,
+                            retries,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A transport error without the URL (which the caller reports) and without noise.
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else if e.is_body() || e.is_decode() {
+        "the connection dropped while reading"
+    } else {
+        "request failed"
+    };
+    let mut source = std::error::Error::source(e);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind} ({detail})")
+    }
+}

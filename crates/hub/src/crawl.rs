@@ -1,0 +1,828 @@
+//! The model crawler: `/api/models` sorted by creation date, page after page along the server's
+//! `Link` cursor, stored as it goes; optionally each model's README (analysed), first commit and
+//! discussions.
+//!
+//! Every page is one transaction that also records the next page's URL, so a crawl killed
+//! anywhere resumes from the first page it had not stored: no gaps, no duplicates. `--since`
+//! walks the listing newest first and stops at the date.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use hubscope_card::CardAnalyzer;
+use hubscope_store::{
+    Batch, CardRevision, Comment, CrawlCheckpoint, DiscussionThread, IngestCounts, IngestKind,
+    IngestSession, Issue, ModelRecord, Severity, SourceInfo, Store, time,
+};
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::client::{Bucket, ClientStats, HubClient, Response};
+use crate::error::HubError;
+use crate::link::next_link;
+
+/// The `expand[]` fields requested for every model: all the documented ones.
+pub const EXPAND: &[&str] = &[
+    "author",
+    "baseModels",
+    "cardData",
+    "config",
+    "createdAt",
+    "disabled",
+    "downloads",
+    "downloadsAllTime",
+    "gated",
+    "inference",
+    "lastModified",
+    "library_name",
+    "likes",
+    "model-index",
+    "pipeline_tag",
+    "private",
+    "safetensors",
+    "sha",
+    "siblings",
+    "spaces",
+    "tags",
+    "transformersInfo",
+    "usedStorage",
+];
+
+/// The name of the full crawl's checkpoint in `crawl_state`.
+pub const FULL_CRAWL: &str = "models";
+
+/// Attempts at a page whose body is not a JSON list (a truncated response).
+const PAGE_ATTEMPTS: usize = 3;
+
+/// What to crawl.
+#[derive(Debug, Clone)]
+pub struct CrawlOptions {
+    /// Only models created at or after this time (UTC, normalised); walks newest first.
+    pub since: Option<String>,
+    /// Stop after the page that reaches this many models.
+    pub limit: Option<u64>,
+    /// Models per page (the Hub allows up to 1,000).
+    pub page_size: u32,
+    pub readmes: bool,
+    pub first_commits: bool,
+    pub discussions: bool,
+    /// Requests in flight for READMEs, commits and discussions.
+    pub concurrency: usize,
+    /// Crawl these models (by id) instead of the listing.
+    pub ids: Vec<String>,
+}
+
+impl Default for CrawlOptions {
+    fn default() -> Self {
+        CrawlOptions {
+            since: None,
+            limit: None,
+            page_size: 1000,
+            readmes: false,
+            first_commits: false,
+            discussions: false,
+            concurrency: 8,
+            ids: Vec::new(),
+        }
+    }
+}
+
+/// What a crawl did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CrawlReport {
+    pub run_id: i64,
+    pub pages: u64,
+    /// Models listed (stored, updated or unchanged).
+    pub models: u64,
+    /// What happened to the models: stored, updated, unchanged, skipped.
+    pub counts: IngestCounts,
+    pub readmes: u64,
+    /// Models whose README does not exist (404).
+    pub readmes_missing: u64,
+    pub first_commits: u64,
+    pub discussions: u64,
+    /// Renamed repositories found (old id → new id).
+    pub aliases: u64,
+    /// Records that could not be used, with the reason.
+    pub issues: u64,
+    pub client: ClientStats,
+    /// The page a crawl resumed from.
+    pub resumed_from: Option<String>,
+    /// The listing was read to its end (or to `--since`).
+    pub finished: bool,
+    /// Why the crawl stopped early (interrupted, request budget, limit).
+    pub stopped: Option<String>,
+}
+
+/// Crawls the Hub into the store.
+pub struct Crawler {
+    client: HubClient,
+    analyzer: Arc<CardAnalyzer>,
+    options: CrawlOptions,
+}
+
+impl Crawler {
+    pub fn new(client: HubClient, options: CrawlOptions) -> Self {
+        Crawler {
+            client,
+            analyzer: Arc::new(CardAnalyzer::new()),
+            options,
+        }
+    }
+
+    /// Runs the crawl. `stop` ends it cleanly after the current page (Ctrl-C); `on_page` sees the
+    /// report after every stored page.
+    pub async fn run(
+        &self,
+        store: &mut Store,
+        stop: &AtomicBool,
+        on_page: &(dyn Fn(&CrawlReport) + Sync),
+    ) -> Result<CrawlReport, HubError> {
+        let state = store.crawl_state(FULL_CRAWL)?;
+        let info = SourceInfo {
+            source: self.client.url("/api/models")?.to_string(),
+            format: "api".into(),
+            bytes: None,
+        };
+        let mut session = store.begin_ingest(IngestKind::Models, &info)?;
+        // Commits happen at page boundaries only, with the checkpoint.
+        session.set_commit_every(u64::MAX);
+        let mut report = CrawlReport {
+            run_id: session.run_id(),
+            ..CrawlReport::default()
+        };
+        let result = if self.options.ids.is_empty() {
+            self.crawl_listing(&mut session, state, stop, on_page, &mut report)
+                .await
+        } else {
+            self.crawl_ids(&mut session, &mut report).await
+        };
+        report.client = self.client.stats();
+        match result {
+            Ok(()) => {
+                session.finish()?;
+                Ok(report)
+            }
+            Err(HubError::Budget(n)) => {
+                // Whatever was written is whole; the checkpoint still names the page to redo.
+                report.stopped = Some(format!(
+                    "the request budget (--max-requests {n}) is used up"
+                ));
+                session.finish()?;
+                Ok(report)
+            }
+            Err(err) => {
+                let _ = session.fail(&err.to_string());
+                Err(err)
+            }
+        }
+    }
+
+    fn first_page(&self, descending: bool) -> Result<Url, HubError> {
+        let mut url = self.client.url("/api/models")?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("sort", "createdAt");
+            q.append_pair("direction", if descending { "-1" } else { "1" });
+            q.append_pair("limit", &self.options.page_size.to_string());
+            for field in EXPAND {
+                q.append_pair("expand[]", field);
+            }
+        }
+        Ok(url)
+    }
+
+    async fn crawl_listing(
+        &self,
+        session: &mut IngestSession<'_>,
+        state: Option<CrawlCheckpoint>,
+        stop: &AtomicBool,
+        on_page: &(dyn Fn(&CrawlReport) + Sync),
+        report: &mut CrawlReport,
+    ) -> Result<(), HubError> {
+        let since = self.options.since.clone();
+        let now = time::now();
+        let (mut next, mut checkpoint) = match (&since, state) {
+            (None, Some(state)) if state.finished_at.is_none() && state.next_url.is_some() => {
+                let url = state.next_url.clone().unwrap_or_default();
+                let url = Url::parse(&url).map_err(|e| HubError::Protocol {
+                    url: url.clone(),
+                    message: format!("the saved checkpoint is not a URL: {e}"),
+                })?;
+                if !self.client.same_origin(&url) {
+                    return Err(HubError::Protocol {
+                        url: url.to_string(),
+                        message: format!(
+                            "the saved checkpoint is on another endpoint than {}; crawl with \
+                             that endpoint (HF_ENDPOINT) or start over",
+                            self.client.endpoint()
+                        ),
+                    });
+                }
+                report.resumed_from = Some(url.to_string());
+                (url, state)
+            }
+            _ => (
+                self.first_page(since.is_some())?,
+                CrawlCheckpoint {
+                    name: FULL_CRAWL.to_string(),
+                    next_url: None,
+                    since: since.clone(),
+                    pages: 0,
+                    models: 0,
+                    started_at: now,
+                    finished_at: None,
+                },
+            ),
+        };
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                report.stopped = Some("interrupted; run the same command to resume".into());
+                return Ok(());
+            }
+            let (response, raws) = self.fetch_page(&next).await?;
+            let parsed: Vec<(Result<ModelRecord, String>, Vec<String>)> = raws
+                .par_iter()
+                .map(|raw| {
+                    let mut issues = Vec::new();
+                    (
+                        ModelRecord::from_api_json(raw.get().as_bytes(), &mut issues),
+                        issues,
+                    )
+                })
+                .collect();
+            let mut batch = Batch {
+                read: parsed.len() as u64,
+                ..Batch::default()
+            };
+            let mut reached_since = false;
+            for (index, (record, issues)) in parsed.into_iter().enumerate() {
+                match record {
+                    Ok(record) => {
+                        if let Some(since) = &since
+                            && record
+                                .created_at
+                                .as_deref()
+                                .is_some_and(|c| c < since.as_str())
+                        {
+                            reached_since = true;
+                            batch.read -= 1;
+                            continue;
+                        }
+                        for reason in issues {
+                            batch.issues.push(Issue {
+                                record: record.id.clone(),
+                                severity: Severity::FieldDropped,
+                                reason,
+                            });
+                        }
+                        batch.records.push(record);
+                    }
+                    Err(reason) => batch.issues.push(Issue {
+                        record: format!("{}#{index}", response.url),
+                        severity: Severity::Skipped,
+                        reason,
+                    }),
+                }
+            }
+            report.issues += batch.issues.len() as u64;
+            let records: Vec<(String, Option<String>)> = batch
+                .records
+                .iter()
+                .map(|r| (r.id.clone(), r.sha.clone()))
+                .collect();
+            report.models += records.len() as u64;
+            report.counts.add(session.write_models(batch)?);
+            self.enrich(session, &records, report).await?;
+
+            let link = response
+                .header("link")
+                .and_then(next_link)
+                .map(|link| response.url.join(link))
+                .transpose()
+                .map_err(|e| HubError::Protocol {
+                    url: response.url.to_string(),
+                    message: format!("the next-page link is not a URL: {e}"),
+                })?;
+            if let Some(link) = &link
+                && !self.client.same_origin(link)
+            {
+                // Never follow a listing to another host: it would not be the Hub's listing,
+                // and nothing of this crawl belongs there. The page just read is kept.
+                session.commit()?;
+                return Err(HubError::Protocol {
+                    url: response.url.to_string(),
+                    message: format!(
+                        "the next-page link points to {}, not to {}; stopping (the crawl \
+                         resumes from this page)",
+                        link.origin().ascii_serialization(),
+                        self.client.endpoint().origin().ascii_serialization()
+                    ),
+                });
+            }
+            report.pages += 1;
+            let done = link.is_none() || reached_since;
+            if since.is_some() {
+                // A --since crawl is short and starts over each time: commit, no checkpoint.
+                session.commit()?;
+            } else {
+                checkpoint.pages += 1;
+                checkpoint.models += records.len() as u64;
+                checkpoint.next_url = link.as_ref().map(Url::to_string);
+                checkpoint.finished_at = done.then(time::now);
+                session.checkpoint(&checkpoint)?;
+            }
+            report.client = self.client.stats();
+            on_page(report);
+            if done {
+                report.finished = true;
+                return Ok(());
+            }
+            if let Some(limit) = self.options.limit
+                && report.models >= limit
+            {
+                report.stopped = Some(format!(
+                    "--limit {limit} reached; run without --limit to resume"
+                ));
+                return Ok(());
+            }
+            next = link.unwrap_or_else(|| next.clone());
+        }
+    }
+
+    /// Fetches a listing page: the response and the models in it. A body that is not a JSON
+    /// list (a response cut short) is fetched again, up to [`PAGE_ATTEMPTS`] times.
+    async fn fetch_page(&self, url: &Url) -> Result<(Response, Vec<Box<RawValue>>), HubError> {
+        let mut last = String::new();
+        for _ in 0..PAGE_ATTEMPTS {
+            let response = self.client.get(Bucket::Api, url.clone()).await?.ok()?;
+            match serde_json::from_slice::<Vec<Box<RawValue>>>(&response.body) {
+                Ok(models) => return Ok((response, models)),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(HubError::Protocol {
+            url: url.to_string(),
+            message: format!(
+                "the page is not a JSON list of models ({last}), {PAGE_ATTEMPTS} times"
+            ),
+        })
+    }
+
+    /// `--id`: fetch these models one by one, following renames.
+    async fn crawl_ids(
+        &self,
+        session: &mut IngestSession<'_>,
+        report: &mut CrawlReport,
+    ) -> Result<(), HubError> {
+        let mut records = Vec::new();
+        let mut batch = Batch::default();
+        for id in &self.options.ids {
+            batch.read += 1;
+            let Some(path_id) = repo_path(id) else {
+                batch.issues.push(skipped(id, "not a repository id"));
+                continue;
+            };
+            let mut url = self.client.url(&format!("/api/models/{path_id}"))?;
+            for field in EXPAND {
+                url.query_pairs_mut().append_pair("expand[]", field);
+            }
+            let response = self.client.get(Bucket::Api, url).await?;
+            if response.status == 404 {
+                batch.issues.push(skipped(id, "no such model (404)"));
+                continue;
+            }
+            let response = response.ok()?;
+            let mut issues = Vec::new();
+            match ModelRecord::from_api_json(&response.body, &mut issues) {
+                Ok(record) => {
+                    if record.id != *id {
+                        session.record_alias(id, &record.id)?;
+                        report.aliases += 1;
+                    }
+                    records.push((record.id.clone(), record.sha.clone()));
+                    batch.records.push(record);
+                }
+                Err(reason) => batch.issues.push(skipped(id, &reason)),
+            }
+        }
+        report.issues += batch.issues.len() as u64;
+        report.models += records.len() as u64;
+        report.counts.add(session.write_models(batch)?);
+        self.enrich(session, &records, report).await?;
+        session.commit()?;
+        report.finished = true;
+        Ok(())
+    }
+
+    /// READMEs, first commits and discussions of stored models, as the options ask.
+    async fn enrich(
+        &self,
+        session: &mut IngestSession<'_>,
+        models: &[(String, Option<String>)],
+        report: &mut CrawlReport,
+    ) -> Result<(), HubError> {
+        let ids: Vec<String> = models.iter().map(|(id, _)| id.clone()).collect();
+        if self.options.readmes {
+            let known = session.latest_card_revisions(&ids)?;
+            let wanted: Vec<(String, Option<String>)> = models
+                .iter()
+                .zip(known)
+                .filter(|((_, sha), known)| sha.is_none() || *sha != *known)
+                .map(|(m, _)| m.clone())
+                .collect();
+            let fetched = self.readmes(wanted).await?;
+            let mut batch = Batch::default();
+            for outcome in fetched {
+                batch.read += 1;
+                match outcome {
+                    Readme::Card(revision) => {
+                        session.set_has_card(&revision.model_id, true)?;
+                        batch.records.push(*revision);
+                        report.readmes += 1;
+                    }
+                    Readme::Missing(id) => {
+                        session.set_has_card(&id, false)?;
+                        report.readmes_missing += 1;
+                    }
+                    Readme::Issue(issue) => batch.issues.push(issue),
+                }
+            }
+            report.issues += batch.issues.len() as u64;
+            session.write_cards(batch)?;
+        }
+        if self.options.first_commits {
+            let missing = session.missing_first_commits(&ids)?;
+            for (id, date) in self.first_commits(missing).await? {
+                session.set_first_commit(&id, &date)?;
+                report.first_commits += 1;
+            }
+        }
+        if self.options.discussions {
+            let (threads, issues) = self.discussions(ids).await?;
+            report.discussions += threads.len() as u64;
+            report.issues += issues.len() as u64;
+            session.write_discussions(Batch {
+                read: (threads.len() + issues.len()) as u64,
+                records: threads,
+                issues,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Fetches READMEs concurrently (resolver bucket) and analyses them off the async threads.
+    async fn readmes(
+        &self,
+        models: Vec<(String, Option<String>)>,
+    ) -> Result<Vec<Readme>, HubError> {
+        let limit = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        for (index, (id, sha)) in models.into_iter().enumerate() {
+            let client = self.client.clone();
+            let analyzer = Arc::clone(&self.analyzer);
+            let limit = Arc::clone(&limit);
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                (index, fetch_readme(client, analyzer, id, sha).await)
+            });
+        }
+        let mut results = Vec::with_capacity(tasks.len());
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((index, outcome)) => results.push((index, outcome?)),
+                Err(e) => {
+                    return Err(HubError::Protocol {
+                        url: self.client.endpoint().to_string(),
+                        message: format!("a README task failed: {e}"),
+                    });
+                }
+            }
+        }
+        // Input order, so that the store sees the same sequence whatever finished first.
+        results.sort_by_key(|(index, _)| *index);
+        Ok(results.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The date of each model's first commit: `X-Total-Count` of the commit list, then its last
+    /// page (the Hub's `createdAt` starts only in 2022).
+    async fn first_commits(&self, ids: Vec<String>) -> Result<Vec<(String, String)>, HubError> {
+        let limit = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        for id in ids {
+            let client = self.client.clone();
+            let limit = Arc::clone(&limit);
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                first_commit(&client, &id).await.map(|d| d.map(|d| (id, d)))
+            });
+        }
+        let mut dates = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(outcome) = joined
+                && let Some(found) = outcome?
+            {
+                dates.push(found);
+            }
+        }
+        dates.sort();
+        Ok(dates)
+    }
+
+    async fn discussions(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<(Vec<DiscussionThread>, Vec<Issue>), HubError> {
+        let limit = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        for id in ids {
+            let client = self.client.clone();
+            let limit = Arc::clone(&limit);
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                model_discussions(&client, &id).await
+            });
+        }
+        let (mut threads, mut issues) = (Vec::new(), Vec::new());
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(outcome) = joined {
+                let (t, i) = outcome?;
+                threads.extend(t);
+                issues.extend(i);
+            }
+        }
+        threads.sort_by(|a, b| (&a.repo_id, a.num).cmp(&(&b.repo_id, b.num)));
+        Ok((threads, issues))
+    }
+}
+
+/// A README fetched, or why not.
+enum Readme {
+    Card(Box<CardRevision>),
+    Missing(String),
+    Issue(Issue),
+}
+
+fn skipped(record: &str, reason: &str) -> Issue {
+    Issue {
+        record: record.to_string(),
+        severity: Severity::Skipped,
+        reason: reason.to_string(),
+    }
+}
+
+/// A repository id as it may appear in a URL path: `name` or `owner/name`, each part made of
+/// letters, digits, `-`, `_` and `.` (and not `.` or `..`). Ids from the Hub are untrusted: one
+/// that is not of this form is never put into a URL.
+pub fn repo_path(id: &str) -> Option<&str> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let valid = |p: &&str| {
+        !p.is_empty()
+            && p.len() <= 96
+            && *p != "."
+            && *p != ".."
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    (matches!(parts.len(), 1 | 2) && parts.iter().all(valid)).then_some(id)
+}
+
+/// A 40-character hexadecimal commit id.
+fn is_commit(sha: &str) -> bool {
+    sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+async fn fetch_readme(
+    client: HubClient,
+    analyzer: Arc<CardAnalyzer>,
+    id: String,
+    sha: Option<String>,
+) -> Result<Readme, HubError> {
+    let Some(path) = repo_path(&id) else {
+        return Ok(Readme::Issue(skipped(&id, "README: not a repository id")));
+    };
+    let revision = sha.as_deref().filter(|s| is_commit(s)).unwrap_or("main");
+    let url = client.url(&format!("/{path}/resolve/{revision}/README.md"))?;
+    let response = match client.get(Bucket::Resolver, url).await {
+        Ok(r) => r,
+        Err(HubError::Budget(n)) => return Err(HubError::Budget(n)),
+        Err(e) => return Ok(Readme::Issue(skipped(&id, &format!("README: {e}")))),
+    };
+    if response.status == 404 {
+        return Ok(Readme::Missing(id));
+    }
+    if response.status != 200 {
+        return Ok(Readme::Issue(skipped(
+            &id,
+            &format!("README: HTTP {}", response.status),
+        )));
+    }
+    let body = response.body;
+    let revision = sha.filter(|s| is_commit(s));
+    let analysed = tokio::task::spawn_blocking(move || {
+        let text = std::str::from_utf8(&body).map_err(|e| {
+            format!(
+                "README: not UTF-8: invalid byte at offset {}",
+                e.valid_up_to()
+            )
+        })?;
+        let analysis = analyzer.analyze(text).map_err(|e| format!("README: {e}"))?;
+        let mut card = CardRevision::new(id.clone(), text, analysis, false);
+        card.revision = revision;
+        Ok::<_, String>(card)
+    })
+    .await;
+    Ok(match analysed {
+        Ok(Ok(card)) => Readme::Card(Box::new(card)),
+        Ok(Err(reason)) => Readme::Issue(skipped("README", &reason)),
+        Err(e) => Readme::Issue(skipped("README", &format!("analysis failed: {e}"))),
+    })
+}
+
+async fn first_commit(client: &HubClient, id: &str) -> Result<Option<String>, HubError> {
+    let Some(path) = repo_path(id) else {
+        return Ok(None);
+    };
+    let first = client.url(&format!("/api/models/{path}/commits/main?limit=1"))?;
+    let response = client.get(Bucket::Api, first).await?;
+    if response.status != 200 {
+        return Ok(None);
+    }
+    let total: u64 = response
+        .header("x-total-count")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(1);
+    let response = if total > 1 {
+        let last = client.url(&format!(
+            "/api/models/{path}/commits/main?limit=1&p={}",
+            total - 1
+        ))?;
+        let response = client.get(Bucket::Api, last).await?;
+        if response.status != 200 {
+            return Ok(None);
+        }
+        response
+    } else {
+        response
+    };
+    let commits: Vec<Value> = serde_json::from_slice(&response.body).unwrap_or_default();
+    Ok(commits
+        .last()
+        .and_then(|c| c.get("date"))
+        .and_then(Value::as_str)
+        .and_then(time::normalize_timestamp))
+}
+
+/// Every discussion of a model, with its comments.
+async fn model_discussions(
+    client: &HubClient,
+    id: &str,
+) -> Result<(Vec<DiscussionThread>, Vec<Issue>), HubError> {
+    let Some(path) = repo_path(id) else {
+        return Ok((
+            Vec::new(),
+            vec![skipped(id, "discussions: not a repository id")],
+        ));
+    };
+    let mut listed = Vec::new();
+    for page in 0..10_000u32 {
+        let url = client.url(&format!("/api/models/{path}/discussions?p={page}"))?;
+        let response = client.get(Bucket::Api, url).await?;
+        if response.status == 404 {
+            break;
+        }
+        let body: Value = match serde_json::from_slice(&response.ok()?.body) {
+            Ok(v) => v,
+            Err(e) => {
+                let reason = format!("discussions page {page}: not JSON: {e}");
+                return Ok((Vec::new(), vec![skipped(id, &reason)]));
+            }
+        };
+        let items = body
+            .get("discussions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let count = body.get("count").and_then(Value::as_u64).unwrap_or(0);
+        let start = body.get("start").and_then(Value::as_u64).unwrap_or(0);
+        let n = items.len() as u64;
+        listed.extend(items);
+        if n == 0 || start + n >= count {
+            break;
+        }
+    }
+    let mut threads = Vec::new();
+    let mut issues = Vec::new();
+    for item in listed {
+        let Some(num) = item.get("num").and_then(Value::as_i64) else {
+            issues.push(skipped(id, "a discussion without a number"));
+            continue;
+        };
+        let url = client.url(&format!("/api/models/{path}/discussions/{num}"))?;
+        let response = client.get(Bucket::Api, url).await?;
+        let details: Value = if response.status == 200 {
+            serde_json::from_slice(&response.body).unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
+        threads.push(thread_of(id, num, &item, &details));
+    }
+    Ok((threads, issues))
+}
+
+/// A stored thread from the listing entry and its details (`events`).
+fn thread_of(repo_id: &str, num: i64, item: &Value, details: &Value) -> DiscussionThread {
+    let source = if details.is_object() { details } else { item };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    let author = |v: &Value| {
+        v.get("author")
+            .and_then(|a| a.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| Some("deleted".to_string()))
+    };
+    let comments = source
+        .get("events")
+        .and_then(Value::as_array)
+        .map(|events| {
+            events
+                .iter()
+                .filter(|e| e.get("type").and_then(Value::as_str) == Some("comment"))
+                .map(|e| {
+                    let data = e.get("data").cloned().unwrap_or(Value::Null);
+                    Comment {
+                        author: author(e),
+                        created_at: text(e, "createdAt")
+                            .and_then(|t| time::normalize_timestamp(&t)),
+                        text: data
+                            .get("latest")
+                            .and_then(|l| l.get("raw"))
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
+                        hidden: data.get("hidden").and_then(Value::as_bool),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    DiscussionThread {
+        repo_id: repo_id.to_string(),
+        num,
+        title: text(source, "title").or_else(|| text(item, "title")),
+        status: text(source, "status").or_else(|| text(item, "status")),
+        author: author(source),
+        created_at: text(source, "createdAt").and_then(|t| time::normalize_timestamp(&t)),
+        is_pull_request: source
+            .get("isPullRequest")
+            .or_else(|| item.get("isPullRequest"))
+            .and_then(Value::as_bool),
+        comments,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_ids_that_are_safe_in_a_path() {
+        assert_eq!(repo_path("bigscience/bloom"), Some("bigscience/bloom"));
+        assert_eq!(repo_path("gpt2"), Some("gpt2"));
+        assert_eq!(repo_path("a.b-c_d/e.f"), Some("a.b-c_d/e.f"));
+        for bad in [
+            "", "../x", "a/../b", "a/b/c", "a//b", "a/b?x=1", "a b/c", "a/%2e%2e", "a/..",
+        ] {
+            assert_eq!(repo_path(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn threads_from_the_hub_shapes() {
+        let item = serde_json::json!({"num": 3, "title": "Q", "status": "open",
+            "author": {"name": "u"}, "createdAt": "2023-01-01T00:00:00.000Z", "isPullRequest": false});
+        let details = serde_json::json!({"num": 3, "title": "Q", "status": "closed",
+        "author": {"name": "u"}, "createdAt": "2023-01-01T00:00:00.000Z", "isPullRequest": false,
+        "events": [
+            {"id": "1", "type": "comment", "createdAt": "2023-01-01T00:00:00.000Z",
+             "author": {"name": "u"}, "data": {"edited": false, "hidden": false, "latest": {"raw": "Hello?"}}},
+            {"id": "2", "type": "status-change", "createdAt": "2023-01-02T00:00:00.000Z",
+             "author": {"name": "owner"}, "data": {"status": "closed"}},
+            {"id": "3", "type": "comment", "createdAt": "2023-01-02T00:00:00.000Z",
+             "data": {"edited": false, "hidden": true, "latest": {"raw": "spam"}}}
+        ]});
+        let t = thread_of("org/m", 3, &item, &details);
+        assert_eq!(t.status.as_deref(), Some("closed"));
+        assert_eq!(t.comments.len(), 2);
+        assert_eq!(t.comments[0].text.as_deref(), Some("Hello?"));
+        assert_eq!(t.comments[1].author.as_deref(), Some("deleted"));
+        assert_eq!(t.comments[1].hidden, Some(true));
+        // Without details, the listing entry is enough for the thread (no comments).
+        let t = thread_of("org/m", 3, &item, &Value::Null);
+        assert_eq!((t.status.as_deref(), t.comments.len()), (Some("open"), 0));
+    }
+}

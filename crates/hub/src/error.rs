@@ -1,0 +1,38 @@
+//! Errors of the Hub client and crawler. URLs in messages never carry a token (the token only
+//! ever travels in a header).
+
+use std::path::PathBuf;
+
+use hubscope_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("invalid Hub endpoint {0:?}: {1}")]
+    Endpoint(String, String),
+    #[error("cannot read the token file {path}: {source}")]
+    TokenFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("offline (HF_HUB_OFFLINE is set): not fetching {0}")]
+    Offline(String),
+    #[error("GET {url}: {message} (after {retries} retries)")]
+    Transport {
+        url: String,
+        message: String,
+        retries: usize,
+    },
+    #[error("GET {url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("GET {url}: more than {0} redirects", crate::client::MAX_REDIRECTS)]
+    Redirects { url: String },
+    #[error("GET {url}: still rate-limited after waiting {waits} times")]
+    RateLimited { url: String, waits: usize },
+    #[error("the request budget (--max-requests {0}) is used up")]
+    Budget(u64),
+    #[error("{url}: {message}")]
+    Protocol { url: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
