@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::config::HubConfig;
 use crate::error::HubError;
-use crate::ratelimit::{Pacer, parse_policy, parse_ratelimit};
+use crate::ratelimit::{BucketState, Pacer, parse_policy, parse_ratelimit};
 
 /// Redirects followed for one request.
 pub const MAX_REDIRECTS: usize = 5;
@@ -163,9 +163,9 @@ impl HubClient {
         }
     }
 
-    /// The API bucket's state: (remaining, time to reset), when the Hub said.
-    pub fn api_limit(&self) -> (Option<u64>, Option<Duration>) {
-        self.inner.api.snapshot(Instant::now())
+    /// A bucket's rate-limit state, as the Hub last reported it.
+    pub fn bucket_state(&self, bucket: Bucket) -> BucketState {
+        self.pacer(bucket).snapshot(Instant::now())
     }
 
     fn pacer(&self, bucket: Bucket) -> &Pacer {

@@ -62,7 +62,8 @@ const PAGE_ATTEMPTS: usize = 3;
 /// What to crawl.
 #[derive(Debug, Clone)]
 pub struct CrawlOptions {
-    /// Only models created at or after this time (UTC, normalised); walks newest first.
+    /// Only models created at or after this date or time (`YYYY-MM-DD`, RFC 3339); walks the
+    /// listing newest first.
     pub since: Option<String>,
     /// Stop after the page that reaches this many models.
     pub limit: Option<u64>,
@@ -205,7 +206,14 @@ impl Crawler {
         on_page: &(dyn Fn(&CrawlReport) + Sync),
         report: &mut CrawlReport,
     ) -> Result<(), HubError> {
-        let since = self.options.since.clone();
+        let since = match &self.options.since {
+            Some(text) => Some(time::normalize_timestamp(text).ok_or_else(|| {
+                HubError::Option(format!(
+                    "--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time"
+                ))
+            })?),
+            None => None,
+        };
         let now = time::now();
         let (mut next, mut checkpoint) = match (&since, state) {
             (None, Some(state)) if state.finished_at.is_none() && state.next_url.is_some() => {
@@ -240,12 +248,28 @@ impl Crawler {
                 },
             ),
         };
+        // The next page is fetched while this one is parsed and stored (its URL is in this
+        // page's headers), so the network and the database work at the same time.
+        let mut prefetched: Option<Prefetch> = None;
         loop {
             if stop.load(Ordering::Relaxed) {
                 report.stopped = Some("interrupted; run the same command to resume".into());
                 return Ok(());
             }
-            let (response, raws) = self.fetch_page(&next).await?;
+            let (response, raws) = match prefetched.take() {
+                Some(prefetch) => prefetch.page().await?,
+                None => fetch_page(&self.client, &next).await?,
+            };
+            let link = response
+                .header("link")
+                .and_then(next_link)
+                .map(|link| response.url.join(link))
+                .transpose()
+                .map_err(|e| HubError::Protocol {
+                    url: response.url.to_string(),
+                    message: format!("the next-page link is not a URL: {e}"),
+                })?;
+            let foreign = link.as_ref().is_some_and(|l| !self.client.same_origin(l));
             let parsed: Vec<(Result<ModelRecord, String>, Vec<String>)> = raws
                 .par_iter()
                 .map(|raw| {
@@ -296,21 +320,23 @@ impl Crawler {
                 .iter()
                 .map(|r| (r.id.clone(), r.sha.clone()))
                 .collect();
+            let last_page = link.is_none() || reached_since || foreign;
+            let limit_reached = self
+                .options
+                .limit
+                .is_some_and(|limit| report.models + records.len() as u64 >= limit);
+            if let Some(link) = &link
+                && !last_page
+                && !limit_reached
+            {
+                prefetched = Some(Prefetch::start(&self.client, link));
+            }
             report.models += records.len() as u64;
             report.counts.add(session.write_models(batch)?);
             self.enrich(session, &records, report).await?;
 
-            let link = response
-                .header("link")
-                .and_then(next_link)
-                .map(|link| response.url.join(link))
-                .transpose()
-                .map_err(|e| HubError::Protocol {
-                    url: response.url.to_string(),
-                    message: format!("the next-page link is not a URL: {e}"),
-                })?;
             if let Some(link) = &link
-                && !self.client.same_origin(link)
+                && foreign
             {
                 // Never follow a listing to another host: it would not be the Hub's listing,
                 // and nothing of this crawl belongs there. The page just read is kept.
@@ -353,25 +379,6 @@ impl Crawler {
             }
             next = link.unwrap_or_else(|| next.clone());
         }
-    }
-
-    /// Fetches a listing page: the response and the models in it. A body that is not a JSON
-    /// list (a response cut short) is fetched again, up to [`PAGE_ATTEMPTS`] times.
-    async fn fetch_page(&self, url: &Url) -> Result<(Response, Vec<Box<RawValue>>), HubError> {
-        let mut last = String::new();
-        for _ in 0..PAGE_ATTEMPTS {
-            let response = self.client.get(Bucket::Api, url.clone()).await?.ok()?;
-            match serde_json::from_slice::<Vec<Box<RawValue>>>(&response.body) {
-                Ok(models) => return Ok((response, models)),
-                Err(e) => last = e.to_string(),
-            }
-        }
-        Err(HubError::Protocol {
-            url: url.to_string(),
-            message: format!(
-                "the page is not a JSON list of models ({last}), {PAGE_ATTEMPTS} times"
-            ),
-        })
     }
 
     /// `--id`: fetch these models one by one, following renames.
@@ -558,6 +565,50 @@ impl Crawler {
         }
         threads.sort_by(|a, b| (&a.repo_id, a.num).cmp(&(&b.repo_id, b.num)));
         Ok((threads, issues))
+    }
+}
+
+/// Fetches a listing page: the response and the models in it. A body that is not a JSON list (a
+/// response cut short) is fetched again, up to [`PAGE_ATTEMPTS`] times.
+async fn fetch_page(client: &HubClient, url: &Url) -> Result<Page, HubError> {
+    let mut last = String::new();
+    for _ in 0..PAGE_ATTEMPTS {
+        let response = client.get(Bucket::Api, url.clone()).await?.ok()?;
+        match serde_json::from_slice::<Vec<Box<RawValue>>>(&response.body) {
+            Ok(models) => return Ok((response, models)),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(HubError::Protocol {
+        url: url.to_string(),
+        message: format!("the page is not a JSON list of models ({last}), {PAGE_ATTEMPTS} times"),
+    })
+}
+
+/// A listing page: the response and its models, not yet parsed.
+type Page = (Response, Vec<Box<RawValue>>);
+
+/// The next listing page, fetched while the current one is parsed and stored. Dropping it
+/// cancels the request.
+struct Prefetch(tokio::task::JoinHandle<Result<Page, HubError>>);
+
+impl Prefetch {
+    fn start(client: &HubClient, url: &Url) -> Self {
+        let (client, url) = (client.clone(), url.clone());
+        Prefetch(tokio::spawn(async move { fetch_page(&client, &url).await }))
+    }
+
+    async fn page(mut self) -> Result<Page, HubError> {
+        (&mut self.0).await.map_err(|e| HubError::Protocol {
+            url: String::new(),
+            message: format!("the page fetch failed: {e}"),
+        })?
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -33,6 +33,8 @@ pub enum HubError {
     Budget(u64),
     #[error("{url}: {message}")]
     Protocol { url: String, message: String },
+    #[error("{0}")]
+    Option(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

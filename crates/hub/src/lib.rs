@@ -34,4 +34,4 @@ pub use config::{DEFAULT_ENDPOINT, HubConfig, Token};
 pub use crawl::{CrawlOptions, CrawlReport, Crawler, EXPAND, FULL_CRAWL, repo_path};
 pub use error::HubError;
 pub use link::next_link;
-pub use ratelimit::{Pacer, RateLimit, RatePolicy, parse_policy, parse_ratelimit};
+pub use ratelimit::{BucketState, Pacer, RateLimit, RatePolicy, parse_policy, parse_ratelimit};

@@ -74,6 +74,30 @@ pub fn parse_policy(value: &str) -> Option<RatePolicy> {
     })
 }
 
+/// A bucket's state as the Hub last reported it (`None` where it has not said).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BucketState {
+    /// Requests left in the current window.
+    pub remaining: Option<u64>,
+    /// Time until the window resets.
+    pub reset: Option<Duration>,
+    /// Requests allowed per window.
+    pub quota: Option<u64>,
+    pub window: Option<Duration>,
+    /// Time left of a wait after a 429.
+    pub blocked: Option<Duration>,
+}
+
+impl BucketState {
+    /// The sustained request rate the policy allows (requests per second).
+    pub fn rate(&self) -> Option<f64> {
+        match (self.quota, self.window) {
+            (Some(q), Some(w)) if !w.is_zero() => Some(q as f64 / w.as_secs_f64()),
+            _ => None,
+        }
+    }
+}
+
 /// Paces the requests of one bucket.
 #[derive(Debug, Default)]
 pub struct Pacer {
@@ -88,6 +112,7 @@ struct PacerState {
     remaining: Option<u64>,
     reset_at: Option<Instant>,
     quota: Option<u64>,
+    window: Option<Duration>,
     /// After a 429: nothing is sent before this.
     blocked_until: Option<Instant>,
 }
@@ -133,6 +158,7 @@ impl Pacer {
         let mut s = self.lock();
         if let Some(policy) = policy {
             s.quota = Some(policy.quota);
+            s.window = Some(policy.window);
         }
         if let Some(limit) = limit {
             s.remaining = Some(limit.remaining);
@@ -152,13 +178,19 @@ impl Pacer {
         until
     }
 
-    /// What the bucket looks like now: (remaining, seconds to reset), when known.
-    pub fn snapshot(&self, now: Instant) -> (Option<u64>, Option<Duration>) {
+    /// What the bucket looks like now, as far as the Hub said.
+    pub fn snapshot(&self, now: Instant) -> BucketState {
         let s = self.lock();
-        (
-            s.remaining,
-            s.reset_at.map(|r| r.saturating_duration_since(now)),
-        )
+        BucketState {
+            remaining: s.remaining,
+            reset: s.reset_at.map(|r| r.saturating_duration_since(now)),
+            quota: s.quota,
+            window: s.window,
+            blocked: s
+                .blocked_until
+                .map(|b| b.saturating_duration_since(now))
+                .filter(|d| !d.is_zero()),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, PacerState> {

@@ -522,3 +522,77 @@ fn every_recorded_model_response_keeps_its_documented_fields() {
     }
     assert_eq!(checked, 44);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limit_stops_after_whole_pages_and_since_fetches_only_newer_models() {
+    let hub = TestHub::start(data()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("limit.db")).unwrap();
+    let paged = |limit, since: Option<&str>| CrawlOptions {
+        page_size: 100,
+        limit,
+        since: since.map(str::to_string),
+        ..CrawlOptions::default()
+    };
+    // --limit 250: three whole pages, and not one request more (the next page is not prefetched).
+    let report = crawl(client(&hub, None), &mut store, paged(Some(250), None))
+        .await
+        .unwrap();
+    assert_eq!((report.pages, report.models), (3, 300));
+    assert!(!report.finished);
+    assert!(report.stopped.unwrap().contains("--limit 250"));
+    assert_eq!(hub.requests().len(), 3);
+    // Without it, the crawl goes on from page 4: 16 more requests, 1,820 models in all.
+    let report = crawl(client(&hub, None), &mut store, paged(None, None))
+        .await
+        .unwrap();
+    assert!(report.finished && report.resumed_from.is_some());
+    assert_eq!((report.pages, report.models), (16, 1520));
+    assert_eq!(hub.requests().len(), 19);
+    assert_eq!(count(&store, "SELECT count(*) FROM models"), 1820);
+
+    // --since: newest first, only the models created at or after the date (246 of them in
+    // models.jsonl), ending with the page that crosses the date.
+    let mut fresh = Store::open(dir.path().join("since.db")).unwrap();
+    let report = crawl(
+        client(&hub, None),
+        &mut fresh,
+        paged(None, Some("2025-03-01T00:00:00.000Z")),
+    )
+    .await
+    .unwrap();
+    assert!(report.finished);
+    assert_eq!((report.pages, report.models), (3, 246));
+    assert_eq!(count(&fresh, "SELECT count(*) FROM models"), 246);
+    assert_eq!(
+        count(
+            &fresh,
+            "SELECT count(*) FROM models WHERE created_at < '2025-03-01T00:00:00.000Z'"
+        ),
+        0
+    );
+    let listing: Vec<_> = hub.requests().into_iter().skip(19).collect();
+    assert_eq!(listing.len(), 3);
+    assert!(listing.iter().all(|r| r.query.contains("direction=-1")));
+    // A --since crawl into the full database changes nothing and leaves the full crawl's
+    // checkpoint alone.
+    let before = store.crawl_state("models").unwrap().unwrap();
+    let report = crawl(
+        client(&hub, None),
+        &mut store,
+        paged(None, Some("2025-03-01")),
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.counts.unchanged, report.counts.stored), (246, 0));
+    let after = store.crawl_state("models").unwrap().unwrap();
+    assert_eq!(
+        (after.pages, after.models, after.next_url, after.finished_at),
+        (
+            before.pages,
+            before.models,
+            before.next_url,
+            before.finished_at
+        )
+    );
+}

@@ -2,11 +2,13 @@
 //! command line, the terminal (progress bars, tables) and exit codes; every analysis lives in a
 //! library crate.
 //!
-//! Exit codes: 0 success, 1 policy failure (audit), 2 usage or input error.
+//! Exit codes: 0 success, 1 policy failure (audit), 2 usage or input error, 130 interrupted
+//! (Ctrl-C; the work is saved and resumable).
 #![forbid(unsafe_code)]
 
 mod card_batches;
 mod card_cmd;
+mod crawl_cmd;
 mod db_cmd;
 mod export_cmd;
 mod ingest_cmd;
@@ -41,6 +43,9 @@ enum Command {
     /// Store a dump (models, model cards, Hub discussions) in the database.
     #[command(subcommand)]
     Ingest(ingest_cmd::IngestCommand),
+    /// Crawl the Hugging Face Hub into the database (resumable).
+    #[command(subcommand)]
+    Crawl(crawl_cmd::CrawlCommand),
     /// Write the database's tables as Parquet or CSV datasets.
     Export(export_cmd::ExportArgs),
     /// Inspect the database.
@@ -63,12 +68,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Card(args) => card_cmd::run(args),
         Command::Ingest(command) => ingest_cmd::run(&cli.db, command),
+        Command::Crawl(command) => crawl_cmd::run(&cli.db, command),
         Command::Export(args) => export_cmd::run(&cli.db, args),
         Command::Db(command) => db_cmd::run(&cli.db, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            if err.downcast_ref::<crawl_cmd::Interrupted>().is_some() {
+                return ExitCode::from(130);
+            }
             if is_broken_pipe(&err) {
                 // `hubscope card … | head` is not an error.
                 return ExitCode::SUCCESS;

@@ -52,3 +52,48 @@ impl Progress {
         }
     }
 }
+
+/// A count of items with a free-form status message: a bar when the total is known, a spinner
+/// otherwise. On a terminal only (elsewhere the caller prints lines).
+pub struct Counter(Option<indicatif::ProgressBar>);
+
+impl Counter {
+    pub fn new(total: Option<u64>, unit: &str) -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Counter(None);
+        }
+        let (bar, template) = match total {
+            Some(total) => (
+                indicatif::ProgressBar::new(total),
+                format!("{{bar:30}} {{human_pos}}/{{human_len}} {unit} · {{msg}}"),
+            ),
+            None => (
+                indicatif::ProgressBar::new_spinner(),
+                format!("{{spinner}} {{human_pos}} {unit} · {{msg}}"),
+            ),
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Counter(Some(bar))
+    }
+
+    /// True when a bar is drawn (so line-oriented output is not needed).
+    pub fn is_drawn(&self) -> bool {
+        self.0.is_some()
+    }
+
+    pub fn update(&self, position: u64, message: String) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(position);
+            bar.set_message(message);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

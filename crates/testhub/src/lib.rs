@@ -39,6 +39,8 @@ pub struct HubData {
     model_json: Vec<String>,
     index: HashMap<String, usize>,
     pub readmes: HashMap<String, String>,
+    /// Replicated id → the id whose README and discussions it shares.
+    origin: HashMap<String, String>,
     /// Threads per repository, in the dump's shape.
     pub discussions: HashMap<String, Vec<Value>>,
     /// Recorded responses by path.
@@ -68,7 +70,15 @@ impl HubData {
         };
         let mut data = HubData::default();
         if let Some(path) = models {
-            data.set_models(lines(path)?);
+            // The Hub's listing order: creation time (a stable sort keeps the dump's ties).
+            let mut models = lines(path)?;
+            models.sort_by(|a, b| {
+                a["createdAt"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .cmp(b["createdAt"].as_str().unwrap_or_default())
+            });
+            data.set_models(models);
         }
         if let Some(path) = readmes {
             for r in lines(path)? {
@@ -132,25 +142,29 @@ impl HubData {
         self.models = models;
     }
 
-    /// The models repeated `copies` times with new ids (`<id>~<copy>`), for benchmarks; READMEs
-    /// are repeated with them.
+    /// The models repeated `copies` times with new ids (`<id>-r<copy>`), for benchmarks; each
+    /// copy serves its original's README (shared, not copied).
     pub fn replicated(mut self, copies: usize) -> HubData {
         let mut models = Vec::with_capacity(self.models.len() * copies);
-        let mut readmes = HashMap::new();
+        let mut origin = HashMap::with_capacity(self.models.len() * copies);
         for copy in 0..copies {
             for m in &self.models {
                 let mut m = m.clone();
-                let id = format!("{}~{copy}", m["id"].as_str().unwrap_or_default());
-                if let Some(text) = self.readmes.get(m["id"].as_str().unwrap_or_default()) {
-                    readmes.insert(id.clone(), text.clone());
-                }
+                let original = m["id"].as_str().unwrap_or_default().to_string();
+                let id = format!("{original}-r{copy}");
+                origin.insert(id.clone(), original);
                 m["id"] = Value::String(id);
                 models.push(m);
             }
         }
         self.set_models(models);
-        self.readmes = readmes;
+        self.origin = origin;
         self
+    }
+
+    fn readme(&self, id: &str) -> Option<&String> {
+        let id = self.origin.get(id).map_or(id, String::as_str);
+        self.readmes.get(id)
     }
 }
 
@@ -216,7 +230,12 @@ pub struct TestHub {
 impl TestHub {
     /// Starts a server on 127.0.0.1 (a free port) in the current tokio runtime.
     pub async fn start(data: Arc<HubData>) -> std::io::Result<TestHub> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on(data, 0).await
+    }
+
+    /// Starts a server on 127.0.0.1:`port` (0: a free port).
+    pub async fn start_on(data: Arc<HubData>, port: u16) -> std::io::Result<TestHub> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             data,
@@ -467,7 +486,7 @@ fn route(shared: &Shared, path: &str, query: &str, fault: Option<&Fault>) -> Res
         && path.ends_with("/README.md")
     {
         let id = &path[1..pos];
-        return match data.readmes.get(id) {
+        return match data.readme(id) {
             Some(text) => {
                 let mut r = plain(200, "");
                 *r.body_mut() = Body::from(text.clone());

@@ -1,0 +1,326 @@
+//! `hubscope crawl models`: the Hub's `/api/models` listing into the database, page by page,
+//! resumable; READMEs, first commits and discussions on request.
+//!
+//! The first Ctrl-C finishes the page in hand, saves the checkpoint and stops (exit code 130);
+//! a second one exits at once (the page in hand is rolled back and fetched again next time).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use hubscope_hub::{Bucket, BucketState, CrawlOptions, CrawlReport, Crawler, HubClient, HubConfig};
+use hubscope_store::{Store, time};
+
+use crate::progress::Counter;
+
+/// Crawl the Hugging Face Hub (`HF_ENDPOINT`, `HF_TOKEN` or `$HF_HOME/token`).
+#[derive(Debug, clap::Subcommand)]
+pub enum CrawlCommand {
+    /// Models from `/api/models` (sorted by creation, every `expand[]` field), stored page by
+    /// page; run the same command again to resume after Ctrl-C or a crash.
+    Models(ModelsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ModelsArgs {
+    /// Only models created at or after this date (`YYYY-MM-DD` or RFC 3339): an incremental
+    /// update, newest first, that stops at the date.
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Stop after the page that reaches this many models (run again without it to go on).
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+    /// Models per listing page (the Hub allows up to 1,000).
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    page_size: u32,
+    /// Fetch and analyse each model's README.md (the resolver quota), skipping unchanged ones.
+    #[arg(long)]
+    readmes: bool,
+    /// Find each model's first commit (its true creation date before 2022-03).
+    #[arg(long)]
+    first_commits: bool,
+    /// Fetch each model's discussions with their comments.
+    #[arg(long)]
+    discussions: bool,
+    /// Requests in flight for READMEs, commits and discussions.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Stop cleanly after this many HTTP requests (the checkpoint stays resumable).
+    #[arg(long, value_name = "N")]
+    max_requests: Option<u64>,
+    /// Crawl these models (by id; repeatable) instead of the listing; renames are followed and
+    /// recorded.
+    #[arg(long = "id", value_name = "ID")]
+    ids: Vec<String>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The crawl was stopped by Ctrl-C (exit code 130, what shells use for SIGINT).
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+pub fn run(db: &Path, command: CrawlCommand) -> anyhow::Result<()> {
+    match command {
+        CrawlCommand::Models(args) => crawl_models(db, args),
+    }
+}
+
+fn crawl_models(db: &Path, args: ModelsArgs) -> anyhow::Result<()> {
+    if let Some(text) = &args.since
+        && time::normalize_timestamp(text).is_none()
+    {
+        anyhow::bail!("--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time");
+    }
+    let config = HubConfig::from_env()?;
+    let endpoint = config.endpoint.to_string();
+    let client = HubClient::new(config, args.max_requests)?;
+    let options = CrawlOptions {
+        since: args.since.clone(),
+        limit: args.limit,
+        page_size: args.page_size,
+        readmes: args.readmes,
+        first_commits: args.first_commits,
+        discussions: args.discussions,
+        concurrency: usize::from(args.concurrency),
+        ids: args.ids.clone(),
+    };
+    let mut store = Store::open(db)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+
+    let total = match (&options.ids[..], options.limit) {
+        ([], limit) => limit,
+        (ids, _) => Some(ids.len() as u64),
+    };
+    let counter = Counter::new(total, "models");
+    let status = Status::new(&client, &options, total);
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let crawler = Crawler::new(client.clone(), options);
+
+    let result = runtime.block_on(async {
+        let signal_stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                signal_stop.store(true, Ordering::Relaxed);
+                eprintln!(
+                    "\nhubscope crawl: stopping after this page (Ctrl-C again to quit at once)"
+                );
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        let on_page = |report: &CrawlReport| {
+            let line = status.line(report, started.elapsed());
+            counter.update(report.models, line.clone());
+            if !counter.is_drawn() && status.due() {
+                eprintln!(
+                    "hubscope crawl: {} pages, {} models · {line}",
+                    report.pages, report.models
+                );
+            }
+        };
+        crawler.run(&mut store, &stop, &on_page).await
+    });
+    counter.finish();
+    let report = result.with_context(|| {
+        format!("crawl of {endpoint} failed; what was stored stays, run again to resume")
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    eprintln!("{}", summary(db, &report, started.elapsed()));
+    if stop.load(Ordering::Relaxed) && !report.finished {
+        return Err(Interrupted.into());
+    }
+    Ok(())
+}
+
+/// The progress message: models/s, the API bucket, and the ETA the rate limit allows.
+struct Status<'a> {
+    client: &'a HubClient,
+    total: Option<u64>,
+    /// API requests per model (listing, commits, discussions) and resolver requests per model.
+    api_per_model: f64,
+    resolver_per_model: f64,
+    last_line: std::sync::Mutex<Option<Instant>>,
+}
+
+impl<'a> Status<'a> {
+    fn new(client: &'a HubClient, options: &CrawlOptions, total: Option<u64>) -> Self {
+        let listing = if options.ids.is_empty() {
+            1.0 / f64::from(options.page_size.max(1))
+        } else {
+            1.0
+        };
+        let api_per_model = listing
+            + if options.first_commits { 2.0 } else { 0.0 }
+            + if options.discussions { 1.0 } else { 0.0 };
+        Status {
+            client,
+            total,
+            api_per_model,
+            resolver_per_model: if options.readmes { 1.0 } else { 0.0 },
+            last_line: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// True after the first page, then at most every 10 s (line-oriented progress when stderr is
+    /// not a terminal).
+    fn due(&self) -> bool {
+        let mut last = self
+            .last_line
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+            *last = Some(Instant::now());
+            true
+        } else {
+            false
+        }
+    }
+
+    fn line(&self, report: &CrawlReport, elapsed: Duration) -> String {
+        let api = self.client.bucket_state(Bucket::Api);
+        let resolver = self.client.bucket_state(Bucket::Resolver);
+        let measured = report.models as f64 / elapsed.as_secs_f64().max(1e-3);
+        let mut parts = vec![format!("{measured:.0} models/s"), bucket_text("api", &api)];
+        if self.resolver_per_model > 0.0 {
+            parts.push(bucket_text("resolver", &resolver));
+        }
+        // The sustained speed the quotas allow, and the ETA at the slower of that and what was
+        // measured.
+        let bound = [
+            (self.api_per_model, api.rate()),
+            (self.resolver_per_model, resolver.rate()),
+        ]
+        .into_iter()
+        .filter_map(|(per_model, rate)| (per_model > 0.0).then_some(rate? / per_model))
+        .fold(f64::INFINITY, f64::min);
+        if bound.is_finite() {
+            parts.push(format!("quota allows {bound:.0} models/s"));
+        }
+        if let Some(total) = self.total {
+            let speed = measured.min(bound);
+            if speed > 0.0 {
+                let left = total.saturating_sub(report.models) as f64 / speed;
+                parts.push(format!(
+                    "ETA {}",
+                    human_duration(Duration::from_secs_f64(left))
+                ));
+            }
+        }
+        if report.client.rate_limited > 0 {
+            parts.push(format!("{} waits on 429", report.client.rate_limited));
+        }
+        parts.join(" · ")
+    }
+}
+
+fn bucket_text(name: &str, state: &BucketState) -> String {
+    if let Some(blocked) = state.blocked {
+        return format!(
+            "{name}: rate-limited, resumes in {}",
+            human_duration(blocked)
+        );
+    }
+    match (state.remaining, state.quota, state.reset) {
+        (Some(r), Some(q), Some(t)) => {
+            format!("{name} {r}/{q} left, resets in {}", human_duration(t))
+        }
+        (Some(r), None, Some(t)) => format!("{name} {r} left, resets in {}", human_duration(t)),
+        _ => format!("{name}: no limit reported"),
+    }
+}
+
+fn human_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// The summary printed at the end of a crawl.
+fn summary(db: &Path, report: &CrawlReport, elapsed: Duration) -> String {
+    let c = &report.counts;
+    let s = &report.client;
+    let seconds = elapsed.as_secs_f64().max(1e-9);
+    let mut out = format!(
+        "hubscope crawl models: {} pages, {} models (stored {}, updated {}, unchanged {}, \
+         skipped {}) in {:.1} s, {:.0} models/s (run {} into {})",
+        report.pages,
+        report.models,
+        c.stored,
+        c.updated,
+        c.unchanged,
+        c.skipped,
+        seconds,
+        report.models as f64 / seconds,
+        report.run_id,
+        db.display()
+    );
+    if let Some(from) = &report.resumed_from {
+        out.push_str(&format!("\n  resumed from {from}"));
+    }
+    let mut extras = Vec::new();
+    if report.readmes + report.readmes_missing > 0 {
+        extras.push(format!(
+            "{} READMEs ({} models without one)",
+            report.readmes, report.readmes_missing
+        ));
+    }
+    if report.first_commits > 0 {
+        extras.push(format!("{} first commits", report.first_commits));
+    }
+    if report.discussions > 0 {
+        extras.push(format!("{} discussions", report.discussions));
+    }
+    if report.aliases > 0 {
+        extras.push(format!("{} renamed repositories recorded", report.aliases));
+    }
+    if !extras.is_empty() {
+        out.push_str(&format!("\n  {}", extras.join(", ")));
+    }
+    out.push_str(&format!(
+        "\n  requests: {} api, {} resolver; {} retries, {} redirects, {} waits on 429 \
+         ({:.1} s waited for the rate limit), {:.1} MB received",
+        s.api_requests,
+        s.resolver_requests,
+        s.retries,
+        s.redirects,
+        s.rate_limited,
+        s.waited_ms as f64 / 1000.0,
+        s.bytes as f64 / 1e6
+    ));
+    if report.issues > 0 {
+        out.push_str(&format!(
+            "\n  {} records skipped or trimmed: SELECT * FROM ingest_issues WHERE run_id = {}",
+            report.issues, report.run_id
+        ));
+    }
+    match (&report.stopped, report.finished) {
+        (Some(why), _) => out.push_str(&format!("\n  stopped: {why}")),
+        (None, true) => out.push_str("\n  finished: the listing was read to its end"),
+        (None, false) => {}
+    }
+    out
+}
