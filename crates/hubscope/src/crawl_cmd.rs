@@ -132,7 +132,7 @@ fn crawl_models(db: &Path, args: ModelsArgs) -> anyhow::Result<()> {
             counter.update(report.models, line.clone());
             if !counter.is_drawn() && status.due() {
                 eprintln!(
-                    "hubscope crawl: {} pages, {} models · {line}",
+                    "hubscope crawl: page {}, {} models · {line}",
                     report.pages, report.models
                 );
             }
