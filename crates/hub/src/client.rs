@@ -111,6 +111,10 @@ impl std::fmt::Debug for HubClient {
 impl HubClient {
     /// A client; `max_requests` caps the requests it will ever send.
     pub fn new(config: HubConfig, max_requests: Option<u64>) -> Result<Self, HubError> {
+        let min_interval = config
+            .max_rate
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map_or(Duration::ZERO, |r| Duration::from_secs_f64(1.0 / r));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
@@ -121,8 +125,8 @@ impl HubClient {
             inner: Arc::new(Inner {
                 http,
                 config,
-                api: Pacer::default(),
-                resolver: Pacer::default(),
+                api: Pacer::with_min_interval(min_interval),
+                resolver: Pacer::with_min_interval(min_interval),
                 counters: Counters::default(),
                 budget: max_requests,
                 sent: AtomicU64::new(0),

@@ -48,6 +48,9 @@ pub struct HubConfig {
     pub max_backoff: Duration,
     /// Consecutive 429 answers to one request before giving up.
     pub max_rate_limited: usize,
+    /// At most this many requests per second per bucket, whatever the server says (a polite
+    /// default for servers that announce no limit, such as a Discourse forum).
+    pub max_rate: Option<f64>,
 }
 
 impl HubConfig {
@@ -67,6 +70,7 @@ impl HubConfig {
             max_retries: 6,
             max_backoff: Duration::from_secs(60),
             max_rate_limited: 20,
+            max_rate: None,
         })
     }
 

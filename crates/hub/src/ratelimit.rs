@@ -102,6 +102,8 @@ impl BucketState {
 #[derive(Debug, Default)]
 pub struct Pacer {
     state: Mutex<PacerState>,
+    /// The least time between two requests.
+    min_interval: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -118,6 +120,14 @@ struct PacerState {
 }
 
 impl Pacer {
+    /// A pacer that also keeps `min_interval` between requests.
+    pub fn with_min_interval(min_interval: Duration) -> Self {
+        Pacer {
+            state: Mutex::default(),
+            min_interval,
+        }
+    }
+
     /// Reserves the next request's slot and returns when it may be sent.
     pub fn reserve(&self, now: Instant) -> Instant {
         let mut s = self.lock();
@@ -146,7 +156,7 @@ impl Pacer {
             }
             _ => Duration::ZERO,
         };
-        s.next_slot = Some(slot + interval);
+        s.next_slot = Some(slot + interval.max(self.min_interval));
         if let Some(r) = s.remaining.as_mut() {
             *r = r.saturating_sub(1);
         }
@@ -243,6 +253,22 @@ mod tests {
         let now = Instant::now();
         assert_eq!(p.reserve(now), now);
         assert_eq!(p.reserve(now), now);
+    }
+
+    #[test]
+    fn a_minimum_interval_caps_the_rate_even_without_headers() {
+        let p = Pacer::with_min_interval(Duration::from_millis(250));
+        let now = Instant::now();
+        let slots: Vec<Instant> = (0..4).map(|_| p.reserve(now)).collect();
+        assert_eq!(slots[0], now);
+        assert_eq!(slots[3] - slots[0], Duration::from_millis(750));
+        // The headers' pacing wins when it is slower.
+        let policy = parse_policy(r#""fixed window";"api";q=100;w=300"#);
+        let limit = parse_ratelimit(r#""api";r=12;t=100"#);
+        p.observe(limit.as_ref(), policy.as_ref(), now);
+        let a = p.reserve(now);
+        let b = p.reserve(now);
+        assert!(b - a >= Duration::from_secs(9), "{:?}", b - a);
     }
 
     #[test]

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cards;
+pub mod discourse;
 mod discussions;
 mod error;
 mod lines;

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::db::Store;
 use crate::discussion::DiscussionThread;
 use crate::error::StoreError;
+use crate::forum::{self, ForumCategory, ForumThread, StoredTopic};
 use crate::record::{LineageEdge, LineageSource, ModelRecord, Relation, push_edge};
 use crate::time;
 
@@ -26,6 +27,7 @@ pub enum IngestKind {
     Models,
     Cards,
     Discussions,
+    Forum,
 }
 
 impl IngestKind {
@@ -34,6 +36,7 @@ impl IngestKind {
             IngestKind::Models => "models",
             IngestKind::Cards => "cards",
             IngestKind::Discussions => "discussions",
+            IngestKind::Forum => "forum",
         }
     }
 }
@@ -498,6 +501,32 @@ impl IngestSession<'_> {
         self.begin()?;
         let result = write_discussion_rows(&self.store.conn, self.log.run_id, &batch.records);
         self.end_batch(result, batch.read, &batch.issues)
+    }
+
+    /// Stores forum categories (merged: a field a source does not give is kept).
+    pub fn write_forum_categories(
+        &mut self,
+        batch: Batch<ForumCategory>,
+    ) -> Result<IngestCounts, StoreError> {
+        self.begin()?;
+        let result = forum::write_category_rows(&self.store.conn, &batch.records);
+        self.end_batch(result, batch.read, &batch.issues)
+    }
+
+    /// Stores forum topics with their posts: a changed topic is updated, edited posts replace
+    /// their text, and a complete thread drops the stored posts that are no longer in it.
+    pub fn write_forum_threads(
+        &mut self,
+        batch: Batch<ForumThread>,
+    ) -> Result<IngestCounts, StoreError> {
+        self.begin()?;
+        let result = forum::write_thread_rows(&self.store.conn, self.log.run_id, &batch.records);
+        self.end_batch(result, batch.read, &batch.issues)
+    }
+
+    /// What is stored of these topics (`None`: not stored).
+    pub fn stored_topics(&self, ids: &[i64]) -> Result<Vec<Option<StoredTopic>>, StoreError> {
+        forum::stored_topics(&self.store.conn, ids)
     }
 
     /// Records where a crawl stands and commits it together with everything written since the

@@ -24,6 +24,7 @@ mod db;
 mod discussion;
 mod error;
 mod export;
+mod forum;
 mod ingest;
 mod record;
 mod schema;
@@ -34,6 +35,7 @@ pub use db::Store;
 pub use discussion::{Comment, DiscussionThread};
 pub use error::StoreError;
 pub use export::{ExportFormat, ExportOptions, TableExport, table_names};
+pub use forum::{ForumCategory, ForumPost, ForumThread, ForumTopic, StoredTopic, TextSource};
 pub use ingest::{
     Batch, CardRevision, CrawlCheckpoint, IngestCounts, IngestKind, IngestReport, IngestSession,
     Issue, MAX_STORED_ISSUES, Severity, SourceInfo, git_blob_sha1,

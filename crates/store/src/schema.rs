@@ -224,6 +224,16 @@ pub const MIGRATIONS: &[&str] = &[
         finished_at  TEXT
     );
     "#,
+    // 3: what the forum miner needs: a fingerprint of each stored topic, where a post's text
+    // comes from, the author's group, private categories.
+    r#"
+    ALTER TABLE forum_topics ADD COLUMN content_sha1 TEXT;   -- of the topic and its posts
+    ALTER TABLE forum_topics ADD COLUMN run_id INTEGER REFERENCES ingest_runs(id);
+    ALTER TABLE forum_posts ADD COLUMN text_source TEXT;     -- raw (Markdown) | cooked (from HTML)
+    ALTER TABLE forum_posts ADD COLUMN author_group TEXT;    -- the author's primary group
+    ALTER TABLE forum_categories ADD COLUMN read_restricted INTEGER;
+    CREATE INDEX forum_topics_bumped_at ON forum_topics(bumped_at);
+    "#,
 ];
 
 /// Brings a database to the latest schema version.
