@@ -524,6 +524,11 @@ impl IngestSession<'_> {
         self.end_batch(result, batch.read, &batch.issues)
     }
 
+    /// The checkpoint of a crawl, if one was recorded (as [`Store::crawl_state`]).
+    pub fn crawl_state(&self, name: &str) -> Result<Option<CrawlCheckpoint>, StoreError> {
+        self.store.crawl_state(name)
+    }
+
     /// What is stored of these topics (`None`: not stored).
     pub fn stored_topics(&self, ids: &[i64]) -> Result<Vec<Option<StoredTopic>>, StoreError> {
         forum::stored_topics(&self.store.conn, ids)

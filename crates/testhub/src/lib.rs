@@ -17,6 +17,8 @@
 //! is logged (path, query, and whether it carried an `Authorization` header).
 #![forbid(unsafe_code)]
 
+pub mod forum;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -214,8 +216,14 @@ struct Control {
     log: Vec<Logged>,
 }
 
+/// What a test server serves.
+enum Site {
+    Hub(Arc<HubData>),
+    Forum(Mutex<forum::ForumData>),
+}
+
 struct Shared {
-    data: Arc<HubData>,
+    site: Site,
     origin: String,
     control: Mutex<Control>,
 }
@@ -235,10 +243,31 @@ impl TestHub {
 
     /// Starts a server on 127.0.0.1:`port` (0: a free port).
     pub async fn start_on(data: Arc<HubData>, port: u16) -> std::io::Result<TestHub> {
+        Self::serve(Site::Hub(data), port).await
+    }
+
+    /// Starts a Discourse forum on 127.0.0.1 (a free port) serving `data`.
+    pub async fn start_forum(data: forum::ForumData) -> std::io::Result<TestHub> {
+        Self::serve(Site::Forum(Mutex::new(data)), 0).await
+    }
+
+    /// Changes the forum's data (edit a post, add one); the change is visible to the next
+    /// request. Does nothing on a Hub.
+    pub fn with_forum(&self, change: impl FnOnce(&mut forum::ForumData)) {
+        if let Site::Forum(data) = &self.shared.site {
+            change(
+                &mut data
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+        }
+    }
+
+    async fn serve(site: Site, port: u16) -> std::io::Result<TestHub> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            data,
+            site,
             origin: format!("http://{addr}"),
             control: Mutex::new(Control::default()),
         });
@@ -418,7 +447,7 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap)
     response
 }
 
-fn set(response: &mut Response, name: &'static str, value: &str) {
+pub(crate) fn set(response: &mut Response, name: &'static str, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         response.headers_mut().insert(name, v);
     }
@@ -435,13 +464,13 @@ fn too_many(bucket: &str, seconds: u64) -> Response {
     r
 }
 
-fn plain(status: u16, text: &str) -> Response {
+pub(crate) fn plain(status: u16, text: &str) -> Response {
     let mut r = Response::new(Body::from(text.to_string()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r
 }
 
-fn json_response(status: u16, body: String) -> Response {
+pub(crate) fn json_response(status: u16, body: String) -> Response {
     let mut r = plain(status, "");
     *r.body_mut() = Body::from(body);
     set(&mut r, "Content-Type", "application/json; charset=utf-8");
@@ -449,7 +478,15 @@ fn json_response(status: u16, body: String) -> Response {
 }
 
 fn route(shared: &Shared, path: &str, query: &str, fault: Option<&Fault>) -> Response {
-    let data = &shared.data;
+    let data = match &shared.site {
+        Site::Hub(data) => data,
+        Site::Forum(data) => {
+            let data = data
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            return forum::route(&data, path, query);
+        }
+    };
     if let Some(rec) = data.recordings.get(path) {
         let mut r = plain(rec.status, "");
         *r.body_mut() = Body::from(rec.body.clone());
@@ -504,7 +541,7 @@ fn split_tail<'a>(rest: &'a str, marker: &str) -> Option<(&'a str, &'a str)> {
     rest.find(marker).map(|i| (&rest[..i], &rest[i..]))
 }
 
-fn params(query: &str) -> Vec<(String, String)> {
+pub(crate) fn params(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -515,7 +552,7 @@ fn params(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == key)
