@@ -1,4 +1,4 @@
-//! `hubscope crawl models`: the Hub's `/api/models` listing into the database, page by page,
+//! `hubscope crawl models|forum`: the Hub's `/api/models` listing into the database, page by page,
 //! resumable; READMEs, first commits and discussions on request.
 //!
 //! The first Ctrl-C finishes the page in hand, saves the checkpoint and stops (exit code 130);
@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use hubscope_forum::{ForumMiner, ForumOptions, ForumReport};
 use hubscope_hub::{Bucket, BucketState, CrawlOptions, CrawlReport, Crawler, HubClient, HubConfig};
 use hubscope_store::{Store, time};
 
@@ -21,6 +22,39 @@ pub enum CrawlCommand {
     /// Models from `/api/models` (sorted by creation, every `expand[]` field), stored page by
     /// page; run the same command again to resume after Ctrl-C or a crash.
     Models(ModelsArgs),
+    /// Every topic and post of a Discourse forum (the Hugging Face forum by default), politely
+    /// (4 requests/s); run again to resume, or with --since to fetch what was bumped since.
+    Forum(ForumArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ForumArgs {
+    /// The forum's address.
+    #[arg(long, value_name = "URL", default_value = hubscope_forum::DEFAULT_FORUM)]
+    base: String,
+    /// Only topics bumped at or after this date (`YYYY-MM-DD` or RFC 3339): new topics, new
+    /// posts and edits since then.
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Only these categories (slugs or ids, comma-separated), with their subcategories.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    categories: Vec<String>,
+    /// Requests per second at most.
+    #[arg(long, value_name = "N", default_value_t = 4.0)]
+    rate: f64,
+    /// Topics fetched at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
+    /// Stop cleanly after this many HTTP requests.
+    #[arg(long, value_name = "N")]
+    max_requests: Option<u64>,
+    /// Stop after this many list pages (30 topics each).
+    #[arg(long, value_name = "N")]
+    max_pages: Option<u64>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -76,6 +110,7 @@ impl std::error::Error for Interrupted {}
 pub fn run(db: &Path, command: CrawlCommand) -> anyhow::Result<()> {
     match command {
         CrawlCommand::Models(args) => crawl_models(db, args),
+        CrawlCommand::Forum(args) => crawl_forum(db, args),
     }
 }
 
@@ -115,18 +150,7 @@ fn crawl_models(db: &Path, args: ModelsArgs) -> anyhow::Result<()> {
     let crawler = Crawler::new(client.clone(), options);
 
     let result = runtime.block_on(async {
-        let signal_stop = Arc::clone(&stop);
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                signal_stop.store(true, Ordering::Relaxed);
-                eprintln!(
-                    "\nhubscope crawl: stopping after this page (Ctrl-C again to quit at once)"
-                );
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
-                }
-            }
-        });
+        spawn_ctrl_c(Arc::clone(&stop));
         let on_page = |report: &CrawlReport| {
             let line = status.line(report, started.elapsed());
             counter.update(report.models, line.clone());
@@ -151,6 +175,139 @@ fn crawl_models(db: &Path, args: ModelsArgs) -> anyhow::Result<()> {
         return Err(Interrupted.into());
     }
     Ok(())
+}
+
+fn crawl_forum(db: &Path, args: ForumArgs) -> anyhow::Result<()> {
+    if let Some(text) = &args.since
+        && time::normalize_timestamp(text).is_none()
+    {
+        anyhow::bail!("--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time");
+    }
+    if !(args.rate.is_finite() && args.rate > 0.0) {
+        anyhow::bail!(
+            "--rate {}: expected a positive number of requests per second",
+            args.rate
+        );
+    }
+    let options = ForumOptions {
+        since: args.since.clone(),
+        categories: args.categories.clone(),
+        rate: args.rate,
+        concurrency: usize::from(args.concurrency),
+        max_pages: args.max_pages,
+    };
+    let miner = ForumMiner::new(&args.base, options, args.max_requests)?;
+    let mut store = Store::open(db)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let counter = Counter::new(None, "topics");
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let last_line = std::sync::Mutex::new(None::<Instant>);
+    let result = runtime.block_on(async {
+        spawn_ctrl_c(Arc::clone(&stop));
+        let on_page = |r: &ForumReport| {
+            let line = format!(
+                "page {}, {} posts, {} topics fetched, {} current, {} skipped · {:.1} requests/s",
+                r.pages,
+                r.posts,
+                r.topics_fetched,
+                r.topics_current,
+                r.issues,
+                (r.client.api_requests as f64) / started.elapsed().as_secs_f64().max(1e-3)
+            );
+            counter.update(r.topics_listed, line.clone());
+            let mut last = last_line
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !counter.is_drawn() && last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+                *last = Some(Instant::now());
+                eprintln!(
+                    "hubscope crawl forum: {} topics listed, {line}",
+                    r.topics_listed
+                );
+            }
+        };
+        miner.run(&mut store, &stop, &on_page).await
+    });
+    counter.finish();
+    let report = result.with_context(|| {
+        format!(
+            "crawl of {} failed; what was stored stays, run again to resume",
+            args.base
+        )
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    eprintln!("{}", forum_summary(db, &report, started.elapsed()));
+    if stop.load(Ordering::Relaxed) && !report.finished {
+        return Err(Interrupted.into());
+    }
+    Ok(())
+}
+
+fn forum_summary(db: &Path, r: &ForumReport, elapsed: Duration) -> String {
+    let c = &r.counts;
+    let mut out = format!(
+        "hubscope crawl forum: {} categories, {} pages, {} topics listed: {} fetched (stored {}, \
+         updated {}, unchanged {}), {} already current; {} posts, {} deleted posts (gaps) in \
+         {:.1} s (run {} into {})",
+        r.categories,
+        r.pages,
+        r.topics_listed,
+        r.topics_fetched,
+        c.stored,
+        c.updated,
+        c.unchanged,
+        r.topics_current,
+        r.posts,
+        r.gaps,
+        elapsed.as_secs_f64(),
+        r.run_id,
+        db.display()
+    );
+    if let Some(from) = &r.resumed_from {
+        out.push_str(&format!("\n  resumed from {from}"));
+    }
+    let s = &r.client;
+    out.push_str(&format!(
+        "\n  requests: {}; {} retries, {} waits on 429 ({:.1} s waited), {:.1} MB received",
+        s.api_requests,
+        s.retries,
+        s.rate_limited,
+        s.waited_ms as f64 / 1000.0,
+        s.bytes as f64 / 1e6
+    ));
+    if r.issues > 0 {
+        out.push_str(&format!(
+            "\n  {} topics or posts skipped or trimmed: SELECT * FROM ingest_issues WHERE run_id = {}",
+            r.issues, r.run_id
+        ));
+    }
+    match (&r.stopped, r.finished) {
+        (Some(why), _) => out.push_str(&format!("\n  stopped: {why}")),
+        (None, true) => out.push_str("\n  finished: every list was read to its end"),
+        (None, false) => {}
+    }
+    out
+}
+
+/// Ctrl-C sets `stop` (the crawl ends cleanly after the work in hand); a second one exits.
+fn spawn_ctrl_c(stop: Arc<AtomicBool>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.store(true, Ordering::Relaxed);
+            eprintln!(
+                "\nhubscope crawl: stopping after the work in hand (Ctrl-C again to quit at once)"
+            );
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
 }
 
 /// The progress message: models/s, the API bucket, and the ETA the rate limit allows.

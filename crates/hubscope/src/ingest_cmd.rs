@@ -1,4 +1,4 @@
-//! `hubscope ingest models|cards|discussions`: read a dump, store it, say what happened.
+//! `hubscope ingest models|cards|discussions|forum`: read a dump, store it, say what happened.
 //!
 //! A reader thread parses the file into batches while this thread writes them, one
 //! transaction per batch; the summary says what was read, stored, updated, left unchanged and
@@ -57,6 +57,12 @@ pub enum IngestCommand {
         #[arg(long, default_value_t = 20_000)]
         batch_size: usize,
     },
+    /// Forum topics and posts: a folder of saved Discourse JSON responses (/categories.json,
+    /// topic lists, /t/{id}.json, /t/{id}/posts.json, /posts.json), recognised by their shape.
+    Forum {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 pub fn run(db: &Path, command: IngestCommand) -> anyhow::Result<()> {
@@ -77,6 +83,7 @@ pub fn run(db: &Path, command: IngestCommand) -> anyhow::Result<()> {
         IngestCommand::Discussions { file, batch_size } => {
             ("discussions", ingest_discussions(db, &file, batch_size)?)
         }
+        IngestCommand::Forum { dir } => ("forum", ingest_forum(db, &dir)?),
     };
     eprintln!(
         "{}",
@@ -169,6 +176,28 @@ fn spawn_batches<T: Send + 'static>(
         }
     });
     (rx, handle)
+}
+
+/// A folder of saved Discourse responses: categories, then topics with their posts, in one
+/// transaction (a folder of responses fits in memory; the reader caps each file at 64 MiB).
+fn ingest_forum(db: &Path, dir: &Path) -> anyhow::Result<IngestReport> {
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "{} is not a folder of Discourse JSON responses",
+            dir.display()
+        );
+    }
+    let dump = hubscope_source::discourse::read_dir(dir)?;
+    let mut store = Store::open(db)?;
+    let mut session = store.begin_ingest(IngestKind::Forum, &source_info(dir, "dir"))?;
+    let result = session
+        .write_forum_categories(dump.categories)
+        .and_then(|_| session.write_forum_threads(dump.threads));
+    if let Err(err) = result {
+        session.fail(&err.to_string())?;
+        return Err(err.into());
+    }
+    Ok(session.finish()?)
 }
 
 fn source_info(path: &Path, format: &str) -> SourceInfo {
