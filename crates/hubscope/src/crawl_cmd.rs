@@ -210,7 +210,7 @@ fn crawl_forum(db: &Path, args: ForumArgs) -> anyhow::Result<()> {
         spawn_ctrl_c(Arc::clone(&stop));
         let on_page = |r: &ForumReport| {
             let line = format!(
-                "page {}, {} posts, {} topics fetched, {} current, {} skipped · {:.1} requests/s",
+                "page {}, {} posts, {} topics fetched, {} current, {} issues · {:.1} requests/s",
                 r.pages,
                 r.posts,
                 r.topics_fetched,

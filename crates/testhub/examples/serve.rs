@@ -1,11 +1,12 @@
 //! Serves the real data of `../shared/data` as a loopback Hub, to try `hubscope crawl` offline:
 //!
 //! ```text
-//! cargo run --release -p hubscope-testhub --example serve -- [--copies N] [--port P] [--quota Q]
+//! cargo run --release -p hubscope-testhub --example serve -- [--copies N] [--port P] [--quota Q] [--forum N]
 //! HF_ENDPOINT=http://127.0.0.1:P hubscope crawl models --readmes
 //! ```
 //!
-//! `--copies N` repeats the 1,820 models N times (new ids, shared READMEs); `--quota Q` limits
+//! `--forum N` serves a Discourse forum of N generated topics and the real saved responses
+//! instead (`hubscope crawl forum --base http://127.0.0.1:P`). `--copies N` repeats the 1,820 models N times (new ids, shared READMEs); `--quota Q` limits
 //! the API bucket to Q requests per 10 s, so that the client's pacing can be watched.
 #![allow(clippy::unwrap_used)]
 
@@ -27,6 +28,20 @@ async fn main() {
     };
     let copies = value("--copies").unwrap_or(1) as usize;
     let port = value("--port").unwrap_or(0) as u16;
+    if let Some(topics) = value("--forum") {
+        let data = hubscope_testhub::forum::ForumData::generate(topics as usize, 1)
+            .with_real_responses(&hubscope_corpus::path("forum/discourse-real-responses"))
+            .unwrap();
+        let forum = TestHub::start_forum_on(data, port).await.unwrap();
+        eprintln!(
+            "serving a Discourse forum of {} topics at {}",
+            topics + 2,
+            forum.url()
+        );
+        eprintln!("  hubscope crawl forum --base {}", forum.url());
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    }
     let data = HubData::load(
         Some(&hubscope_corpus::path("hub/models.jsonl")),
         Some(&hubscope_corpus::path("hub/readmes.jsonl")),

@@ -248,7 +248,12 @@ impl TestHub {
 
     /// Starts a Discourse forum on 127.0.0.1 (a free port) serving `data`.
     pub async fn start_forum(data: forum::ForumData) -> std::io::Result<TestHub> {
-        Self::serve(Site::Forum(Mutex::new(data)), 0).await
+        Self::start_forum_on(data, 0).await
+    }
+
+    /// Starts a Discourse forum on 127.0.0.1:`port` (0: a free port).
+    pub async fn start_forum_on(data: forum::ForumData, port: u16) -> std::io::Result<TestHub> {
+        Self::serve(Site::Forum(Mutex::new(data)), port).await
     }
 
     /// Changes the forum's data (edit a post, add one); the change is visible to the next
