@@ -1,5 +1,5 @@
 //! The forum miner's own overhead (requests, parsing, storing) against the loopback Discourse in
-//! this process, with no rate cap: 2,000 generated topics (about 9,000 posts, one of them 1 MB)
+//! this process, with no rate cap: 2,000 generated topics (1 to 8 posts each, one post of 1 MB)
 //! plus the real responses of `../shared/data/forum/discourse-real-responses`, into a fresh
 //! database each time (target ≥ 2,000 posts/s).
 #![allow(clippy::unwrap_used)]
