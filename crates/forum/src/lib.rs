@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use hubscope_hub::{Bucket, ClientStats, HubClient, HubConfig, HubError};
+use hubscope_hub::{Bucket, ClientStats, HubClient, HubConfig, HubError, end_session, parse_since};
 use hubscope_source::discourse::{self, ListedTopic};
 use hubscope_store::{
     Batch, CrawlCheckpoint, ForumCategory, ForumThread, IngestCounts, IngestKind, IngestSession,
@@ -142,14 +142,7 @@ impl ForumMiner {
         stop: &AtomicBool,
         on_page: &(dyn Fn(&ForumReport) + Sync),
     ) -> Result<ForumReport, HubError> {
-        let since = match &self.options.since {
-            Some(text) => Some(time::normalize_timestamp(text).ok_or_else(|| {
-                HubError::Option(format!(
-                    "--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time"
-                ))
-            })?),
-            None => None,
-        };
+        let since = parse_since(self.options.since.as_deref())?;
         let info = SourceInfo {
             source: self.client.endpoint().to_string(),
             format: "api".into(),
@@ -165,23 +158,10 @@ impl ForumMiner {
             .crawl(&mut session, since, stop, on_page, &mut report)
             .await;
         report.client = self.client.stats();
-        match result {
-            Ok(()) => {
-                session.finish()?;
-                Ok(report)
-            }
-            Err(HubError::Budget(n)) => {
-                report.stopped = Some(format!(
-                    "the request budget (--max-requests {n}) is used up"
-                ));
-                session.finish()?;
-                Ok(report)
-            }
-            Err(err) => {
-                let _ = session.fail(&err.to_string());
-                Err(err)
-            }
+        if let Some(stopped) = end_session(session, result)? {
+            report.stopped = Some(stopped);
         }
+        Ok(report)
     }
 
     async fn crawl(

@@ -164,24 +164,10 @@ impl Crawler {
             self.crawl_ids(&mut session, &mut report).await
         };
         report.client = self.client.stats();
-        match result {
-            Ok(()) => {
-                session.finish()?;
-                Ok(report)
-            }
-            Err(HubError::Budget(n)) => {
-                // Whatever was written is whole; the checkpoint still names the page to redo.
-                report.stopped = Some(format!(
-                    "the request budget (--max-requests {n}) is used up"
-                ));
-                session.finish()?;
-                Ok(report)
-            }
-            Err(err) => {
-                let _ = session.fail(&err.to_string());
-                Err(err)
-            }
+        if let Some(stopped) = end_session(session, result)? {
+            report.stopped = Some(stopped);
         }
+        Ok(report)
     }
 
     fn first_page(&self, descending: bool) -> Result<Url, HubError> {
@@ -206,14 +192,7 @@ impl Crawler {
         on_page: &(dyn Fn(&CrawlReport) + Sync),
         report: &mut CrawlReport,
     ) -> Result<(), HubError> {
-        let since = match &self.options.since {
-            Some(text) => Some(time::normalize_timestamp(text).ok_or_else(|| {
-                HubError::Option(format!(
-                    "--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time"
-                ))
-            })?),
-            None => None,
-        };
+        let since = parse_since(self.options.since.as_deref())?;
         let now = time::now();
         let (mut next, mut checkpoint) = match (&since, state) {
             (None, Some(state)) if state.finished_at.is_none() && state.next_url.is_some() => {
@@ -565,6 +544,43 @@ impl Crawler {
         }
         threads.sort_by(|a, b| (&a.repo_id, a.num).cmp(&(&b.repo_id, b.num)));
         Ok((threads, issues))
+    }
+}
+
+/// A `--since` date or time, normalised (see [`time::normalize_timestamp`]).
+pub fn parse_since(text: Option<&str>) -> Result<Option<String>, HubError> {
+    text.map(|text| {
+        time::normalize_timestamp(text).ok_or_else(|| {
+            HubError::Option(format!(
+                "--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time"
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// Ends a crawl's ingest session: completed (also when the request budget ran out, which is a
+/// clean stop: what was written is whole and the checkpoint names the page to redo — the reason
+/// is returned), or failed with the error.
+pub fn end_session(
+    session: IngestSession<'_>,
+    result: Result<(), HubError>,
+) -> Result<Option<String>, HubError> {
+    match result {
+        Ok(()) => {
+            session.finish()?;
+            Ok(None)
+        }
+        Err(HubError::Budget(n)) => {
+            session.finish()?;
+            Ok(Some(format!(
+                "the request budget (--max-requests {n}) is used up"
+            )))
+        }
+        Err(err) => {
+            let _ = session.fail(&err.to_string());
+            Err(err)
+        }
     }
 }
 
