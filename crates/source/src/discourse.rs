@@ -291,11 +291,13 @@ fn cut_text(mut text: String) -> (String, Option<usize>) {
 }
 
 /// The text of rendered HTML: tags dropped, block elements on lines of their own, entities
-/// decoded, `<script>` and `<style>` bodies dropped. Linear time, no recursion.
+/// decoded, `<script>` and `<style>` bodies dropped, code written as Markdown (`<pre>` blocks
+/// fenced with three backticks, inline `<code>` in backticks). Linear time, no recursion.
 pub fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     let mut skip_until: Option<&'static str> = None;
+    let mut in_pre = false;
     while let Some(lt) = rest.find('<') {
         if skip_until.is_none() {
             push_decoded(&mut out, &rest[..lt]);
@@ -326,8 +328,18 @@ pub fn html_to_text(html: &str) -> String {
         match name.as_str() {
             "script" if !closing => skip_until = Some("script"),
             "style" if !closing => skip_until = Some("style"),
-            "br" | "p" | "div" | "li" | "ul" | "ol" | "pre" | "blockquote" | "aside" | "tr"
-            | "table" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "hr"
+            // Code keeps its Markdown marks, so that analyses can tell code from prose in
+            // cooked posts as in raw ones.
+            "pre" => {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str("```\n");
+                in_pre = !closing;
+            }
+            "code" if !in_pre => out.push('`'),
+            "br" | "p" | "div" | "li" | "ul" | "ol" | "blockquote" | "aside" | "tr" | "table"
+            | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "hr"
                 if !out.is_empty() && !out.ends_with('\n') =>
             {
                 out.push('\n');
@@ -674,6 +686,12 @@ mod tests {
             "a & b <c> 'd'\ne\nf"
         );
         assert_eq!(html_to_text("x<script>alert(1)</script>y"), "xy");
+        assert_eq!(
+            html_to_text(
+                "<p>use <code>bert</code>:</p><pre><code>model = 1\n</code></pre><p>ok</p>"
+            ),
+            "use `bert`:\n```\nmodel = 1\n```\nok"
+        );
         assert_eq!(html_to_text("AT&T &bogus; 3 < 4"), "AT&T &bogus; 3 < 4");
         assert_eq!(html_to_text("<b"), "<b");
     }

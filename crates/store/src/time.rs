@@ -47,6 +47,80 @@ fn format(dt: DateTime<Utc>) -> String {
     dt.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A calendar month, the unit of every monthly series (`2023-04`). Orders as time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(into = "String")]
+pub struct Month {
+    pub year: u16,
+    /// 1–12.
+    pub month: u8,
+}
+
+impl Month {
+    pub fn new(year: u16, month: u8) -> Option<Month> {
+        ((1..=12).contains(&month) && (1000..=9999).contains(&year))
+            .then_some(Month { year, month })
+    }
+
+    /// The month of a stored timestamp or of a date written `YYYY-MM`, `YYYY-MM-DD` or
+    /// `YYYY-MM-DDT…`: the first seven characters, checked.
+    pub fn parse(text: &str) -> Option<Month> {
+        let b = text.trim().as_bytes();
+        if b.len() < 7 || b[4] != b'-' || (b.len() > 7 && b[7] != b'-') {
+            return None;
+        }
+        let digits = |r: std::ops::Range<usize>| -> Option<u16> {
+            b[r].iter().try_fold(0u16, |n, d| {
+                d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0'))
+            })
+        };
+        let month = Month::new(digits(0..4)?, u8::try_from(digits(5..7)?).ok()?)?;
+        if b.len() > 7 {
+            // A date must be a whole, valid one.
+            let rest = std::str::from_utf8(&b[..b.len().min(10)]).ok()?;
+            NaiveDate::parse_from_str(rest, "%Y-%m-%d").ok()?;
+        }
+        Some(month)
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    /// Every month from `self` to `last`, both included (empty when `last` is earlier).
+    pub fn through(self, last: Month) -> impl Iterator<Item = Month> {
+        std::iter::successors(Some(self), move |m| Some(m.next()).filter(|n| *n <= last))
+            .take_while(move |m| *m <= last)
+    }
+
+    /// The first instant of the month as a stored timestamp, for range queries.
+    pub fn start_timestamp(self) -> String {
+        format!("{:04}-{:02}-01T00:00:00.000Z", self.year, self.month)
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl From<Month> for String {
+    fn from(m: Month) -> String {
+        m.to_string()
+    }
+}
+
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` exactly, with a valid date and time (the Hub API's own layout):
 /// accepted without a general parse, because millions of rows carry it.
 fn is_canonical(text: &str) -> bool {
@@ -122,6 +196,34 @@ mod tests {
         ] {
             assert_eq!(normalize_timestamp(input), None, "{input}");
         }
+    }
+
+    #[test]
+    fn months_parse_order_and_iterate() {
+        assert_eq!(
+            Month::parse("2023-04").map(|m| m.to_string()).as_deref(),
+            Some("2023-04")
+        );
+        assert_eq!(
+            Month::parse("2023-04-12T04:42:03.000Z"),
+            Month::new(2023, 4)
+        );
+        assert_eq!(Month::parse("2023-04-31"), None);
+        assert_eq!(Month::parse("2023-13"), None);
+        assert_eq!(Month::parse("2023-4"), None);
+        assert_eq!(Month::parse("April"), None);
+        let (a, b) = (
+            Month::parse("2022-11").unwrap_or(Month { year: 0, month: 0 }),
+            Month {
+                year: 2023,
+                month: 2,
+            },
+        );
+        let all: Vec<String> = a.through(b).map(|m| m.to_string()).collect();
+        assert_eq!(all, ["2022-11", "2022-12", "2023-01", "2023-02"]);
+        assert_eq!(b.through(a).count(), 0);
+        assert!(a < b);
+        assert_eq!(b.start_timestamp(), "2023-02-01T00:00:00.000Z");
     }
 
     #[test]
