@@ -12,6 +12,8 @@ mod crawl_cmd;
 mod db_cmd;
 mod export_cmd;
 mod ingest_cmd;
+mod mentions_cmd;
+mod output;
 mod progress;
 
 use std::path::PathBuf;
@@ -48,6 +50,9 @@ enum Command {
     Crawl(crawl_cmd::CrawlCommand),
     /// Write the database's tables as Parquet or CSV datasets.
     Export(export_cmd::ExportArgs),
+    /// Count, per month and model family, the forum topics and Hub discussions that mention
+    /// the family (whole words, aliases, model context for ambiguous names).
+    Mentions(mentions_cmd::MentionsArgs),
     /// Inspect the database.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
         Command::Crawl(command) => crawl_cmd::run(&cli.db, command),
         Command::Export(args) => export_cmd::run(&cli.db, args),
         Command::Db(command) => db_cmd::run(&cli.db, command),
+        Command::Mentions(args) => mentions_cmd::run(&cli.db, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::code::blank_code;
-use crate::matcher::Matcher;
+use crate::matcher::{Matcher, Verdict};
 
 /// Where a topic comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -64,7 +64,7 @@ pub struct ReviewLine {
     pub source: Source,
     pub id: i64,
     pub month: Month,
-    pub accepted: bool,
+    pub verdict: Verdict,
     /// The name as written.
     pub matched: String,
     /// About 60 characters either side, on one line.
@@ -82,6 +82,8 @@ pub struct NameCounts {
     pub topics: u64,
     /// Topics that use the name only outside a model context (not counted).
     pub topics_word_only: u64,
+    /// Occurrences in enumerations of class names (not counted).
+    pub in_lists: u64,
 }
 
 /// What counting found.
@@ -149,6 +151,7 @@ impl Tally {
             a.rejected += b.rejected;
             a.topics += b.topics;
             a.topics_word_only += b.topics_word_only;
+            a.in_lists += b.in_lists;
         }
         self.documents += other.documents;
         self.bytes += other.bytes;
@@ -219,18 +222,20 @@ impl Scratch {
         matcher.for_each_hit(&text, |hit| {
             let f = hit.family;
             let names = &mut tally.names[f];
-            if hit.accepted {
+            if hit.counted() {
                 names.accepted += 1;
                 if accepted_in[f] != topic {
                     accepted_in[f] = topic;
                     touched.push(f);
                 }
-            } else {
+            } else if hit.verdict == Verdict::NoModelContext {
                 names.rejected += 1;
                 if rejected_in[f] != topic {
                     rejected_in[f] = topic;
                     touched_rejected.push(f);
                 }
+            } else {
+                names.in_lists += 1;
             }
             if options.review && families[f].context.is_ambiguous() {
                 tally.review.push(ReviewLine {
@@ -238,7 +243,7 @@ impl Scratch {
                     source: doc.source,
                     id: doc.id,
                     month: doc.month,
-                    accepted: hit.accepted,
+                    verdict: hit.verdict,
                     matched: doc.text[hit.start..hit.end].to_string(),
                     snippet: snippet(&doc.text, hit.start, hit.end),
                 });
@@ -343,12 +348,13 @@ mod tests {
                 accepted: 1,
                 rejected: 2,
                 topics: 1,
-                topics_word_only: 1
+                topics_word_only: 1,
+                in_lists: 0,
             }
         );
         tally.sort_review();
         assert_eq!(tally.review.len(), 3);
         assert_eq!(tally.review[0].snippet, "I opt for bert");
-        assert!(!tally.review[0].accepted);
+        assert_eq!(tally.review[0].verdict, Verdict::NoModelContext);
     }
 }

@@ -1,11 +1,12 @@
 //! Reading topics from the store as documents: a forum topic is its title and its posts, a Hub
-//! discussion its title and its visible comments, each dated by the month it was opened.
+//! discussion its title and its visible comments, each dated by the month it was opened (a forum
+//! topic known only from its posts, by its first post).
 //! Topics are read in batches and counted on another thread while the next batch is read.
 
 use std::sync::mpsc::sync_channel;
 
 use hubscope_store::time::Month;
-use hubscope_store::{Store, StoreError};
+use hubscope_store::{DiscussionThread, Store, StoreError};
 
 use crate::count::{CountOptions, Document, Source, Tally};
 use crate::matcher::Matcher;
@@ -82,8 +83,16 @@ fn read_source(
 ) -> Result<(u64, u64), StoreError> {
     let sql = match source {
         Source::Forum => {
-            "SELECT t.id, t.created_at, t.title, p.raw
-             FROM forum_topics t LEFT JOIN forum_posts p ON p.topic_id = t.id
+            // A topic known only from its posts (a saved /posts.json) is dated by its first
+            // post.
+            "WITH dated AS (
+                SELECT id, title, coalesce(created_at,
+                    (SELECT created_at FROM forum_posts WHERE topic_id = forum_topics.id AND post_number = 1)
+                ) AS created_at
+                FROM forum_topics
+             )
+             SELECT t.id, t.created_at, t.title, p.raw
+             FROM dated t LEFT JOIN forum_posts p ON p.topic_id = t.id
              WHERE t.created_at >= ?1 AND t.created_at < ?2
              ORDER BY t.id, p.post_number"
         }
@@ -144,9 +153,34 @@ fn read_source(
     Ok((read, bad_dates))
 }
 
+/// A Hub discussion as a document, composed as [`count_store`] composes a stored one: the title,
+/// then each visible comment after a blank line. `None` without a valid creation date.
+pub fn discussion_document(thread: &DiscussionThread, id: i64) -> Option<Document> {
+    let month = Month::parse(thread.created_at.as_deref()?)?;
+    let mut text = thread.title.clone().unwrap_or_default();
+    for comment in &thread.comments {
+        if comment.hidden == Some(true) {
+            continue;
+        }
+        if let Some(part) = &comment.text {
+            text.push_str("\n\n");
+            text.push_str(part);
+        }
+    }
+    Some(Document {
+        source: Source::Discussions,
+        id,
+        month,
+        text,
+    })
+}
+
 fn undated(store: &Store, source: Source) -> Result<u64, StoreError> {
     let sql = match source {
-        Source::Forum => "SELECT count(*) FROM forum_topics WHERE created_at IS NULL",
+        Source::Forum => {
+            "SELECT count(*) FROM forum_topics t WHERE created_at IS NULL AND NOT EXISTS
+             (SELECT 1 FROM forum_posts WHERE topic_id = t.id AND post_number = 1 AND created_at IS NOT NULL)"
+        }
         Source::Discussions => "SELECT count(*) FROM discussions WHERE created_at IS NULL",
     };
     Ok(store

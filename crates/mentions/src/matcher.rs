@@ -16,7 +16,15 @@
 //!    (`opt-1.3b`, `bloom-560m`, `led-base`; not `opt-in`), followed by `model`, `models`,
 //!    `checkpoint(s)`, `weights` or `tokenizer`, as a class name (`OPTForCausalLM`), or, for
 //!    `caps`, written in capitals (`OPT`, `BLOOM`). Aliases are specific spellings and always
-//!    count as whole words.
+//!    count as whole words. A path is not an id: `/opt/conda` and `home/git/repo` are not
+//!    OPT or GIT, and a name right after a number (`8-bit`, `4 bit`) is not a model.
+//!    transformers' own source paths are (`models/bloom/`, `modeling_bloom.py`).
+//!    A name marked `id` counts only inside a model id (`google/bit-50`) or as a class name.
+//! 4. Enumerations do not count — at least six class names of at least four families
+//!    (transformers' "Model type should be one of AlbertConfig, AlignConfig, …" errors) or at
+//!    least ten names of at least eight families (`'llama', 'm2m_100', 'marian', …`), one after
+//!    the other with only separators and other list items (CamelCase classes, quoted names)
+//!    between them: the text lists every model, it does not talk about them.
 //!
 //! The matcher does no I/O and keeps no state between texts.
 
@@ -31,6 +39,9 @@ pub enum Context {
     Model,
     /// In a model context or written in capitals.
     ModelOrCaps,
+    /// Only inside a model id (`google/bit-50`) or a class name (`BitModel`): for names whose
+    /// ordinary use also comes with "model" (`8-bit model`, `git model`).
+    Id,
     /// Never: a generic type such as `encoder-decoder`.
     Never,
 }
@@ -42,6 +53,7 @@ impl Context {
             Context::Word => "word",
             Context::Model => "model",
             Context::ModelOrCaps => "caps",
+            Context::Id => "id",
             Context::Never => "never",
         }
     }
@@ -52,6 +64,7 @@ impl Context {
             "" | "word" => Some(Context::Word),
             "model" => Some(Context::Model),
             "caps" => Some(Context::ModelOrCaps),
+            "id" => Some(Context::Id),
             "never" => Some(Context::Never),
             _ => None,
         }
@@ -59,7 +72,7 @@ impl Context {
 
     /// The name is an ordinary word that needs a model context.
     pub fn is_ambiguous(self) -> bool {
-        matches!(self, Context::Model | Context::ModelOrCaps)
+        matches!(self, Context::Model | Context::ModelOrCaps | Context::Id)
     }
 }
 
@@ -80,8 +93,24 @@ pub struct Hit {
     pub family: usize,
     pub start: usize,
     pub end: usize,
-    /// Counted: not an ambiguous name outside a model context.
-    pub accepted: bool,
+    pub verdict: Verdict,
+}
+
+impl Hit {
+    pub fn counted(&self) -> bool {
+        self.verdict == Verdict::Counted
+    }
+}
+
+/// Whether an occurrence counts, and why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Counted,
+    /// An ambiguous name outside a model context (rule 3).
+    NoModelContext,
+    /// A class name inside an enumeration of many families' classes, such as transformers'
+    /// "Model type should be one of AlbertConfig, BartConfig, …" (rule 4).
+    InList,
 }
 
 /// Words after an ambiguous name that make it a model.
@@ -210,16 +239,18 @@ impl Matcher {
     /// times).
     pub fn for_each(&self, text: &str, mut found: impl FnMut(usize)) {
         self.for_each_hit(text, |hit| {
-            if hit.accepted {
+            if hit.counted() {
                 found(hit.family)
             }
         });
     }
 
-    /// Calls `found` for each whole-word occurrence, counted or not: occurrences of ambiguous
-    /// names outside a model context come with `accepted == false`, for review.
+    /// Calls `found` for each whole-word occurrence, counted or not, in text order: the ones
+    /// not counted come with the reason, for review.
     pub fn for_each_hit(&self, text: &str, mut found: impl FnMut(Hit)) {
         let bytes = text.as_bytes();
+        // Hits close to each other, held back until it is known whether they form a list.
+        let mut run: Vec<Pending> = Vec::new();
         for m in self.automaton.find_iter(text) {
             let (start, end) = (m.start(), m.end());
             let class = class_name(bytes, start, end);
@@ -228,20 +259,33 @@ impl Matcher {
             }
             let pattern = self.patterns[m.pattern().as_usize()];
             let context = self.families[pattern.family].context;
-            let accepted = !pattern.is_name
+            let counted = !pattern.is_name
                 || match context {
                     Context::Word => true,
                     Context::Model => class || model_context(bytes, start, end, false),
                     Context::ModelOrCaps => class || model_context(bytes, start, end, true),
+                    Context::Id => class || org_slash_name(bytes, start, end),
                     Context::Never => false,
                 };
-            found(Hit {
+            let hit = Hit {
                 family: pattern.family,
                 start,
                 end,
-                accepted,
-            });
+                verdict: if counted {
+                    Verdict::Counted
+                } else {
+                    Verdict::NoModelContext
+                },
+            };
+            if run
+                .last()
+                .is_some_and(|last| !list_gap(&bytes[last.hit.end..start]))
+            {
+                flush_run(&mut run, &mut found);
+            }
+            run.push(Pending { hit, class });
         }
+        flush_run(&mut run, &mut found);
     }
 
     /// The families mentioned in `text`, each once, in index order.
@@ -252,6 +296,81 @@ impl Matcher {
             .enumerate()
             .filter_map(|(i, s)| s.then_some(i))
             .collect()
+    }
+}
+
+/// At most this many bytes between two names of an enumeration.
+const LIST_GAP: usize = 64;
+
+/// Whether the text between two hits continues an enumeration: the rest of the first
+/// identifier (`Config` of `BertConfig`), then only separators (spaces, commas, quotes,
+/// brackets) and other items of a list — CamelCase class names (`GPTBigCodeConfig`) or quoted
+/// names (`'nezha'`) — within [`LIST_GAP`] bytes. Any other word ends the list.
+fn list_gap(gap: &[u8]) -> bool {
+    const SEPARATORS: &[u8] = b" \t\r\n,'\"`[]()<>;|";
+    if gap.len() > LIST_GAP {
+        return false;
+    }
+    let identifier = |b: &u8| b.is_ascii_alphanumeric() || b"_.-".contains(b);
+    let tail = gap.iter().take_while(|b| identifier(b)).count();
+    let mut i = tail;
+    while i < gap.len() {
+        if SEPARATORS.contains(&gap[i]) {
+            i += 1;
+            continue;
+        }
+        let token = &gap[i..];
+        let len = token.iter().take_while(|b| identifier(b)).count();
+        if len == 0 {
+            return false;
+        }
+        let token = &token[..len];
+        let quoted = i > 0 && b"'\"`".contains(&gap[i - 1]);
+        let camel = token[0].is_ascii_uppercase()
+            && token[1..]
+                .iter()
+                .any(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if !quoted && !camel {
+            return false;
+        }
+        i += len;
+    }
+    true
+}
+
+/// A hit waiting for the end of its run.
+struct Pending {
+    hit: Hit,
+    class: bool,
+}
+
+/// Reports a run of close hits, as a list (rule 4) when it is one: at least six class names of
+/// at least four families, or at least ten names of at least eight families.
+fn flush_run(run: &mut Vec<Pending>, found: &mut impl FnMut(Hit)) {
+    if run.is_empty() {
+        return;
+    }
+    let distinct = |class_only: bool| {
+        let mut families: Vec<usize> = run
+            .iter()
+            .filter(|p| p.class || !class_only)
+            .map(|p| p.hit.family)
+            .collect();
+        let n = families.len();
+        families.sort_unstable();
+        families.dedup();
+        (n, families.len())
+    };
+    let (classes, class_families) = distinct(true);
+    let (names, name_families) = distinct(false);
+    let class_list = classes >= 6 && class_families >= 4;
+    let name_list = names >= 10 && name_families >= 8;
+    for p in run.drain(..) {
+        let mut hit = p.hit;
+        if name_list || (class_list && p.class) {
+            hit.verdict = Verdict::InList;
+        }
+        found(hit);
     }
 }
 
@@ -269,6 +388,35 @@ fn boundary_after(bytes: &[u8], end: usize) -> bool {
 
 /// `Bert` in `BertModel`, `TFBertForMaskedLM`, `GPT2LMHeadModel`: the name starts with a
 /// capital, starts a word or follows a framework prefix, and is followed by a class word.
+/// `bigscience/bloom`, `openai/clip-vit-base`: the name starting the name part of an
+/// `org/name` id. Not a directory of a path (`/opt/conda`, `home/git/repo`).
+fn org_slash_name(bytes: &[u8], start: usize, end: usize) -> bool {
+    if start < 2 || bytes[start - 1] != b'/' || !is_word_byte(bytes[start - 2]) {
+        return false;
+    }
+    match bytes.get(end) {
+        None => true,
+        Some(b'.') => bytes.get(end + 1).is_none_or(u8::is_ascii_whitespace),
+        Some(b) => b.is_ascii_whitespace() || b"-_\"'`),;:!?#]>*|".contains(b),
+    }
+}
+
+/// ` 34B`, ` 1.5b`, ` 560M`: a parameter count after the name (`Yi 34B`, `OPT 175B`).
+fn followed_by_size(bytes: &[u8], end: usize) -> bool {
+    let Some(rest) = bytes.get(end..).and_then(|r| r.strip_prefix(b" ")) else {
+        return false;
+    };
+    let digits = rest
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count();
+    digits > 0
+        && rest.get(digits).is_some_and(|b| b"bBmM".contains(b))
+        && rest
+            .get(digits + 1)
+            .is_none_or(|b| !b.is_ascii_alphanumeric())
+}
+
 fn class_name(bytes: &[u8], start: usize, end: usize) -> bool {
     if !bytes[start].is_ascii_uppercase() || end >= bytes.len() {
         return false;
@@ -294,7 +442,18 @@ fn class_name(bytes: &[u8], start: usize, end: usize) -> bool {
 }
 
 fn model_context(bytes: &[u8], start: usize, end: usize, caps_is_model: bool) -> bool {
-    if start > 0 && bytes[start - 1] == b'/' {
+    let before = &bytes[..start];
+    // A number: `8-bit`, `4 bit`, `2 LEDs`.
+    if let [.., d, b'-' | b' '] = before
+        && d.is_ascii_digit()
+    {
+        return false;
+    }
+    // transformers' source: `models/bloom/modeling_bloom.py`.
+    if before.ends_with(b"models/") || before.ends_with(b"modeling_") {
+        return true;
+    }
+    if org_slash_name(bytes, start, end) || followed_by_size(bytes, end) {
         return true;
     }
     if let Some(&sep) = bytes.get(end)
@@ -364,6 +523,8 @@ mod tests {
             family("llama", &["llama 2", "llama-2", "llama-3"], Word),
             family("t5", &["flan-t5"], Word),
             family("encoder-decoder", &[], Never),
+            family("bit", &[], Id),
+            family("yi", &[], Model),
         ])
         .unwrap()
     }
@@ -433,13 +594,73 @@ mod tests {
     }
 
     #[test]
+    fn paths_and_numbers_are_not_model_contexts() {
+        assert_eq!(
+            names("File \"/opt/conda/lib/python3.9/site.py\""),
+            Vec::<String>::new()
+        );
+        assert_eq!(names("cd home/opt/bin"), Vec::<String>::new());
+        assert_eq!(names("an 8-bit LED; 4 led model"), Vec::<String>::new());
+        assert_eq!(
+            names("a low-bit model, 4bit-128g, other bit models"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            names("google/bit-50 and BitForImageClassification"),
+            ["bit"]
+        );
+        assert_eq!(names("openai/clip-vit and facebook/opt_x"), ["opt"]);
+        assert_eq!(names("Yi 34B and OPT 175B"), ["opt", "yi"]);
+        assert_eq!(names("yi 34 times"), Vec::<String>::new());
+        assert_eq!(names("see facebook/opt."), ["opt"]);
+        assert_eq!(names("(bigscience/bloom)"), ["bloom"]);
+        assert_eq!(
+            names("transformers/models/bloom/modeling_bloom.py"),
+            ["bloom"]
+        );
+    }
+
+    #[test]
+    fn enumerations_of_class_names_are_not_mentions() {
+        let error = "Model type should be one of BertConfig, BloomConfig, GPT2Config, \
+                     LEDConfig, OPTConfig, RobertaConfig, T5Config.";
+        assert_eq!(names(error), Vec::<String>::new());
+        let m = matcher();
+        let mut verdicts = Vec::new();
+        m.for_each_hit(error, |h| verdicts.push(h.verdict));
+        assert_eq!(verdicts, [Verdict::InList; 7]);
+        // A few classes of the same family are code, not a list.
+        assert_eq!(
+            names(
+                "from transformers import BertTokenizer, BertModel, BertConfig, BertForMaskedLM, BertLMHeadModel, TFBertModel"
+            ),
+            ["bert"]
+        );
+        let keys = "['bert', 'bloom', 'gpt2', 'led', 'llama', 'opt', 'roberta', 't5', 'xlm', 'distilbert']";
+        assert_eq!(names(keys), Vec::<String>::new());
+        // A comparison in prose is not a list.
+        assert_eq!(
+            names("I tried bert, roberta, xlm, gpt2 and t5"),
+            ["bert", "roberta", "xlm", "gpt2", "t5"]
+        );
+        // Right after a list, a mention is prose again.
+        assert_eq!(
+            names(&format!("{error}\n\nI fine-tuned BertModel.")),
+            ["bert"]
+        );
+        // Far apart, they are mentions.
+        let far = format!("BertModel {} T5Model", "x".repeat(100));
+        assert_eq!(names(&far), ["bert", "t5"]);
+    }
+
+    #[test]
     fn rejected_occurrences_are_reported_for_review() {
         let m = matcher();
         let mut hits = Vec::new();
         m.for_each_hit("the opt-in flag, then facebook/opt-350m", |h| hits.push(h));
         assert_eq!(hits.len(), 2);
-        assert!(!hits[0].accepted);
+        assert_eq!(hits[0].verdict, Verdict::NoModelContext);
         assert_eq!(&"the opt-in flag"[hits[0].start..hits[0].end], "opt");
-        assert!(hits[1].accepted);
+        assert!(hits[1].counted());
     }
 }
