@@ -172,8 +172,7 @@ impl Tally {
 
     /// Review lines in a stable order: family, source, topic, position.
     pub fn sort_review(&mut self) {
-        self.review
-            .sort_by(|a, b| (a.family, a.source, a.id).cmp(&(b.family, b.source, b.id)));
+        self.review.sort_by_key(|r| (r.family, r.source, r.id));
     }
 }
 
