@@ -13,7 +13,7 @@ mod db_cmd;
 mod export_cmd;
 mod ingest_cmd;
 mod mentions_cmd;
-mod output;
+mod atomic;
 mod progress;
 
 use std::path::PathBuf;

@@ -7,13 +7,13 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use hubscope_mentions::{
-    Context, CountOptions, FamilyTable, Matcher, MentionTable, Origin, Selection, SkippedType,
+    CountOptions, FamilyTable, Matcher, MentionTable, Origin, Selection, SkippedType,
     Source, Tally, Verdict, count_store, stored_model_types,
 };
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 
-use crate::output::write_atomically;
+use crate::atomic::write_atomically;
 
 /// Count, per month and model family, the topics that mention the family.
 #[derive(Debug, clap::Args)]
@@ -270,26 +270,25 @@ fn report_ambiguous(tally: &Tally, table: &FamilyTable, review_written: bool) {
         return;
     }
     eprintln!(
-        "    {:<16} {:>6} {:>12} {:>16} {:>14}",
-        "family", "topics", "occurrences", "word-only topics", "not counted"
+        "    {:<16} {:<6} {:>6} {:>12} {:>16} {:>12}",
+        "family", "rule", "topics", "occurrences", "word-only topics", "not counted"
     );
     for f in rows {
         let n = &tally.names[f];
         let family = &table.families[f];
         eprintln!(
-            "    {:<16} {:>6} {:>12} {:>16} {:>14}{}",
+            "    {:<16} {:<6} {:>6} {:>12} {:>16} {:>12}",
             family.name,
+            family.context.as_str(),
             n.topics,
             n.accepted,
             n.topics_word_only,
             n.rejected,
-            if family.context == Context::ModelOrCaps {
-                "  (capitals count)"
-            } else {
-                ""
-            }
         );
     }
+    eprintln!(
+        "    topics: counted for the family; occurrences: counted; word-only topics: topics that use the name only as an ordinary word (not counted); not counted: such occurrences"
+    );
     if !review_written {
         eprintln!("    (write every occurrence with its context with --review FILE)");
     }
