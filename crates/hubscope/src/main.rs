@@ -6,6 +6,7 @@
 //! (Ctrl-C; the work is saved and resumable).
 #![forbid(unsafe_code)]
 
+mod atomic;
 mod card_batches;
 mod card_cmd;
 mod crawl_cmd;
@@ -13,7 +14,6 @@ mod db_cmd;
 mod export_cmd;
 mod ingest_cmd;
 mod mentions_cmd;
-mod atomic;
 mod progress;
 
 use std::path::PathBuf;

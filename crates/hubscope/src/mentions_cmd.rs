@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use hubscope_mentions::{
-    CountOptions, FamilyTable, Matcher, MentionTable, Origin, Selection, SkippedType,
-    Source, Tally, Verdict, count_store, stored_model_types,
+    CountOptions, FamilyTable, Matcher, MentionTable, Origin, Selection, SkippedType, Source,
+    Tally, Verdict, count_store, stored_model_types,
 };
 use hubscope_store::Store;
 use hubscope_store::time::Month;

@@ -85,7 +85,10 @@ fn mentions_of_the_real_discussions_long_and_wide() {
             wide.to_str().unwrap(),
         ],
     ));
-    assert!(stderr.contains("22868 topics (discussions 22868)"), "{stderr}");
+    assert!(
+        stderr.contains("22868 topics (discussions 22868)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("ambiguous names"), "{stderr}");
     // phi-msft (10 models) is a stored model type the table does not list.
     assert!(stderr.contains("phi-msft"), "{stderr}");
@@ -117,9 +120,15 @@ fn mentions_of_the_real_discussions_long_and_wide() {
     let months: Vec<String> = expected.months.iter().map(|m| m.to_string()).collect();
     assert_eq!(&header[1..header.len() - 1], months.as_slice());
     assert_eq!(rows.len(), expected.families.len());
-    for (row, (family, counts)) in rows.iter().zip(expected.families.iter().zip(&expected.counts)) {
+    for (row, (family, counts)) in rows
+        .iter()
+        .zip(expected.families.iter().zip(&expected.counts))
+    {
         assert_eq!(&row[0], family);
-        let got: Vec<u32> = row[1..row.len() - 1].iter().map(|c| c.parse().unwrap()).collect();
+        let got: Vec<u32> = row[1..row.len() - 1]
+            .iter()
+            .map(|c| c.parse().unwrap())
+            .collect();
         assert_eq!(&got, counts, "{family}");
     }
     assert_eq!(rows[0][0], "llama");
@@ -164,7 +173,11 @@ fn ranges_sources_review_and_bad_input() {
             q.to_str().unwrap(),
         ],
     ));
-    let header = csv::Reader::from_path(&q).unwrap().headers().unwrap().clone();
+    let header = csv::Reader::from_path(&q)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
     assert_eq!(
         header.iter().collect::<Vec<_>>(),
         ["family", "2023-01", "2023-02", "2023-03", "total"]
@@ -179,7 +192,13 @@ fn ranges_sources_review_and_bad_input() {
     let review = dir.path().join("review.csv");
     ok(&hubscope(
         &db,
-        &["mentions", "--review", review.to_str().unwrap(), "--out", dir.path().join("t.csv").to_str().unwrap()],
+        &[
+            "mentions",
+            "--review",
+            review.to_str().unwrap(),
+            "--out",
+            dir.path().join("t.csv").to_str().unwrap(),
+        ],
     ));
     let rows = read_csv(&review);
     assert!(rows.iter().any(|r| r[0] == "opt" && r[1] == "yes"));
@@ -194,7 +213,10 @@ fn ranges_sources_review_and_bad_input() {
     let out = hubscope(&db, &["mentions", "--families", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("families.csv") && stderr.contains("line 3"), "{stderr}");
+    assert!(
+        stderr.contains("families.csv") && stderr.contains("line 3"),
+        "{stderr}"
+    );
     let out = hubscope(&db, &["mentions", "--from", "2024-01", "--to", "2023-01"]);
     assert_eq!(out.status.code(), Some(2));
     let out = hubscope(&db, &["mentions", "--from", "2024-13"]);
