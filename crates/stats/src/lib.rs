@@ -1,0 +1,28 @@
+//! Statistics for monthly series, implemented once and checked against independent reference
+//! values (see `tests/reference.rs` for how each was computed):
+//!
+//! - [`spearman`]: Spearman's ρ with average ranks for ties and a two-sided p-value from
+//!   Student's t with n − 2 degrees of freedom;
+//! - [`mann_kendall`]: the Mann–Kendall trend test (S, τ, z with continuity correction and tie
+//!   correction, two-sided p) with [`sens_slope`];
+//! - [`mann_whitney`]: the Mann–Whitney U test (normal approximation with tie and continuity
+//!   correction, two-sided p), to compare a series before and after a date.
+//!
+//! Pure functions over slices: no I/O, no allocation beyond what the ranks need.
+//!
+//! ```
+//! let months = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+//! let uploads = [3.0, 5.0, 4.0, 9.0, 12.0, 15.0];
+//! let r = hubscope_stats::spearman(&months, &uploads).unwrap();
+//! assert!((r.rho - 0.942_857).abs() < 1e-6);
+//! assert!(r.p < 0.01);
+//! ```
+#![forbid(unsafe_code)]
+
+mod dist;
+mod tests_of_trend;
+
+pub use dist::{normal_cdf, student_t_two_sided_p};
+pub use tests_of_trend::{
+    Correlation, MannKendall, MannWhitney, mann_kendall, mann_whitney, ranks, sens_slope, spearman,
+};
