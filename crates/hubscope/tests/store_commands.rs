@@ -341,6 +341,28 @@ fn spawn_ingest(db: &Path, file: &Path, batch_size: &str) -> std::process::Child
         .unwrap()
 }
 
+/// Starts `ingest models` on a named pipe and writes the first `fraction` of `file` into it (up
+/// to a line end): the ingest is certainly still running, however loaded the machine is, until
+/// the rest is written or the returned pipe is dropped.
+fn ingest_through_pipe(
+    db: &Path,
+    dir: &Path,
+    file: &Path,
+    fraction: f64,
+) -> (std::process::Child, std::fs::File, Vec<u8>) {
+    let fifo = dir.join("pipe.jsonl");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let child = spawn_ingest(db, &fifo, "200");
+    let text = std::fs::read(file).unwrap();
+    let cut = (text.len() as f64 * fraction) as usize;
+    let cut = cut + text[cut..].iter().position(|b| *b == b'\n').unwrap() + 1;
+    let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    pipe.write_all(&text[..cut]).unwrap();
+    pipe.flush().unwrap();
+    (child, pipe, text[cut..].to_vec())
+}
+
 /// Waits until the running ingest has committed at least one batch.
 fn wait_for_first_batch(db: &Path, child: &mut std::process::Child) -> bool {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -369,14 +391,15 @@ fn an_ingest_killed_midway_leaves_a_consistent_file_and_a_re_run_converges() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");
     let file: PathBuf = dir.path().join("big.jsonl");
-    let total = replicated_models(&file, 50) as i64;
-    let mut child = spawn_ingest(&db, &file, "200");
+    let total = replicated_models(&file, 10) as i64;
+    let (mut child, pipe, _) = ingest_through_pipe(&db, dir.path(), &file, 0.4);
     assert!(
         wait_for_first_batch(&db, &mut child),
         "the ingest finished before it could be killed"
     );
     child.kill().unwrap();
     child.wait().unwrap();
+    drop(pipe);
 
     let partial = count(&db, "SELECT count(*) FROM models");
     assert!(partial > 0 && partial < total, "{partial} of {total}");
@@ -413,8 +436,8 @@ fn a_second_ingest_at_the_same_time_is_refused_and_nothing_is_lost() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");
     let file = dir.path().join("big.jsonl");
-    let total = replicated_models(&file, 20) as i64;
-    let mut first = spawn_ingest(&db, &file, "200");
+    let total = replicated_models(&file, 4) as i64;
+    let (mut first, mut pipe, rest) = ingest_through_pipe(&db, dir.path(), &file, 0.5);
     assert!(
         wait_for_first_batch(&db, &mut first),
         "the first ingest ended too soon"
@@ -426,6 +449,8 @@ fn a_second_ingest_at_the_same_time_is_refused_and_nothing_is_lost() {
         message.contains("another ingest is writing to"),
         "{message}"
     );
+    pipe.write_all(&rest).unwrap();
+    drop(pipe);
     let status = first.wait().unwrap();
     assert!(status.success());
     assert_eq!(count(&db, "SELECT count(*) FROM models"), total);
