@@ -9,12 +9,14 @@
 mod atomic;
 mod card_batches;
 mod card_cmd;
+mod correlate_cmd;
 mod crawl_cmd;
 mod db_cmd;
 mod export_cmd;
 mod ingest_cmd;
 mod mentions_cmd;
 mod progress;
+mod trends_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +55,13 @@ enum Command {
     /// Count, per month and model family, the forum topics and Hub discussions that mention
     /// the family (whole words, aliases, model context for ambiguous names).
     Mentions(mentions_cmd::MentionsArgs),
+    /// Monthly series of the study: uploads by family/pipeline/library/author, documentation,
+    /// family resolution; CSV, JSON or Parquet plus an SVG chart, with trend tests.
+    #[command(subcommand)]
+    Trends(trends_cmd::TrendsCommand),
+    /// Spearman between monthly mentions and uploads per family and across families (from the
+    /// store, or from two published wide tables).
+    Correlate(correlate_cmd::CorrelateArgs),
     /// Inspect the database.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
@@ -77,6 +86,8 @@ fn main() -> ExitCode {
         Command::Export(args) => export_cmd::run(&cli.db, args),
         Command::Db(command) => db_cmd::run(&cli.db, command),
         Command::Mentions(args) => mentions_cmd::run(&cli.db, args),
+        Command::Trends(command) => trends_cmd::run(&cli.db, command),
+        Command::Correlate(args) => correlate_cmd::run(&cli.db, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

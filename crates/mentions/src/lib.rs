@@ -29,5 +29,7 @@ pub mod table_out;
 pub use count::{CountOptions, Document, NameCounts, ReviewLine, Source, Tally};
 pub use documents::{Reading, Selection, count_store, discussion_document, stored_model_types};
 pub use matcher::{Context, Family, Hit, Matcher, Verdict};
-pub use table::{BUILTIN_TABLE, FamilyTable, Origin, SkippedType, TableError};
+pub use table::{
+    BUILTIN_TABLE, FamilyTable, Origin, SkippedType, TableError, looks_like_model_type,
+};
 pub use table_out::MentionTable;

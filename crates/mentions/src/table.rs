@@ -225,7 +225,7 @@ impl FamilyTable {
 }
 
 /// What a `config.model_type` looks like: `bert`, `xlm-roberta`, `gpt_neox`, `qwen2.5`.
-fn looks_like_model_type(name: &str) -> bool {
+pub fn looks_like_model_type(name: &str) -> bool {
     (2..=40).contains(&name.len())
         && name.bytes().any(|b| b.is_ascii_lowercase())
         && name.bytes().all(|b| {

@@ -1,9 +1,12 @@
 //! Makes a large model dump for benchmarks from a real one: the real rows, repeated with new ids
 //! (`<id>~<copy>`), until `ROWS` rows. The output layout is the input's (Parquet or JSON Lines).
+//! With `--spread-dates FROM TO` (Parquet), creation times are spread evenly and
+//! deterministically over `[FROM, TO)` instead of repeating the originals.
 //!
 //! ```sh
 //! cargo run --release -p hubscope-source --example replicate_models -- \
-//!     ../shared/data/hub/liang-2022-model-info.parquet /tmp/liang-2m.parquet 2000000
+//!     ../shared/data/hub/liang-2022-model-info.parquet /tmp/liang-2m.parquet 2000000 \
+//!     --spread-dates 2017-01-01 2027-01-01
 //! ```
 #![allow(clippy::unwrap_used)]
 
@@ -11,25 +14,39 @@ use std::io::{BufRead, BufWriter, Write};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, input, output, rows] = args.as_slice() else {
-        eprintln!("usage: replicate_models INPUT OUTPUT ROWS");
-        std::process::exit(2);
+    let (input, output, rows, spread) = match args.as_slice() {
+        [_, input, output, rows] => (input, output, rows, None),
+        [_, input, output, rows, flag, from, to] if flag == "--spread-dates" => {
+            let day = |d: &str| {
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap()
+                    .and_utc()
+                    .timestamp_micros()
+            };
+            (input, output, rows, Some((day(from), day(to))))
+        }
+        _ => {
+            eprintln!("usage: replicate_models INPUT OUTPUT ROWS [--spread-dates FROM TO]");
+            std::process::exit(2);
+        }
     };
     let rows: usize = rows.parse().unwrap();
     if input.ends_with(".parquet") {
-        parquet(input, output, rows);
+        parquet(input, output, rows, spread);
     } else {
         jsonl(input, output, rows);
     }
 }
 
-fn parquet(input: &str, output: &str, rows: usize) {
+fn parquet(input: &str, output: &str, rows: usize, spread: Option<(i64, i64)>) {
     let reader =
         ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(input).unwrap()).unwrap();
     let schema = reader.schema().clone();
@@ -39,6 +56,10 @@ fn parquet(input: &str, output: &str, rows: usize) {
         .iter()
         .position(|f| f.name() == "modelId" || f.name() == "id")
         .unwrap();
+    let time_index = schema
+        .fields()
+        .iter()
+        .position(|f| f.name() == "creation_time" || f.name() == "createdAt");
     let mut writer =
         ArrowWriter::try_new(std::fs::File::create(output).unwrap(), schema.clone(), None).unwrap();
     let mut written = 0;
@@ -53,6 +74,14 @@ fn parquet(input: &str, output: &str, rows: usize) {
                 .collect();
             let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
             columns[id_index] = Arc::new(new_ids);
+            if let (Some((from, to)), Some(t)) = (spread, time_index) {
+                // Row k of the output at from + frac(k·φ)·(to − from): even, deterministic.
+                let span = (to - from) as f64;
+                let times: Vec<i64> = (written..written + take)
+                    .map(|k| from + ((k as f64 * 0.618_033_988_749_895).fract() * span) as i64)
+                    .collect();
+                columns[t] = Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC"));
+            }
             writer
                 .write(&RecordBatch::try_new(schema.clone(), columns).unwrap())
                 .unwrap();

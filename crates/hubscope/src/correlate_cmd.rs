@@ -1,0 +1,222 @@
+//! `hubscope correlate`: per family, Spearman between monthly forum mentions and monthly
+//! uploads; across families, Spearman between their totals. From the store, or from two
+//! published wide tables (`--a FILE --b FILE`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use hubscope_mentions::{
+    CountOptions, Matcher, Selection, Source, count_store, stored_model_types,
+};
+use hubscope_report::{BarChart, Column, Frame};
+use hubscope_store::Store;
+use hubscope_store::time::Month;
+use hubscope_trends::{
+    Correlations, DateBasis, MonthlyTable, correlate, family_series, load_with_families,
+};
+
+use crate::atomic::write_atomically;
+use crate::trends_cmd::{FormatArg, family_table, p_text, parse_month, write_frame};
+
+/// Spearman between monthly mentions and uploads, per family and across families.
+#[derive(Debug, clap::Args)]
+pub struct CorrelateArgs {
+    /// First month (YYYY-MM).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    from: Option<Month>,
+    /// Last month (inclusive).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    to: Option<Month>,
+    /// A published wide table (rows: names; columns: months, other columns ignored) …
+    #[arg(long, value_name = "FILE", requires = "b")]
+    a: Option<PathBuf>,
+    /// … correlated with this one, instead of the store.
+    #[arg(long, value_name = "FILE", requires = "a")]
+    b: Option<PathBuf>,
+    /// Which topics count as mentions (store mode).
+    #[arg(long, value_enum, default_value_t = SourceArg::All)]
+    source: SourceArg,
+    /// A family table instead of the built-in one (store mode).
+    #[arg(long, value_name = "FILE")]
+    families: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    format: FormatArg,
+    /// Write the table to FILE (default: standard output); the chart goes beside it as .svg.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    chart: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SourceArg {
+    Forum,
+    Discussions,
+    All,
+}
+
+pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}");
+    }
+    let (a, b, names) = match (&args.a, &args.b) {
+        (Some(a), Some(b)) => (
+            MonthlyTable::read_wide_csv(a)?,
+            MonthlyTable::read_wide_csv(b)?,
+            (a.display().to_string(), b.display().to_string()),
+        ),
+        _ => {
+            let store = Store::open_existing(db)?;
+            let sources = match args.source {
+                SourceArg::Forum => vec![Source::Forum],
+                SourceArg::Discussions => vec![Source::Discussions],
+                SourceArg::All => vec![Source::Forum, Source::Discussions],
+            };
+            let (mentions, uploads) = store_tables(&store, args.families.as_deref(), sources)?;
+            (mentions, uploads, ("mentions".into(), "uploads".into()))
+        }
+    };
+    let result = correlate(&a, &b, args.from, args.to);
+    write_frame(&frame(&result), args.format, args.out.as_deref())?;
+    let chart = args
+        .chart
+        .clone()
+        .or_else(|| args.out.as_ref().map(|p| p.with_extension("svg")));
+    if let Some(path) = chart {
+        let svg = chart_of(&result).to_svg();
+        write_atomically(&path, |w| Ok(w.write_all(svg.as_bytes())?))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("  chart: {}", path.display());
+    }
+    summary(&result, &names);
+    Ok(())
+}
+
+/// Monthly mentions and monthly uploads per family, from the store. The last month of each is
+/// incomplete (the data ends inside it) and is left out.
+pub fn store_tables(
+    store: &Store,
+    families: Option<&Path>,
+    sources: Vec<Source>,
+) -> anyhow::Result<(MonthlyTable, MonthlyTable)> {
+    let mut table = family_table(families)?;
+    table.add_model_types(stored_model_types(store)?, 5);
+    let matcher = Matcher::new(table.families.clone()).map_err(anyhow::Error::msg)?;
+    let selection = Selection {
+        sources,
+        from: None,
+        to: None,
+    };
+    let (tally, _) = count_store(store, &matcher, &selection, CountOptions::default())?;
+    let mut mentions = MonthlyTable::default();
+    if let (Some(first), Some(last)) = (tally.months.keys().next(), tally.months.keys().next_back())
+    {
+        for month in first.through(*last).filter(|m| m < last) {
+            mentions.months.insert(month);
+            if let Some(counts) = tally.months.get(&month) {
+                for (f, &n) in counts.by_family.iter().enumerate() {
+                    if n > 0 {
+                        mentions.add(&table.families[f].name, month, f64::from(n));
+                    }
+                }
+            }
+        }
+    }
+    let (models, resolution) = load_with_families(store, table)?;
+    let dated: Vec<Month> = models.models.iter().filter_map(|m| m.created).collect();
+    let mut uploads = MonthlyTable::default();
+    if let (Some(first), Some(last)) = (dated.iter().min(), dated.iter().max()) {
+        let months: Vec<Month> = first.through(*last).filter(|m| m < last).collect();
+        uploads.months.extend(months.iter().copied());
+        for (family, counts) in family_series(&models, &resolution, &months, DateBasis::Created) {
+            for (month, n) in months.iter().zip(counts) {
+                if n > 0 {
+                    uploads.add(&family, *month, n as f64);
+                }
+            }
+        }
+    }
+    Ok((mentions, uploads))
+}
+
+pub fn frame(c: &Correlations) -> Frame {
+    let rows = &c.families;
+    let across = c.across_families;
+    let mut family: Vec<Option<String>> = rows.iter().map(|r| Some(r.family.clone())).collect();
+    family.push(Some("(across families)".into()));
+    let mut total_a: Vec<Option<f64>> = rows.iter().map(|r| Some(r.total_a)).collect();
+    total_a.push(None);
+    let mut total_b: Vec<Option<f64>> = rows.iter().map(|r| Some(r.total_b)).collect();
+    total_b.push(None);
+    let mut n: Vec<Option<i64>> = rows
+        .iter()
+        .map(|r| r.correlation.map(|c| c.n as i64))
+        .collect();
+    n.push(across.map(|c| c.n as i64));
+    let mut rho: Vec<Option<f64>> = rows.iter().map(|r| r.correlation.map(|c| c.rho)).collect();
+    rho.push(across.map(|c| c.rho));
+    let mut p: Vec<Option<f64>> = rows.iter().map(|r| r.correlation.map(|c| c.p)).collect();
+    p.push(across.map(|c| c.p));
+    Frame::new()
+        .with("family", Column::Text(family))
+        .with("total_a", Column::Float(total_a))
+        .with("total_b", Column::Float(total_b))
+        .with("n", Column::Int(n))
+        .with("rho", Column::Float(rho))
+        .with("p", Column::Float(p))
+}
+
+pub fn chart_of(c: &Correlations) -> BarChart {
+    BarChart {
+        title: "Spearman ρ between monthly mentions and uploads, per family (negative values not drawn)".into(),
+        bars: c
+            .families
+            .iter()
+            .filter_map(|f| f.correlation.map(|r| (format!("{} (ρ {:.2})", f.family, r.rho), r.rho.max(0.0))))
+            .take(25)
+            .collect(),
+        percent: false,
+    }
+}
+
+fn summary(c: &Correlations, (a, b): &(String, String)) {
+    eprintln!(
+        "hubscope correlate: {a} vs {b}: {} common months ({}), {} names in both ({} only in {a}, {} only in {b})",
+        c.months.len(),
+        match (c.months.first(), c.months.last()) {
+            (Some(x), Some(y)) => format!("{x}..{y}"),
+            _ => "none".into(),
+        },
+        c.families.len(),
+        c.only_in_a.len(),
+        c.only_in_b.len()
+    );
+    match c.across_families {
+        Some(r) => eprintln!(
+            "  across families: Spearman ρ {:.3} (p {}, n {})",
+            r.rho,
+            p_text(r.p),
+            r.n
+        ),
+        None => eprintln!("  across families: too few families (or constant totals) for Spearman"),
+    }
+    for f in c.families.iter().take(10) {
+        match f.correlation {
+            Some(r) => eprintln!(
+                "  {:<20} {:>8} {:>8}  ρ {:>6.3} (p {}, n {})",
+                f.family,
+                f.total_a,
+                f.total_b,
+                r.rho,
+                p_text(r.p),
+                r.n
+            ),
+            None => eprintln!(
+                "  {:<20} {:>8} {:>8}  ρ undefined (a series is constant over the months)",
+                f.family, f.total_a, f.total_b
+            ),
+        }
+    }
+}

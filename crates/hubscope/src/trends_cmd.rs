@@ -1,0 +1,596 @@
+//! `hubscope trends uploads|docs|families`: the study's monthly series from the store, as CSV,
+//! JSON or Parquet, each with an SVG chart and trend tests.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use hubscope_card::CanonicalSection;
+use hubscope_mentions::FamilyTable;
+use hubscope_report::{BarChart, Column, Format, Frame, LineChart, format_float};
+use hubscope_store::Store;
+use hubscope_store::time::Month;
+use hubscope_trends::{
+    DateBasis, Docs, GroupBy, Resolution, TrendTests, Uploads, Window, docs, load_with_families,
+    uploads,
+};
+
+use crate::atomic::write_atomically;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TrendsCommand {
+    /// Models created per month, grouped, with sum, cumulative sum and cumulative share.
+    Uploads(UploadsArgs),
+    /// Documentation per creation month: models with a card, card words, sections, scores.
+    Docs(DocsArgs),
+    /// Each model's family and how it was resolved, with the coverage.
+    Families(FamiliesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UploadsArgs {
+    #[arg(long, value_enum, default_value_t = By::Family)]
+    by: By,
+    /// Keep the N largest groups; the rest are summed as "(other)".
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
+    #[command(flatten)]
+    window: WindowArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// A family table (CSV, see `hubscope mentions families`) instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    families: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DocsArgs {
+    #[command(flatten)]
+    window: WindowArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FamiliesArgs {
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    format: FormatArg,
+    /// Write the table to FILE (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    families: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WindowArgs {
+    /// First month (YYYY-MM or a date).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    from: Option<Month>,
+    /// Last month (inclusive).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    to: Option<Month>,
+    /// Compare the months before this one with the months from it on (Mann–Whitney U).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    split_at: Option<Month>,
+    /// Which date makes a model's month.
+    #[arg(long, value_enum, default_value_t = DateArg::Created)]
+    date: DateArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    format: FormatArg,
+    /// Write the table to FILE (default: standard output); the chart goes beside it as .svg.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Write the SVG chart to FILE.
+    #[arg(long, value_name = "FILE")]
+    chart: Option<PathBuf>,
+    /// Write the trend tests (one row per series) to FILE, in the table's format.
+    #[arg(long, value_name = "FILE")]
+    stats: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum By {
+    Family,
+    Pipeline,
+    Library,
+    Author,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DateArg {
+    Created,
+    FirstCommit,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Json,
+    Parquet,
+}
+
+impl FormatArg {
+    pub fn format(self) -> Format {
+        match self {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Json => Format::Json,
+            FormatArg::Parquet => Format::Parquet,
+        }
+    }
+}
+
+pub fn parse_month(text: &str) -> Result<Month, String> {
+    Month::parse(text).ok_or_else(|| format!("'{text}' is not a month (YYYY-MM) or a date"))
+}
+
+impl WindowArgs {
+    fn window(&self) -> anyhow::Result<Window> {
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            bail!("--from {from} is after --to {to}");
+        }
+        Ok(Window {
+            from: self.from,
+            to: self.to,
+            split_at: self.split_at,
+            basis: match self.date {
+                DateArg::Created => DateBasis::Created,
+                DateArg::FirstCommit => DateBasis::FirstCommit,
+            },
+        })
+    }
+}
+
+pub fn family_table(path: Option<&Path>) -> anyhow::Result<FamilyTable> {
+    Ok(match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the family table {}", path.display()))?;
+            FamilyTable::parse(&text).with_context(|| format!("family table {}", path.display()))?
+        }
+        None => FamilyTable::builtin(),
+    })
+}
+
+/// Writes a frame to `out` (or standard output).
+pub fn write_frame(frame: &Frame, format: FormatArg, out: Option<&Path>) -> anyhow::Result<()> {
+    match out {
+        Some(path) => write_atomically(path, |w| Ok(frame.write(format.format(), w)?))
+            .with_context(|| format!("writing {}", path.display())),
+        None => {
+            if matches!(format, FormatArg::Parquet) {
+                bail!("Parquet needs a file: add --out FILE");
+            }
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            frame.write(format.format(), &mut lock)?;
+            Ok(())
+        }
+    }
+}
+
+/// The chart's path: `--chart`, else beside `--out` as `.svg`, else none.
+fn chart_path(output: &OutputArgs) -> Option<PathBuf> {
+    output
+        .chart
+        .clone()
+        .or_else(|| output.out.as_ref().map(|p| p.with_extension("svg")))
+}
+
+fn write_svg(path: &Path, svg: &str) -> anyhow::Result<()> {
+    write_atomically(path, |w| Ok(w.write_all(svg.as_bytes())?))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
+    let store = Store::open_existing(db)?;
+    match command {
+        TrendsCommand::Uploads(args) => {
+            let window = args.window.window()?;
+            let table = family_table(args.families.as_deref())?;
+            let (models, families) = load_with_families(&store, table)?;
+            let by = match args.by {
+                By::Family => GroupBy::Family,
+                By::Pipeline => GroupBy::Pipeline,
+                By::Library => GroupBy::Library,
+                By::Author => GroupBy::Author,
+            };
+            let result = uploads(&models, &families, by, args.top, &window);
+            write_frame(
+                &uploads_frame(&result),
+                args.output.format,
+                args.output.out.as_deref(),
+            )?;
+            if let Some(path) = chart_path(&args.output) {
+                write_svg(&path, &uploads_chart(&result, 10).to_svg())?;
+                eprintln!("  chart: {}", path.display());
+            }
+            if let Some(path) = &args.output.stats {
+                write_frame(
+                    &uploads_stats_frame(&result),
+                    args.output.format,
+                    Some(path),
+                )?;
+            }
+            print_uploads_summary(&result, by == GroupBy::Family, &families);
+        }
+        TrendsCommand::Docs(args) => {
+            let window = args.window.window()?;
+            let models = hubscope_trends::Models::load(&store)?;
+            let result = docs(&models, &window);
+            write_frame(
+                &docs_frame(&result),
+                args.output.format,
+                args.output.out.as_deref(),
+            )?;
+            if let Some(path) = chart_path(&args.output) {
+                write_svg(&path, &docs_chart(&result).to_svg())?;
+                eprintln!("  chart: {}", path.display());
+            }
+            if let Some(path) = &args.output.stats {
+                let frame = tests_frame(&[
+                    ("card_ratio", &result.card_ratio_trend),
+                    ("mean_score", &result.score_trend),
+                ]);
+                write_frame(&frame, args.output.format, Some(path))?;
+            }
+            print_docs_summary(&result);
+        }
+        TrendsCommand::Families(args) => {
+            let table = family_table(args.families.as_deref())?;
+            let (models, families) = load_with_families(&store, table)?;
+            let frame = Frame::new()
+                .with(
+                    "model_id",
+                    Column::Text(
+                        models
+                            .models
+                            .iter()
+                            .map(|m| Some(m.id.to_string()))
+                            .collect(),
+                    ),
+                )
+                .with(
+                    "family",
+                    Column::Text(
+                        (0..models.models.len())
+                            .map(|i| Some(families.name(i).to_string()))
+                            .collect(),
+                    ),
+                )
+                .with(
+                    "method",
+                    Column::Text(
+                        families
+                            .method
+                            .iter()
+                            .map(|m| Some(m.as_str().into()))
+                            .collect(),
+                    ),
+                );
+            write_frame(&frame, args.format, args.out.as_deref())?;
+            print_coverage(&families);
+        }
+    }
+    Ok(())
+}
+
+pub fn uploads_frame(u: &Uploads) -> Frame {
+    let r = &u.rows;
+    Frame::new()
+        .with(
+            "month",
+            Column::Text(r.iter().map(|x| Some(x.month.to_string())).collect()),
+        )
+        .with(
+            u.by,
+            Column::Text(r.iter().map(|x| Some(x.group.clone())).collect()),
+        )
+        .with(
+            "uploads",
+            Column::Int(r.iter().map(|x| Some(x.uploads as i64)).collect()),
+        )
+        .with(
+            "cumulative",
+            Column::Int(r.iter().map(|x| Some(x.cumulative as i64)).collect()),
+        )
+        .with(
+            "share_of_month",
+            Column::Float(r.iter().map(|x| Some(x.share_of_month)).collect()),
+        )
+        .with(
+            "cumulative_share",
+            Column::Float(r.iter().map(|x| Some(x.cumulative_share)).collect()),
+        )
+        .with(
+            "incomplete",
+            Column::Bool(r.iter().map(|x| Some(x.incomplete)).collect()),
+        )
+}
+
+fn uploads_stats_frame(u: &Uploads) -> Frame {
+    let tests: Vec<(&str, &TrendTests)> = u
+        .summary
+        .iter()
+        .map(|s| (s.group.as_str(), &s.trend))
+        .collect();
+    let mut frame = tests_frame(&tests);
+    frame.columns.insert(
+        1,
+        (
+            "total".into(),
+            Column::Int(u.summary.iter().map(|s| Some(s.total as i64)).collect()),
+        ),
+    );
+    frame.columns.insert(
+        2,
+        (
+            "share".into(),
+            Column::Float(u.summary.iter().map(|s| Some(s.share)).collect()),
+        ),
+    );
+    frame
+}
+
+/// One row per series: Spearman, Mann–Kendall, Sen's slope and the split comparison.
+pub fn tests_frame(tests: &[(&str, &TrendTests)]) -> Frame {
+    let f = |g: &dyn Fn(&TrendTests) -> Option<f64>| -> Column {
+        Column::Float(tests.iter().map(|(_, t)| g(t)).collect())
+    };
+    Frame::new()
+        .with(
+            "series",
+            Column::Text(tests.iter().map(|(n, _)| Some(n.to_string())).collect()),
+        )
+        .with(
+            "months",
+            Column::Int(tests.iter().map(|(_, t)| Some(t.months as i64)).collect()),
+        )
+        .with("spearman_rho", f(&|t| t.spearman.map(|c| c.rho)))
+        .with("spearman_p", f(&|t| t.spearman.map(|c| c.p)))
+        .with("mann_kendall_tau", f(&|t| t.mann_kendall.map(|m| m.tau)))
+        .with("mann_kendall_p", f(&|t| t.mann_kendall.map(|m| m.p)))
+        .with("sens_slope", f(&|t| t.mann_kendall.map(|m| m.sens_slope)))
+        .with("split_median_before", f(&|t| t.split.map(|s| s.median1)))
+        .with("split_median_after", f(&|t| t.split.map(|s| s.median2)))
+        .with("split_mann_whitney_u", f(&|t| t.split.map(|s| s.u)))
+        .with("split_p", f(&|t| t.split.map(|s| s.p)))
+}
+
+pub fn uploads_chart(u: &Uploads, lines: usize) -> LineChart {
+    LineChart {
+        title: format!("Models created per month, by {}", u.by),
+        y_label: "models".into(),
+        x_labels: u.months.iter().map(Month::to_string).collect(),
+        series: u
+            .groups
+            .iter()
+            .zip(&u.counts)
+            .filter(|(g, _)| g.as_str() != "(other)")
+            .take(lines)
+            .map(|(g, c)| (g.clone(), c.iter().map(|&v| v as f64).collect()))
+            .collect(),
+        percent: false,
+        last_incomplete: u.last_incomplete,
+    }
+}
+
+pub fn docs_frame(d: &Docs) -> Frame {
+    let rows: Vec<&hubscope_trends::DocsRow> =
+        d.rows.iter().chain(std::iter::once(&d.overall)).collect();
+    let mut frame = Frame::new()
+        .with(
+            "month",
+            Column::Text(
+                rows.iter()
+                    .map(|r| Some(r.month.map_or("all".into(), |m| m.to_string())))
+                    .collect(),
+            ),
+        )
+        .with(
+            "models",
+            Column::Int(rows.iter().map(|r| Some(r.models as i64)).collect()),
+        )
+        .with(
+            "with_card",
+            Column::Int(rows.iter().map(|r| Some(r.with_card as i64)).collect()),
+        )
+        .with(
+            "card_ratio",
+            Column::Float(rows.iter().map(|r| Some(r.card_ratio)).collect()),
+        )
+        .with(
+            "cards_analysed",
+            Column::Int(rows.iter().map(|r| Some(r.cards_analysed as i64)).collect()),
+        )
+        .with(
+            "median_card_words",
+            Column::Float(rows.iter().map(|r| r.median_card_words).collect()),
+        )
+        .with(
+            "mean_score",
+            Column::Float(rows.iter().map(|r| r.mean_score).collect()),
+        );
+    for (k, section) in CanonicalSection::ALL.iter().enumerate() {
+        frame = frame.with(
+            &format!("filled_{}", section.as_str()),
+            Column::Float(
+                rows.iter()
+                    .map(|r| (r.cards_analysed > 0).then(|| r.section_filled[k].1))
+                    .collect(),
+            ),
+        );
+    }
+    frame.with(
+        "incomplete",
+        Column::Bool(rows.iter().map(|r| Some(r.incomplete)).collect()),
+    )
+}
+
+pub fn docs_chart(d: &Docs) -> LineChart {
+    LineChart {
+        title: "Share of new models with a model card, per creation month".into(),
+        y_label: "models with a card".into(),
+        x_labels: d
+            .rows
+            .iter()
+            .filter_map(|r| r.month)
+            .map(|m| m.to_string())
+            .collect(),
+        series: vec![(
+            "with a card".into(),
+            d.rows
+                .iter()
+                .map(|r| {
+                    if r.models == 0 {
+                        f64::NAN
+                    } else {
+                        r.card_ratio
+                    }
+                })
+                .collect(),
+        )],
+        percent: true,
+        last_incomplete: d.rows.last().is_some_and(|r| r.incomplete),
+    }
+}
+
+pub fn coverage_chart(families: &Resolution) -> BarChart {
+    let c = families.coverage();
+    BarChart {
+        title: format!("How the family of {} models was resolved", c.models),
+        bars: c
+            .by_method
+            .iter()
+            .map(|m| (m.method.as_str().to_string(), m.share))
+            .collect(),
+        percent: true,
+    }
+}
+
+fn print_coverage(families: &Resolution) {
+    let c = families.coverage();
+    let parts: Vec<String> = c
+        .by_method
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {} ({:.1}%)",
+                m.method.as_str(),
+                m.models,
+                m.share * 100.0
+            )
+        })
+        .collect();
+    eprintln!(
+        "  families: {} of {} models resolved ({:.1}%): {}",
+        c.resolved,
+        c.models,
+        c.share_resolved * 100.0,
+        parts.join(", ")
+    );
+}
+
+/// "ρ = 0.41 (p = 0.003)" and the like, for summaries.
+pub fn describe(t: &TrendTests) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = t.spearman {
+        parts.push(format!(
+            "Spearman ρ {} (p {})",
+            format_float(s.rho),
+            p_text(s.p)
+        ));
+    }
+    if let Some(m) = t.mann_kendall {
+        parts.push(format!(
+            "Mann–Kendall τ {} (p {}), Sen's slope {}/month",
+            format_float(m.tau),
+            p_text(m.p),
+            format_float(m.sens_slope)
+        ));
+    }
+    if let Some(s) = t.split {
+        parts.push(format!(
+            "before/after median {} vs {} (Mann–Whitney U {}, p {})",
+            format_float(s.median1),
+            format_float(s.median2),
+            format_float(s.u),
+            p_text(s.p)
+        ));
+    }
+    if parts.is_empty() {
+        format!("{} complete month(s): too few for trend tests", t.months)
+    } else {
+        format!("{} months: {}", t.months, parts.join("; "))
+    }
+}
+
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+fn print_uploads_summary(u: &Uploads, by_family: bool, families: &Resolution) {
+    eprintln!(
+        "hubscope trends uploads: {} models in {} months ({}), {} groups by {}; {} without the chosen date left out",
+        u.counts.iter().flatten().sum::<u64>(),
+        u.months.len(),
+        match (u.months.first(), u.months.last()) {
+            (Some(a), Some(b)) => format!("{a}..{b}"),
+            _ => "none".into(),
+        },
+        u.groups.len(),
+        u.by,
+        u.undated
+    );
+    if u.last_incomplete
+        && let Some(last) = u.months.last()
+    {
+        eprintln!(
+            "  {last} is the data's last month, incomplete: flagged and left out of the tests"
+        );
+    }
+    if by_family {
+        print_coverage(families);
+    }
+    for s in u.summary.iter().take(10) {
+        eprintln!(
+            "  {:<24} {:>9} ({:>5.1}%)  {}",
+            s.group,
+            s.total,
+            s.share * 100.0,
+            describe(&s.trend)
+        );
+    }
+}
+
+fn print_docs_summary(d: &Docs) {
+    let o = &d.overall;
+    eprintln!(
+        "hubscope trends docs: {} models in {} months, {} with a card ({:.1}%), {} cards analysed{}; {} undated left out",
+        o.models,
+        d.rows.len(),
+        o.with_card,
+        o.card_ratio * 100.0,
+        o.cards_analysed,
+        o.median_card_words
+            .map(|w| format!(
+                " (median {w:.0} words, mean score {:.1})",
+                o.mean_score.unwrap_or(0.0)
+            ))
+            .unwrap_or_default(),
+        d.undated
+    );
+    eprintln!("  card ratio: {}", describe(&d.card_ratio_trend));
+    if d.score_trend.months > 0 {
+        eprintln!("  mean score: {}", describe(&d.score_trend));
+    }
+}

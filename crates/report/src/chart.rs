@@ -1,0 +1,290 @@
+//! SVG charts written directly: multi-series line charts over months and horizontal bar charts.
+//! No fonts are measured (text is left to the viewer), no scripts, no external references, so a
+//! chart can be inlined into an offline HTML report. Every text is XML-escaped.
+
+use std::fmt::Write as _;
+
+/// Colours for series, readable on white and distinguishable in print.
+const PALETTE: [&str; 10] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf",
+];
+
+/// Escapes text for XML and HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A line chart: one line per series over shared x labels (months).
+#[derive(Debug, Clone, Default)]
+pub struct LineChart {
+    pub title: String,
+    pub y_label: String,
+    pub x_labels: Vec<String>,
+    pub series: Vec<(String, Vec<f64>)>,
+    /// Values are shares (0–1), shown as percentages.
+    pub percent: bool,
+    /// The last point is provisional (an incomplete month): drawn dashed.
+    pub last_incomplete: bool,
+}
+
+/// A horizontal bar chart.
+#[derive(Debug, Clone, Default)]
+pub struct BarChart {
+    pub title: String,
+    pub bars: Vec<(String, f64)>,
+    pub percent: bool,
+}
+
+const WIDTH: f64 = 860.0;
+const HEIGHT: f64 = 420.0;
+
+/// "Nice" tick step for a range (1, 2 or 5 times a power of ten).
+fn nice_step(max: f64, ticks: f64) -> f64 {
+    if max <= 0.0 {
+        return 1.0;
+    }
+    let raw = max / ticks;
+    let power = 10f64.powf(raw.log10().floor());
+    let m = raw / power;
+    let nice = if m <= 1.0 {
+        1.0
+    } else if m <= 2.0 {
+        2.0
+    } else if m <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * power
+}
+
+fn label(value: f64, percent: bool) -> String {
+    if percent {
+        format!("{:.0}%", value * 100.0)
+    } else if value.abs() >= 1_000_000.0 {
+        format!("{:.1}M", value / 1_000_000.0)
+    } else if value.abs() >= 10_000.0 {
+        format!("{:.0}k", value / 1_000.0)
+    } else if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+impl LineChart {
+    pub fn to_svg(&self) -> String {
+        let (left, right, top, bottom) = (70.0, 200.0, 40.0, 60.0);
+        let plot_w = WIDTH - left - right;
+        let plot_h = HEIGHT - top - bottom;
+        let n = self.x_labels.len().max(1);
+        let max = self
+            .series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
+        let max = if self.percent {
+            max.min(1.0).max(0.01)
+        } else {
+            max
+        };
+        let step = nice_step(max, 5.0);
+        let top_value = (max / step).ceil().max(1.0) * step;
+        let x = |i: usize| left + plot_w * (i as f64 + 0.5) / n as f64;
+        let y = |v: f64| top + plot_h * (1.0 - v / top_value);
+        let mut svg = String::new();
+        let _ = write!(
+            svg,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{t}" font-family="sans-serif" font-size="12"><title>{t}</title><rect width="100%" height="100%" fill="#ffffff"/><text x="{left}" y="22" font-size="15" font-weight="bold">{t}</text>"##,
+            t = escape(&self.title)
+        );
+        // Grid and y labels.
+        let mut v = 0.0;
+        while v <= top_value + step / 2.0 {
+            let yy = y(v);
+            let _ = write!(
+                svg,
+                r##"<line x1="{left}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#e5e5e5"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+                left + plot_w,
+                left - 6.0,
+                yy + 4.0,
+                label(v, self.percent)
+            );
+            v += step;
+        }
+        let _ = write!(
+            svg,
+            r##"<text transform="translate(16 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"##,
+            top + plot_h / 2.0,
+            escape(&self.y_label)
+        );
+        // X labels: at most ~12.
+        let every = n.div_ceil(12).max(1);
+        for (i, l) in self.x_labels.iter().enumerate() {
+            if i % every == 0 {
+                let _ = write!(
+                    svg,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="end" transform="rotate(-40 {:.1} {:.1})">{}</text>"##,
+                    x(i),
+                    top + plot_h + 16.0,
+                    x(i),
+                    top + plot_h + 16.0,
+                    escape(l)
+                );
+            }
+        }
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#333"/>"##,
+            top + plot_h,
+            left + plot_w,
+            top + plot_h
+        );
+        // Lines and legend.
+        for (k, (name, values)) in self.series.iter().enumerate() {
+            let colour = PALETTE[k % PALETTE.len()];
+            let solid_until = if self.last_incomplete && values.len() > 1 {
+                values.len() - 1
+            } else {
+                values.len()
+            };
+            let points = |range: std::ops::Range<usize>| -> String {
+                range
+                    .filter(|&i| values[i].is_finite())
+                    .map(|i| format!("{:.1},{:.1}", x(i), y(values[i])))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let _ = write!(
+                svg,
+                r##"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"><title>{}</title></polyline>"##,
+                points(0..solid_until),
+                escape(name)
+            );
+            if solid_until < values.len() {
+                let _ = write!(
+                    svg,
+                    r##"<polyline fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="4 3" points="{}"/>"##,
+                    points(solid_until - 1..values.len())
+                );
+            }
+            let ly = top + 14.0 + 18.0 * k as f64;
+            let lx = left + plot_w + 16.0;
+            let _ = write!(
+                svg,
+                r##"<line x1="{lx:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="3"/><text x="{:.1}" y="{ly:.1}">{}</text>"##,
+                ly - 4.0,
+                lx + 18.0,
+                ly - 4.0,
+                lx + 24.0,
+                escape(name)
+            );
+        }
+        if self.last_incomplete {
+            let _ = write!(
+                svg,
+                r##"<text x="{x:.1}" y="{:.1}" fill="#666">dashed: last month,</text><text x="{x:.1}" y="{:.1}" fill="#666">incomplete</text>"##,
+                HEIGHT - 26.0,
+                HEIGHT - 12.0,
+                x = left + plot_w + 16.0,
+            );
+        }
+        svg.push_str("</svg>");
+        svg
+    }
+}
+
+impl BarChart {
+    pub fn to_svg(&self) -> String {
+        let row = 22.0;
+        let (left, top) = (220.0, 40.0);
+        let height = top + row * self.bars.len() as f64 + 20.0;
+        let plot_w = WIDTH - left - 90.0;
+        let max = self
+            .bars
+            .iter()
+            .map(|(_, v)| *v)
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max)
+            .max(f64::MIN_POSITIVE);
+        let mut svg = String::new();
+        let _ = write!(
+            svg,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{t}" font-family="sans-serif" font-size="12"><title>{t}</title><rect width="100%" height="100%" fill="#ffffff"/><text x="10" y="22" font-size="15" font-weight="bold">{t}</text>"##,
+            t = escape(&self.title)
+        );
+        for (i, (name, v)) in self.bars.iter().enumerate() {
+            let y = top + row * i as f64;
+            let w = if v.is_finite() { plot_w * v / max } else { 0.0 };
+            let _ = write!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><rect x="{left}" y="{y:.1}" width="{w:.1}" height="{:.1}" fill="{}"/><text x="{:.1}" y="{:.1}">{}</text>"##,
+                left - 6.0,
+                y + 14.0,
+                escape(name),
+                row - 6.0,
+                PALETTE[0],
+                left + w + 6.0,
+                y + 14.0,
+                label(*v, self.percent)
+            );
+        }
+        svg.push_str("</svg>");
+        svg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_are_escaped_and_self_contained() {
+        let chart = LineChart {
+            title: "Uploads <by> family & more".into(),
+            y_label: "models".into(),
+            x_labels: (1..=14).map(|m| format!("2021-{m:02}")).collect(),
+            series: vec![
+                ("bert".into(), (0..14).map(f64::from).collect()),
+                ("<script>".into(), vec![1.0; 14]),
+            ],
+            percent: false,
+            last_incomplete: true,
+        };
+        let svg = chart.to_svg();
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.ends_with("</svg>"));
+        assert!(svg.contains("Uploads &lt;by&gt; family &amp; more"));
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("stroke-dasharray"));
+        assert!(!svg.contains("href"));
+        let bars = BarChart {
+            title: "Coverage".into(),
+            bars: vec![("model_type".into(), 0.5), ("unknown".into(), 0.25)],
+            percent: true,
+        }
+        .to_svg();
+        assert!(bars.contains("50%") && bars.contains("25%"));
+    }
+
+    #[test]
+    fn nice_steps() {
+        assert_eq!(nice_step(9.0, 5.0), 2.0);
+        assert_eq!(nice_step(1234.0, 5.0), 500.0);
+        assert_eq!(nice_step(0.53, 5.0), 0.2);
+    }
+}

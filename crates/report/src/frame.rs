@@ -1,0 +1,210 @@
+//! A small column table, written as CSV, JSON (an array of objects) or Parquet (zstd), so every
+//! command offers the same three formats with the same columns.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+/// One column's values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Text(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+}
+
+impl Column {
+    fn len(&self) -> usize {
+        match self {
+            Column::Text(v) => v.len(),
+            Column::Int(v) => v.len(),
+            Column::Float(v) => v.len(),
+            Column::Bool(v) => v.len(),
+        }
+    }
+
+    fn csv_cell(&self, row: usize) -> String {
+        match self {
+            Column::Text(v) => v[row].clone().unwrap_or_default(),
+            Column::Int(v) => v[row].map(|x| x.to_string()).unwrap_or_default(),
+            Column::Float(v) => v[row].map(format_float).unwrap_or_default(),
+            Column::Bool(v) => v[row].map(|x| x.to_string()).unwrap_or_default(),
+        }
+    }
+
+    fn json_cell(&self, row: usize) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Column::Text(v) => v[row].clone().map_or(Value::Null, Value::from),
+            Column::Int(v) => v[row].map_or(Value::Null, Value::from),
+            Column::Float(v) => v[row]
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number),
+            Column::Bool(v) => v[row].map_or(Value::Null, Value::from),
+        }
+    }
+}
+
+/// Floats with up to six decimals, without trailing zeros (`0.5`, `0.333333`, `12`).
+pub fn format_float(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// A table: named columns of equal length.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frame {
+    pub columns: Vec<(String, Column)>,
+}
+
+/// Output formats of a [`Frame`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("parquet: {0}")]
+    Parquet(String),
+}
+
+impl Frame {
+    pub fn new() -> Frame {
+        Frame::default()
+    }
+
+    /// Adds a column (builder style).
+    pub fn with(mut self, name: &str, column: Column) -> Frame {
+        self.columns.push((name.to_string(), column));
+        self
+    }
+
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |(_, c)| c.len())
+    }
+
+    pub fn write(&self, format: Format, out: &mut dyn Write) -> Result<(), FrameError> {
+        match format {
+            Format::Csv => self.write_csv(out),
+            Format::Json => self.write_json(out),
+            Format::Parquet => self.write_parquet(out),
+        }
+    }
+
+    pub fn write_csv(&self, out: &mut dyn Write) -> Result<(), FrameError> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(self.columns.iter().map(|(n, _)| n.as_str()))?;
+        for row in 0..self.rows() {
+            w.write_record(self.columns.iter().map(|(_, c)| c.csv_cell(row)))?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+
+    pub fn write_json(&self, out: &mut dyn Write) -> Result<(), FrameError> {
+        let rows: Vec<serde_json::Value> = (0..self.rows())
+            .map(|row| {
+                serde_json::Value::Object(
+                    self.columns
+                        .iter()
+                        .map(|(n, c)| (n.clone(), c.json_cell(row)))
+                        .collect(),
+                )
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    pub fn write_parquet(&self, out: &mut dyn Write) -> Result<(), FrameError> {
+        let parquet = |e: &dyn std::fmt::Display| FrameError::Parquet(e.to_string());
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|(n, c)| {
+                let t = match c {
+                    Column::Text(_) => DataType::Utf8,
+                    Column::Int(_) => DataType::Int64,
+                    Column::Float(_) => DataType::Float64,
+                    Column::Bool(_) => DataType::Boolean,
+                };
+                Field::new(n, t, true)
+            })
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let arrays: Vec<ArrayRef> = self
+            .columns
+            .iter()
+            .map(|(_, c)| -> ArrayRef {
+                match c {
+                    Column::Text(v) => Arc::new(StringArray::from(v.clone())),
+                    Column::Int(v) => Arc::new(Int64Array::from(v.clone())),
+                    Column::Float(v) => Arc::new(Float64Array::from(v.clone())),
+                    Column::Bool(v) => Arc::new(BooleanArray::from(v.clone())),
+                }
+            })
+            .collect();
+        let batch = RecordBatch::try_new(Arc::clone(&schema), arrays).map_err(|e| parquet(&e))?;
+        let level = ZstdLevel::try_new(3).map_err(|e| parquet(&e))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(level))
+            .build();
+        // The writer needs a `Send` sink; tables are small, so buffer them.
+        let mut buffer = Vec::new();
+        let mut writer =
+            ArrowWriter::try_new(&mut buffer, schema, Some(props)).map_err(|e| parquet(&e))?;
+        writer.write(&batch).map_err(|e| parquet(&e))?;
+        writer.close().map_err(|e| parquet(&e))?;
+        out.write_all(&buffer)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn csv_json_and_parquet() {
+        let f = Frame::new()
+            .with("month", Column::Text(vec![Some("2021-01".into()), None]))
+            .with("n", Column::Int(vec![Some(3), None]))
+            .with("share", Column::Float(vec![Some(1.0 / 3.0), Some(0.5)]))
+            .with("last", Column::Bool(vec![Some(false), Some(true)]));
+        let mut csv = Vec::new();
+        f.write_csv(&mut csv).unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "month,n,share,last\n2021-01,3,0.333333,false\n,,0.5,true\n"
+        );
+        let mut json = Vec::new();
+        f.write_json(&mut json).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v[1]["share"], 0.5);
+        assert!(v[1]["month"].is_null());
+        let mut pq = Vec::new();
+        f.write_parquet(&mut pq).unwrap();
+        assert_eq!(&pq[..4], b"PAR1");
+    }
+}

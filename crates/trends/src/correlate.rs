@@ -1,0 +1,298 @@
+//! Mentions against uploads: for every family, Spearman's ρ between its monthly mentions and
+//! its monthly uploads; across families, Spearman's ρ between their totals. Works on two
+//! [`MonthlyTable`]s, built from the store or read from published wide CSVs. Pure except for
+//! [`MonthlyTable::read_wide_csv`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use hubscope_stats::{Correlation, spearman};
+use hubscope_store::time::Month;
+use serde::Serialize;
+
+/// Counts per name and month.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonthlyTable {
+    /// Name as first written → counts by month (missing months are 0).
+    pub rows: BTreeMap<String, BTreeMap<Month, f64>>,
+    /// Every month the table has a column (or a value) for.
+    pub months: BTreeSet<Month>,
+}
+
+/// A wide CSV that cannot be read, with the place to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum TableFileError {
+    #[error("{path}: {source}")]
+    Csv { path: String, source: csv::Error },
+    #[error("{path}: no column is a month (headers written YYYY-MM or YYYY-MM-DD)")]
+    NoMonths { path: String },
+    #[error("{path}, line {line}, column '{column}': '{value}' is not a number")]
+    NotANumber {
+        path: String,
+        line: u64,
+        column: String,
+        value: String,
+    },
+    #[error("{path}, line {line}: name '{name}' appears twice (also on line {first})")]
+    Duplicate {
+        path: String,
+        line: u64,
+        name: String,
+        first: u64,
+    },
+}
+
+impl MonthlyTable {
+    fn key(name: &str) -> String {
+        name.trim().to_lowercase()
+    }
+
+    /// Adds `value` to `name` in `month`.
+    pub fn add(&mut self, name: &str, month: Month, value: f64) {
+        let key = Self::key(name);
+        *self.rows.entry(key).or_default().entry(month).or_default() += value;
+        self.months.insert(month);
+    }
+
+    /// Reads a published wide table: the first column that is not a month holds the names;
+    /// columns headed `YYYY-MM` or `YYYY-MM-DD` are months (several dates of one month add up);
+    /// every other column (sums, ratios) is ignored; empty cells are 0. Names are matched
+    /// case-insensitively after trimming.
+    pub fn read_wide_csv(path: &Path) -> Result<MonthlyTable, TableFileError> {
+        let shown = path.display().to_string();
+        let csv_error = |source| TableFileError::Csv {
+            path: shown.clone(),
+            source,
+        };
+        let bytes = std::fs::read(path).map_err(|e| csv_error(csv::Error::from(e)))?;
+        let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+        // A semicolon-separated export (spreadsheets in many locales) is read as such.
+        let first_line = text.split(|b| *b == b'\n').next().unwrap_or_default();
+        let delimiter = if first_line.iter().filter(|b| **b == b';').count()
+            > first_line.iter().filter(|b| **b == b',').count()
+        {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text);
+        let headers = reader.headers().map_err(csv_error)?.clone();
+        let month_of_column: Vec<Option<Month>> = headers
+            .iter()
+            .map(|h| {
+                let h = h.trim();
+                // A month or a date, nothing more (not a timestamp, not "2023-04 share").
+                (h.len() == 7 || h.len() == 10)
+                    .then(|| Month::parse(h))
+                    .flatten()
+            })
+            .collect();
+        if month_of_column.iter().all(Option::is_none) {
+            return Err(TableFileError::NoMonths { path: shown });
+        }
+        let name_column = month_of_column
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or(0);
+        let mut table = MonthlyTable::default();
+        table.months = month_of_column.iter().flatten().copied().collect();
+        let mut first_line_of: BTreeMap<String, u64> = BTreeMap::new();
+        for record in reader.records() {
+            let record = record.map_err(csv_error)?;
+            let line = record.position().map_or(0, |p| p.line());
+            let name = record.get(name_column).unwrap_or("").trim();
+            if name.is_empty() {
+                continue;
+            }
+            let key = Self::key(name);
+            if let Some(&first) = first_line_of.get(&key) {
+                return Err(TableFileError::Duplicate {
+                    path: shown,
+                    line,
+                    name: name.to_string(),
+                    first,
+                });
+            }
+            first_line_of.insert(key.clone(), line);
+            let row = table.rows.entry(key).or_default();
+            for (c, month) in month_of_column.iter().enumerate() {
+                let Some(month) = month else { continue };
+                let cell = record.get(c).unwrap_or("").trim();
+                let value = if cell.is_empty() {
+                    0.0
+                } else {
+                    cell.replace('_', "")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| TableFileError::NotANumber {
+                            path: shown.clone(),
+                            line,
+                            column: headers.get(c).unwrap_or("").to_string(),
+                            value: cell.to_string(),
+                        })?
+                };
+                *row.entry(*month).or_default() += value;
+            }
+        }
+        Ok(table)
+    }
+
+    fn series(&self, key: &str, months: &[Month]) -> Vec<f64> {
+        let row = self.rows.get(key);
+        months
+            .iter()
+            .map(|m| row.and_then(|r| r.get(m)).copied().unwrap_or(0.0))
+            .collect()
+    }
+
+    fn total(&self, key: &str, months: &[Month]) -> f64 {
+        self.series(key, months).iter().sum()
+    }
+}
+
+/// One family's correlation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FamilyCorrelation {
+    pub family: String,
+    pub total_a: f64,
+    pub total_b: f64,
+    /// `None` when a series is constant over the months (ρ undefined) or too short.
+    pub correlation: Option<Correlation>,
+}
+
+/// Correlations of two monthly tables over their common months.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correlations {
+    pub months: Vec<Month>,
+    /// Families in both tables, largest total of `a` first.
+    pub families: Vec<FamilyCorrelation>,
+    /// Spearman between the families' totals.
+    pub across_families: Option<Correlation>,
+    /// Names only in one table.
+    pub only_in_a: Vec<String>,
+    pub only_in_b: Vec<String>,
+}
+
+/// Correlates `a` (e.g. mentions) with `b` (e.g. uploads) over the months both have, within
+/// `from..=to`.
+pub fn correlate(
+    a: &MonthlyTable,
+    b: &MonthlyTable,
+    from: Option<Month>,
+    to: Option<Month>,
+) -> Correlations {
+    let months: Vec<Month> = a
+        .months
+        .intersection(&b.months)
+        .copied()
+        .filter(|m| from.is_none_or(|f| *m >= f) && to.is_none_or(|t| *m <= t))
+        .collect();
+    let mut families: Vec<FamilyCorrelation> = a
+        .rows
+        .keys()
+        .filter(|k| b.rows.contains_key(*k))
+        .map(|k| {
+            let (x, y) = (a.series(k, &months), b.series(k, &months));
+            FamilyCorrelation {
+                family: k.clone(),
+                total_a: x.iter().sum(),
+                total_b: y.iter().sum(),
+                correlation: spearman(&x, &y),
+            }
+        })
+        .collect();
+    families.sort_by(|p, q| {
+        q.total_a
+            .total_cmp(&p.total_a)
+            .then_with(|| p.family.cmp(&q.family))
+    });
+    let totals_a: Vec<f64> = families
+        .iter()
+        .map(|f| a.total(&f.family, &months))
+        .collect();
+    let totals_b: Vec<f64> = families
+        .iter()
+        .map(|f| b.total(&f.family, &months))
+        .collect();
+    Correlations {
+        across_families: spearman(&totals_a, &totals_b),
+        only_in_a: a
+            .rows
+            .keys()
+            .filter(|k| !b.rows.contains_key(*k))
+            .cloned()
+            .collect(),
+        only_in_b: b
+            .rows
+            .keys()
+            .filter(|k| !a.rows.contains_key(*k))
+            .cloned()
+            .collect(),
+        months,
+        families,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn wide_tables_with_extra_columns_dates_and_blanks() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        std::fs::write(
+            &a,
+            "\u{feff}Model,2021-01,2021-02-01,2021-02-15,2021-03,Sum,Ratio 2021-03\n\
+             BERT ,3,1,1,,5,0.2\n gpt2,1,2,,4,7,0.5\nt5,0,0,0,1,1,1\n",
+        )
+        .unwrap();
+        let t = MonthlyTable::read_wide_csv(&a).unwrap();
+        assert_eq!(t.months.len(), 3);
+        assert_eq!(
+            t.rows["bert"].values().copied().collect::<Vec<_>>(),
+            [3.0, 2.0, 0.0]
+        );
+        assert_eq!(
+            t.rows["gpt2"].values().copied().collect::<Vec<_>>(),
+            [1.0, 2.0, 4.0]
+        );
+
+        let b = dir.path().join("b.csv");
+        std::fs::write(
+            &b,
+            "family;2021-02;2021-03;2021-04\nbert;10;20;30\nGPT2;5;6;7\nllama;1;2;3\n",
+        )
+        .unwrap();
+        let u = MonthlyTable::read_wide_csv(&b).unwrap();
+        let c = correlate(&t, &u, None, None);
+        assert_eq!(c.months.len(), 2);
+        assert_eq!(c.families.len(), 2);
+        assert_eq!(c.only_in_a, ["t5"]);
+        assert_eq!(c.only_in_b, ["llama"]);
+
+        std::fs::write(&b, "family,2021-02\nbert,many\n").unwrap();
+        let e = MonthlyTable::read_wide_csv(&b).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("'many'"), "{e}");
+        std::fs::write(&b, "family,total\nbert,1\n").unwrap();
+        assert!(
+            MonthlyTable::read_wide_csv(&b)
+                .unwrap_err()
+                .to_string()
+                .contains("no column is a month")
+        );
+        std::fs::write(&b, "family,2021-02\nbert,1\n BERT,2\n").unwrap();
+        assert!(
+            MonthlyTable::read_wide_csv(&b)
+                .unwrap_err()
+                .to_string()
+                .contains("appears twice")
+        );
+    }
+}

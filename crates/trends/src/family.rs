@@ -1,0 +1,337 @@
+//! Each model's family, resolved in the study's order: `config.model_type` → a tag that is a
+//! known model type → the family of its base model (lineage, followed transitively, cycles
+//! guarded) → a family name in its id (`nlpaueb/bert-base-greek-uncased`) → `unknown`. How each
+//! was resolved is kept, for the coverage report. Pure: works on loaded [`Models`].
+
+use std::collections::HashMap;
+
+use hubscope_mentions::{FamilyTable, Matcher, looks_like_model_type};
+use serde::Serialize;
+
+use crate::models::Models;
+
+/// How a model's family was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    ModelType,
+    Tag,
+    BaseModel,
+    Name,
+    Unknown,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [
+        Method::ModelType,
+        Method::Tag,
+        Method::BaseModel,
+        Method::Name,
+        Method::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::ModelType => "model_type",
+            Method::Tag => "tag",
+            Method::BaseModel => "base_model",
+            Method::Name => "name",
+            Method::Unknown => "unknown",
+        }
+    }
+}
+
+/// The family name of models that none of the methods resolves.
+pub const UNKNOWN: &str = "unknown";
+
+/// Base models are followed at most this deep (a longer chain is cut, not an error).
+const MAX_DEPTH: usize = 64;
+
+/// Resolves families against a family table.
+#[derive(Debug, Clone)]
+pub struct FamilyResolver {
+    names: Vec<String>,
+    /// Lower-case name or alias → family index.
+    lookup: HashMap<String, usize>,
+    matcher: Matcher,
+}
+
+/// Every model's family and how it was found.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    /// Family names; `family[i]` indexes into it, `None` is unknown.
+    pub names: Vec<String>,
+    pub family: Vec<Option<u32>>,
+    pub method: Vec<Method>,
+}
+
+/// The share of models resolved, by method.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    pub models: u64,
+    pub resolved: u64,
+    pub share_resolved: f64,
+    pub by_method: Vec<MethodCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodCount {
+    pub method: Method,
+    pub models: u64,
+    pub share: f64,
+}
+
+impl FamilyResolver {
+    /// A resolver over `table` plus every stored model type that looks like one (a model type
+    /// is a family even when no alias table lists it).
+    pub fn new(
+        mut table: FamilyTable,
+        stored_types: impl IntoIterator<Item = (String, u64)>,
+    ) -> Self {
+        table.add_model_types(stored_types, 1);
+        let mut lookup = HashMap::new();
+        for (i, f) in table.families.iter().enumerate() {
+            for name in std::iter::once(&f.name).chain(&f.aliases) {
+                lookup.entry(name.to_ascii_lowercase()).or_insert(i);
+            }
+        }
+        let names = table.families.iter().map(|f| f.name.clone()).collect();
+        // The table's names are checked on load; a clash here would be a bug.
+        let matcher = Matcher::new(table.families)
+            .unwrap_or_else(|e| panic!("family table does not compile: {e}"));
+        FamilyResolver {
+            names,
+            lookup,
+            matcher,
+        }
+    }
+
+    fn of_type(&self, model_type: &str) -> Option<usize> {
+        let t = model_type.trim().to_ascii_lowercase();
+        if !looks_like_model_type(&t) {
+            return None;
+        }
+        self.lookup.get(&t).copied()
+    }
+
+    fn of_tags(&self, tags: &[Box<str>]) -> Option<usize> {
+        tags.iter()
+            .find_map(|t| self.lookup.get(&t.to_ascii_lowercase()).copied())
+    }
+
+    /// The first family named in the name part of a model id.
+    pub fn of_name(&self, id: &str) -> Option<usize> {
+        let name_start = id.find('/').map_or(0, |i| i + 1);
+        let mut found = None;
+        self.matcher.for_each_hit(id, |hit| {
+            if found.is_none() && hit.counted() && hit.start >= name_start {
+                found = Some(hit.family);
+            }
+        });
+        found
+    }
+
+    /// Resolves every model.
+    pub fn resolve(&self, models: &Models) -> Resolution {
+        let n = models.models.len();
+        let mut family: Vec<Option<u32>> = vec![None; n];
+        let mut method = vec![Method::Unknown; n];
+        // Direct: model type, then tags.
+        for (i, m) in models.models.iter().enumerate() {
+            if let Some(f) = m.model_type.as_deref().and_then(|t| self.of_type(t)) {
+                family[i] = Some(f as u32);
+                method[i] = Method::ModelType;
+            } else if let Some(f) = self.of_tags(&m.tags) {
+                family[i] = Some(f as u32);
+                method[i] = Method::Tag;
+            }
+        }
+        // Base models: only the parents' ids need an index.
+        if !models.parents.is_empty() {
+            let wanted: std::collections::HashSet<&str> =
+                models.parents.values().flatten().map(|p| &**p).collect();
+            let index: HashMap<&str, usize> = models
+                .models
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| wanted.contains(&*m.id))
+                .map(|(i, m)| (&*m.id, i))
+                .collect();
+            let direct: Vec<Option<u32>> = family.clone();
+            let mut memo: HashMap<usize, Option<u32>> = HashMap::new();
+            for i in 0..n {
+                if direct[i].is_some() || !models.parents.contains_key(&i) {
+                    continue;
+                }
+                let mut on_path = Vec::new();
+                if let Some(f) =
+                    self.through_parents(i, models, &index, &direct, &mut memo, &mut on_path)
+                {
+                    family[i] = Some(f);
+                    method[i] = Method::BaseModel;
+                }
+            }
+        }
+        // Names.
+        for (i, m) in models.models.iter().enumerate() {
+            if family[i].is_none()
+                && let Some(f) = self.of_name(&m.id)
+            {
+                family[i] = Some(f as u32);
+                method[i] = Method::Name;
+            }
+        }
+        Resolution {
+            names: self.names.clone(),
+            family,
+            method,
+        }
+    }
+
+    /// The family of model `i`'s base models: a stored parent's own family (direct, or through
+    /// its parents), or the family named in an unstored parent's id.
+    fn through_parents(
+        &self,
+        i: usize,
+        models: &Models,
+        index: &HashMap<&str, usize>,
+        direct: &[Option<u32>],
+        memo: &mut HashMap<usize, Option<u32>>,
+        on_path: &mut Vec<usize>,
+    ) -> Option<u32> {
+        if let Some(&known) = memo.get(&i) {
+            return known;
+        }
+        if on_path.contains(&i) || on_path.len() >= MAX_DEPTH {
+            // A cycle or a chain too long: this branch resolves nothing.
+            return None;
+        }
+        on_path.push(i);
+        let mut found = None;
+        for parent in models.parents.get(&i).into_iter().flatten() {
+            found = match index.get(&**parent) {
+                Some(&p) => direct[p].or_else(|| {
+                    self.through_parents(p, models, index, direct, memo, on_path)
+                        .or_else(|| self.of_name(parent).map(|f| f as u32))
+                }),
+                None => self.of_name(parent).map(|f| f as u32),
+            };
+            if found.is_some() {
+                break;
+            }
+        }
+        on_path.pop();
+        memo.insert(i, found);
+        found
+    }
+}
+
+impl Resolution {
+    /// The family name of model `i` (`unknown` when unresolved).
+    pub fn name(&self, i: usize) -> &str {
+        self.family[i].map_or(UNKNOWN, |f| self.names[f as usize].as_str())
+    }
+
+    pub fn coverage(&self) -> Coverage {
+        let models = self.method.len() as u64;
+        let share = |n: u64| {
+            if models == 0 {
+                0.0
+            } else {
+                n as f64 / models as f64
+            }
+        };
+        let by_method: Vec<MethodCount> = Method::ALL
+            .iter()
+            .map(|&m| {
+                let n = self.method.iter().filter(|x| **x == m).count() as u64;
+                MethodCount {
+                    method: m,
+                    models: n,
+                    share: share(n),
+                }
+            })
+            .collect();
+        let resolved = models - by_method[4].models;
+        Coverage {
+            models,
+            resolved,
+            share_resolved: share(resolved),
+            by_method,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::models::Model;
+
+    fn model(id: &str, model_type: Option<&str>, tags: &[&str]) -> Model {
+        Model {
+            id: id.into(),
+            created: None,
+            first_commit: None,
+            model_type: model_type.map(Into::into),
+            tags: tags.iter().map(|t| (*t).into()).collect(),
+            pipeline: None,
+            library: None,
+            author: None,
+            has_card: false,
+            card: None,
+        }
+    }
+
+    #[test]
+    fn each_method_in_order_and_cycles_guarded() {
+        let mut models = Models::default();
+        models.models = vec![
+            model("meta-llama/Llama-2-7b-hf", Some("llama"), &[]),
+            model("someone/my-finetune", None, &["transformers"]),
+            model(
+                "someone/tagged",
+                Some("GPTConfig"),
+                &["text-generation", "mistral"],
+            ),
+            model("nlpaueb/bert-base-greek-uncased", None, &[]),
+            model("a/loop-one", None, &[]),
+            model("a/loop-two", None, &[]),
+            model("x/of-unstored-parent", None, &[]),
+            model("x/custom-arch", Some("nerfllm"), &[]),
+            model("x/nothing", None, &[]),
+        ];
+        models
+            .parents
+            .insert(1, vec!["meta-llama/Llama-2-7b-hf".into()]);
+        models.parents.insert(4, vec!["a/loop-two".into()]);
+        models.parents.insert(5, vec!["a/loop-one".into()]);
+        models
+            .parents
+            .insert(6, vec!["google/flan-t5-large".into()]);
+        let resolver = FamilyResolver::new(
+            FamilyTable::builtin(),
+            [("llama".to_string(), 1), ("nerfllm".to_string(), 1)],
+        );
+        let r = resolver.resolve(&models);
+        let got: Vec<(&str, Method)> = (0..models.models.len())
+            .map(|i| (r.name(i), r.method[i]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("llama", Method::ModelType),
+                ("llama", Method::BaseModel),
+                ("mistral", Method::Tag),
+                ("bert", Method::Name),
+                (UNKNOWN, Method::Unknown),
+                (UNKNOWN, Method::Unknown),
+                ("t5", Method::BaseModel),
+                ("nerfllm", Method::ModelType),
+                (UNKNOWN, Method::Unknown),
+            ]
+        );
+        let c = r.coverage();
+        assert_eq!((c.models, c.resolved), (9, 6));
+    }
+}

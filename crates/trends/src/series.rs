@@ -1,0 +1,442 @@
+//! Monthly series: uploads per group (family, pipeline, library, author) and documentation per
+//! creation month, each with its trend tests. The last month of the data is incomplete (the
+//! snapshot ends inside it): it is flagged and left out of every statistic. Pure.
+
+use std::collections::HashMap;
+
+use hubscope_card::CanonicalSection;
+use hubscope_stats::{Correlation, MannKendall, MannWhitney, mann_kendall, mann_whitney, spearman};
+use hubscope_store::time::Month;
+use serde::Serialize;
+
+use crate::family::{Resolution, UNKNOWN};
+use crate::models::Models;
+
+/// What to group uploads by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Family,
+    Pipeline,
+    Library,
+    Author,
+}
+
+/// Which date makes a model's month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateBasis {
+    /// The repository's creation date (`createdAt`).
+    #[default]
+    Created,
+    /// The date of the repository's first commit (the study's creation date), when crawled.
+    FirstCommit,
+}
+
+/// The months to report and how to test them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Window {
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+    /// Compare the months before this one with this one and after (Mann–Whitney U).
+    pub split_at: Option<Month>,
+    pub basis: DateBasis,
+}
+
+/// Trend tests of one monthly series (complete months only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendTests {
+    /// Complete months tested.
+    pub months: usize,
+    /// Spearman's ρ of the values against time.
+    pub spearman: Option<Correlation>,
+    pub mann_kendall: Option<MannKendall>,
+    /// Before `split_at` against from `split_at` on.
+    pub split: Option<MannWhitney>,
+}
+
+impl TrendTests {
+    pub fn of(months: &[Month], values: &[f64], window: &Window) -> TrendTests {
+        let time: Vec<f64> = (0..values.len()).map(|i| i as f64).collect();
+        let split = window.split_at.and_then(|at| {
+            let (before, after): (Vec<(Month, f64)>, Vec<(Month, f64)>) = months
+                .iter()
+                .copied()
+                .zip(values.iter().copied())
+                .partition(|(m, _)| *m < at);
+            let before: Vec<f64> = before.into_iter().map(|(_, v)| v).collect();
+            let after: Vec<f64> = after.into_iter().map(|(_, v)| v).collect();
+            mann_whitney(&before, &after)
+        });
+        TrendTests {
+            months: values.len(),
+            spearman: spearman(&time, values),
+            mann_kendall: mann_kendall(values),
+            split,
+        }
+    }
+}
+
+/// One month of one group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UploadRow {
+    pub month: Month,
+    pub group: String,
+    pub uploads: u64,
+    /// The group's uploads up to and including this month.
+    pub cumulative: u64,
+    /// The group's share of this month's uploads.
+    pub share_of_month: f64,
+    /// The group's cumulative uploads over all groups' cumulative uploads.
+    pub cumulative_share: f64,
+    /// The last month of the data, not over yet when the data was taken.
+    pub incomplete: bool,
+}
+
+/// A group's totals and trend tests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupSummary {
+    pub group: String,
+    pub total: u64,
+    pub share: f64,
+    pub trend: TrendTests,
+}
+
+/// Uploads per month and group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Uploads {
+    pub by: &'static str,
+    pub months: Vec<Month>,
+    /// Groups, largest first (then `(other)` when `--top` cut some).
+    pub groups: Vec<String>,
+    /// `counts[group][month]`.
+    pub counts: Vec<Vec<u64>>,
+    /// Whether the data's last month (incomplete) is among `months`.
+    pub last_incomplete: bool,
+    pub rows: Vec<UploadRow>,
+    pub summary: Vec<GroupSummary>,
+    /// Models without the chosen date, left out.
+    pub undated: u64,
+}
+
+/// The month of model `i` by the chosen date.
+fn month_of(models: &Models, i: usize, basis: DateBasis) -> Option<Month> {
+    let m = &models.models[i];
+    match basis {
+        DateBasis::Created => m.created,
+        DateBasis::FirstCommit => m.first_commit,
+    }
+}
+
+/// The months of the window: from `from` (or the first dated model) to `to` (or the last).
+fn window_months(first: Option<Month>, last: Option<Month>, window: &Window) -> Vec<Month> {
+    match (window.from.or(first), window.to.or(last)) {
+        (Some(a), Some(b)) => a.through(b).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Uploads per month, grouped; `top` keeps the largest groups and sums the rest as `(other)`.
+pub fn uploads(
+    models: &Models,
+    families: &Resolution,
+    by: GroupBy,
+    top: Option<usize>,
+    window: &Window,
+) -> Uploads {
+    let none = "(none)";
+    let label = |i: usize| -> &str {
+        let m = &models.models[i];
+        match by {
+            GroupBy::Family => families.name(i),
+            GroupBy::Pipeline => m.pipeline.map_or(none, |p| models.pipelines.get(p)),
+            GroupBy::Library => m.library.map_or(none, |p| models.libraries.get(p)),
+            GroupBy::Author => m.author.map_or(none, |p| models.authors.get(p)),
+        }
+    };
+    let mut undated = 0;
+    let (mut first, mut last): (Option<Month>, Option<Month>) = (None, None);
+    for i in 0..models.models.len() {
+        match month_of(models, i, window.basis) {
+            Some(m) => {
+                first = Some(first.map_or(m, |f| f.min(m)));
+                last = Some(last.map_or(m, |l| l.max(m)));
+            }
+            None => undated += 1,
+        }
+    }
+    let months = window_months(first, last, window);
+    let position: HashMap<Month, usize> = months.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    let mut group_index: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<String> = Vec::new();
+    let mut counts: Vec<Vec<u64>> = Vec::new();
+    for i in 0..models.models.len() {
+        let Some(&at) = month_of(models, i, window.basis).and_then(|m| position.get(&m)) else {
+            continue;
+        };
+        let g = *group_index.entry(label(i)).or_insert_with(|| {
+            groups.push(label(i).to_string());
+            counts.push(vec![0; months.len()]);
+            groups.len() - 1
+        });
+        counts[g][at] += 1;
+    }
+    // Largest first; ties by name.
+    let totals: Vec<u64> = counts.iter().map(|c| c.iter().sum()).collect();
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| {
+        totals[b]
+            .cmp(&totals[a])
+            .then_with(|| groups[a].cmp(&groups[b]))
+    });
+    let (mut kept_groups, mut kept_counts): (Vec<String>, Vec<Vec<u64>>) = (Vec::new(), Vec::new());
+    let mut other = vec![0u64; months.len()];
+    let mut cut = false;
+    for (rank, &g) in order.iter().enumerate() {
+        if top.is_some_and(|n| rank >= n) {
+            cut = true;
+            for (o, c) in other.iter_mut().zip(&counts[g]) {
+                *o += c;
+            }
+        } else {
+            kept_groups.push(groups[g].clone());
+            kept_counts.push(counts[g].clone());
+        }
+    }
+    if cut {
+        kept_groups.push("(other)".into());
+        kept_counts.push(other);
+    }
+    // The data's last month is incomplete wherever it falls in the window; statistics use the
+    // months before it.
+    let last_incomplete = last.is_some_and(|l| months.contains(&l));
+    let complete = months
+        .iter()
+        .take_while(|m| last.is_none_or(|l| **m < l))
+        .count();
+    let month_totals: Vec<u64> = (0..months.len())
+        .map(|m| kept_counts.iter().map(|c| c[m]).sum())
+        .collect();
+    let mut rows = Vec::new();
+    let mut cumulative = vec![0u64; kept_groups.len()];
+    let mut all_cumulative = 0u64;
+    for (m, &month) in months.iter().enumerate() {
+        all_cumulative += month_totals[m];
+        for (g, group) in kept_groups.iter().enumerate() {
+            cumulative[g] += kept_counts[g][m];
+            rows.push(UploadRow {
+                month,
+                group: group.clone(),
+                uploads: kept_counts[g][m],
+                cumulative: cumulative[g],
+                share_of_month: ratio(kept_counts[g][m], month_totals[m]),
+                cumulative_share: ratio(cumulative[g], all_cumulative),
+                incomplete: last == Some(month),
+            });
+        }
+    }
+    let grand: u64 = kept_counts.iter().flatten().sum();
+    let summary = kept_groups
+        .iter()
+        .zip(&kept_counts)
+        .map(|(group, c)| {
+            let values: Vec<f64> = c[..complete].iter().map(|&v| v as f64).collect();
+            let total = c.iter().sum();
+            GroupSummary {
+                group: group.clone(),
+                total,
+                share: ratio(total, grand),
+                trend: TrendTests::of(&months[..complete], &values, window),
+            }
+        })
+        .collect();
+    Uploads {
+        by: match by {
+            GroupBy::Family => "family",
+            GroupBy::Pipeline => "pipeline",
+            GroupBy::Library => "library",
+            GroupBy::Author => "author",
+        },
+        months,
+        groups: kept_groups,
+        counts: kept_counts,
+        last_incomplete,
+        rows,
+        summary,
+        undated,
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Documentation of the models created in one month (or overall).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocsRow {
+    /// `None` for the overall row.
+    pub month: Option<Month>,
+    pub models: u64,
+    pub with_card: u64,
+    /// with_card / models.
+    pub card_ratio: f64,
+    /// Models whose card text was analysed (a stored card revision).
+    pub cards_analysed: u64,
+    pub median_card_words: Option<f64>,
+    pub mean_score: Option<f64>,
+    /// Share of analysed cards with each canonical section filled, in template order.
+    pub section_filled: Vec<(CanonicalSection, f64)>,
+    pub incomplete: bool,
+}
+
+/// Documentation per creation month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Docs {
+    pub rows: Vec<DocsRow>,
+    pub overall: DocsRow,
+    /// Trend tests of the card ratio over complete months.
+    pub card_ratio_trend: TrendTests,
+    /// Trend tests of the mean score over complete months with analysed cards.
+    pub score_trend: TrendTests,
+    pub undated: u64,
+}
+
+#[derive(Default)]
+struct DocsAcc {
+    models: u64,
+    with_card: u64,
+    words: Vec<u32>,
+    score_sum: u64,
+    filled: [u64; 13],
+}
+
+impl DocsAcc {
+    fn add(&mut self, has_card: bool, card: Option<crate::models::CardFacts>) {
+        self.models += 1;
+        self.with_card += u64::from(has_card);
+        if let Some(c) = card {
+            self.words.push(c.words);
+            self.score_sum += u64::from(c.score);
+            for (i, f) in self.filled.iter_mut().enumerate() {
+                *f += u64::from(c.filled & (1 << i) != 0);
+            }
+        }
+    }
+
+    fn row(mut self, month: Option<Month>, incomplete: bool) -> DocsRow {
+        let analysed = self.words.len() as u64;
+        self.words.sort_unstable();
+        let median = (!self.words.is_empty()).then(|| {
+            let n = self.words.len();
+            if n % 2 == 1 {
+                f64::from(self.words[n / 2])
+            } else {
+                (f64::from(self.words[n / 2 - 1]) + f64::from(self.words[n / 2])) / 2.0
+            }
+        });
+        DocsRow {
+            month,
+            models: self.models,
+            with_card: self.with_card,
+            card_ratio: ratio(self.with_card, self.models),
+            cards_analysed: analysed,
+            median_card_words: median,
+            mean_score: (analysed > 0).then(|| self.score_sum as f64 / analysed as f64),
+            section_filled: CanonicalSection::ALL
+                .iter()
+                .zip(self.filled)
+                .map(|(s, n)| (*s, ratio(n, analysed)))
+                .collect(),
+            incomplete,
+        }
+    }
+}
+
+/// Documentation per creation month.
+pub fn docs(models: &Models, window: &Window) -> Docs {
+    let mut by_month: HashMap<Month, DocsAcc> = HashMap::new();
+    let mut overall = DocsAcc::default();
+    let (mut undated, mut first, mut last) = (0u64, None::<Month>, None::<Month>);
+    for i in 0..models.models.len() {
+        let Some(m) = month_of(models, i, window.basis) else {
+            undated += 1;
+            continue;
+        };
+        first = Some(first.map_or(m, |f| f.min(m)));
+        last = Some(last.map_or(m, |l| l.max(m)));
+    }
+    let months = window_months(first, last, window);
+    let (lo, hi) = (months.first().copied(), months.last().copied());
+    for (i, model) in models.models.iter().enumerate() {
+        let Some(m) = month_of(models, i, window.basis) else {
+            continue;
+        };
+        if lo.is_some_and(|lo| m < lo) || hi.is_some_and(|hi| m > hi) {
+            continue;
+        }
+        by_month
+            .entry(m)
+            .or_default()
+            .add(model.has_card, model.card);
+        overall.add(model.has_card, model.card);
+    }
+    let rows: Vec<DocsRow> = months
+        .iter()
+        .map(|m| {
+            by_month
+                .remove(m)
+                .unwrap_or_default()
+                .row(Some(*m), last == Some(*m))
+        })
+        .collect();
+    let complete: Vec<&DocsRow> = rows
+        .iter()
+        .filter(|r| r.month.is_some_and(|m| last.is_none_or(|l| m < l)))
+        .collect();
+    let with_models: Vec<&&DocsRow> = complete.iter().filter(|r| r.models > 0).collect();
+    let card_ratio_trend = TrendTests::of(
+        &with_models
+            .iter()
+            .filter_map(|r| r.month)
+            .collect::<Vec<_>>(),
+        &with_models.iter().map(|r| r.card_ratio).collect::<Vec<_>>(),
+        window,
+    );
+    let scored: Vec<&&DocsRow> = complete.iter().filter(|r| r.mean_score.is_some()).collect();
+    let score_trend = TrendTests::of(
+        &scored.iter().filter_map(|r| r.month).collect::<Vec<_>>(),
+        &scored
+            .iter()
+            .filter_map(|r| r.mean_score)
+            .collect::<Vec<_>>(),
+        window,
+    );
+    Docs {
+        rows,
+        overall: overall.row(None, false),
+        card_ratio_trend,
+        score_trend,
+        undated,
+    }
+}
+
+/// Uploads of one family per month, for correlations: `(family name → counts over months)`.
+pub fn family_series(
+    models: &Models,
+    families: &Resolution,
+    months: &[Month],
+    basis: DateBasis,
+) -> HashMap<String, Vec<u64>> {
+    let position: HashMap<Month, usize> = months.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    let mut out: HashMap<String, Vec<u64>> = HashMap::new();
+    for i in 0..models.models.len() {
+        let Some(&at) = month_of(models, i, basis).and_then(|m| position.get(&m)) else {
+            continue;
+        };
+        let name = families.name(i);
+        if name == UNKNOWN {
+            continue;
+        }
+        out.entry(name.to_string())
+            .or_insert_with(|| vec![0; months.len()])[at] += 1;
+    }
+    out
+}
