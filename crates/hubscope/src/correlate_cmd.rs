@@ -8,7 +8,8 @@ use anyhow::{Context as _, bail};
 use hubscope_mentions::{
     CountOptions, Matcher, Selection, Source, count_store, stored_model_types,
 };
-use hubscope_report::{BarChart, Column, Frame};
+use hubscope_report::study::correlation_chart;
+use hubscope_report::{Column, Frame};
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{
@@ -85,7 +86,7 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
         .clone()
         .or_else(|| args.out.as_ref().map(|p| p.with_extension("svg")));
     if let Some(path) = chart {
-        let svg = chart_of(&result).to_svg();
+        let svg = correlation_chart(&result).to_svg();
         write_atomically(&path, |w| Ok(w.write_all(svg.as_bytes())?))
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("  chart: {}", path.display());
@@ -166,19 +167,6 @@ pub fn frame(c: &Correlations) -> Frame {
         .with("n", Column::Int(n))
         .with("rho", Column::Float(rho))
         .with("p", Column::Float(p))
-}
-
-pub fn chart_of(c: &Correlations) -> BarChart {
-    BarChart {
-        title: "Spearman ρ between monthly mentions and uploads, per family (negative values not drawn)".into(),
-        bars: c
-            .families
-            .iter()
-            .filter_map(|f| f.correlation.map(|r| (format!("{} (ρ {:.2})", f.family, r.rho), r.rho.max(0.0))))
-            .take(25)
-            .collect(),
-        percent: false,
-    }
 }
 
 fn summary(c: &Correlations, (a, b): &(String, String)) {

@@ -16,6 +16,8 @@ mod export_cmd;
 mod ingest_cmd;
 mod mentions_cmd;
 mod progress;
+mod report_cmd;
+mod study_cmd;
 mod trends_cmd;
 
 use std::path::PathBuf;
@@ -42,6 +44,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The main job: ingest the dumps of a folder (--from DIR) or crawl a recent slice of the
+    /// Hub and the forum, analyse, and write the report.
+    Study(study_cmd::StudyArgs),
+    /// Write the study report (index.html, report.md, charts, tables) from the database.
+    Report(report_cmd::ReportArgs),
     /// Analyse model cards (README.md): front matter, sections, signals, completeness score.
     Card(card_cmd::CardArgs),
     /// Store a dump (models, model cards, Hub discussions) in the database.
@@ -80,6 +87,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Study(args) => study_cmd::run(&cli.db, args),
+        Command::Report(args) => report_cmd::run(&cli.db, args),
         Command::Card(args) => card_cmd::run(args),
         Command::Ingest(command) => ingest_cmd::run(&cli.db, command),
         Command::Crawl(command) => crawl_cmd::run(&cli.db, command),

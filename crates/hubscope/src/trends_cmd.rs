@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use hubscope_card::CanonicalSection;
 use hubscope_mentions::FamilyTable;
-use hubscope_report::{BarChart, Column, Format, Frame, LineChart, format_float};
+use hubscope_report::study::{docs_chart, uploads_chart};
+use hubscope_report::{Column, Format, Frame, format_float};
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{
@@ -362,24 +363,6 @@ pub fn tests_frame(tests: &[(&str, &TrendTests)]) -> Frame {
         .with("split_p", f(&|t| t.split.map(|s| s.p)))
 }
 
-pub fn uploads_chart(u: &Uploads, lines: usize) -> LineChart {
-    LineChart {
-        title: format!("Models created per month, by {}", u.by),
-        y_label: "models".into(),
-        x_labels: u.months.iter().map(Month::to_string).collect(),
-        series: u
-            .groups
-            .iter()
-            .zip(&u.counts)
-            .filter(|(g, _)| g.as_str() != "(other)")
-            .take(lines)
-            .map(|(g, c)| (g.clone(), c.iter().map(|&v| v as f64).collect()))
-            .collect(),
-        percent: false,
-        last_incomplete: u.last_incomplete,
-    }
-}
-
 pub fn docs_frame(d: &Docs) -> Frame {
     let rows: Vec<&hubscope_trends::DocsRow> =
         d.rows.iter().chain(std::iter::once(&d.overall)).collect();
@@ -430,47 +413,6 @@ pub fn docs_frame(d: &Docs) -> Frame {
         "incomplete",
         Column::Bool(rows.iter().map(|r| Some(r.incomplete)).collect()),
     )
-}
-
-pub fn docs_chart(d: &Docs) -> LineChart {
-    LineChart {
-        title: "Share of new models with a model card, per creation month".into(),
-        y_label: "models with a card".into(),
-        x_labels: d
-            .rows
-            .iter()
-            .filter_map(|r| r.month)
-            .map(|m| m.to_string())
-            .collect(),
-        series: vec![(
-            "with a card".into(),
-            d.rows
-                .iter()
-                .map(|r| {
-                    if r.models == 0 {
-                        f64::NAN
-                    } else {
-                        r.card_ratio
-                    }
-                })
-                .collect(),
-        )],
-        percent: true,
-        last_incomplete: d.rows.last().is_some_and(|r| r.incomplete),
-    }
-}
-
-pub fn coverage_chart(families: &Resolution) -> BarChart {
-    let c = families.coverage();
-    BarChart {
-        title: format!("How the family of {} models was resolved", c.models),
-        bars: c
-            .by_method
-            .iter()
-            .map(|m| (m.method.as_str().to_string(), m.share))
-            .collect(),
-        percent: true,
-    }
 }
 
 fn print_coverage(families: &Resolution) {

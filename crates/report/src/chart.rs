@@ -214,13 +214,12 @@ impl BarChart {
         let (left, top) = (220.0, 40.0);
         let height = top + row * self.bars.len() as f64 + 20.0;
         let plot_w = WIDTH - left - 90.0;
-        let max = self
-            .bars
-            .iter()
-            .map(|(_, v)| *v)
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, f64::max)
-            .max(f64::MIN_POSITIVE);
+        let finite = || self.bars.iter().map(|(_, v)| *v).filter(|v| v.is_finite());
+        // Negative values (correlations) extend left of a zero line.
+        let max = finite().fold(0.0f64, f64::max);
+        let min = finite().fold(0.0f64, f64::min);
+        let span = (max - min).max(f64::MIN_POSITIVE);
+        let x = |v: f64| left + plot_w * (v - min) / span;
         let mut svg = String::new();
         let _ = write!(
             svg,
@@ -229,18 +228,29 @@ impl BarChart {
         );
         for (i, (name, v)) in self.bars.iter().enumerate() {
             let y = top + row * i as f64;
-            let w = if v.is_finite() { plot_w * v / max } else { 0.0 };
+            let v = if v.is_finite() { *v } else { 0.0 };
+            let (a, b) = (x(0.0).min(x(v)), x(0.0).max(x(v)));
+            let colour = if v < 0.0 { PALETTE[1] } else { PALETTE[0] };
             let _ = write!(
                 svg,
-                r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><rect x="{left}" y="{y:.1}" width="{w:.1}" height="{:.1}" fill="{}"/><text x="{:.1}" y="{:.1}">{}</text>"##,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><rect x="{a:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{colour}"/><text x="{:.1}" y="{:.1}">{}</text>"##,
                 left - 6.0,
                 y + 14.0,
                 escape(name),
+                b - a,
                 row - 6.0,
-                PALETTE[0],
-                left + w + 6.0,
+                b + 6.0,
                 y + 14.0,
-                label(*v, self.percent)
+                label(v, self.percent)
+            );
+        }
+        if min < 0.0 {
+            let _ = write!(
+                svg,
+                r##"<line x1="{x0:.1}" y1="{:.1}" x2="{x0:.1}" y2="{:.1}" stroke="#333"/>"##,
+                top - 4.0,
+                height - 16.0,
+                x0 = x(0.0)
             );
         }
         svg.push_str("</svg>");

@@ -1,0 +1,265 @@
+//! `hubscope study`: the main job — gather the data (ingest the dumps found in a folder, or crawl
+//! a bounded recent slice of the Hub and the forum), analyse it, and write the report.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Parser;
+use hubscope_store::Store;
+
+use crate::report_cmd::{ReportOptions, write_report};
+
+/// Run the whole study: data → analyses → report.
+#[derive(Debug, clap::Args)]
+pub struct StudyArgs {
+    /// Ingest the dumps found in this folder (models, model cards, Hub discussions, saved forum
+    /// responses) instead of crawling.
+    #[arg(long, value_name = "DIR")]
+    from: Option<PathBuf>,
+    /// Crawl models created and forum topics active since this date (default: 60 days ago); with
+    /// --from, the first month of the trends.
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Crawl at most this many models (the newest first).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    limit: u64,
+    /// Crawl at most this many pages of forum topics (30 topics each).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    forum_pages: u64,
+    /// The report's folder.
+    #[arg(long, value_name = "DIR", default_value = "hubscope-report")]
+    out: PathBuf,
+    /// Compare documentation before and after this month.
+    #[arg(long, value_name = "YYYY-MM", value_parser = crate::trends_cmd::parse_month)]
+    split_at: Option<hubscope_store::time::Month>,
+}
+
+/// Subcommands run by the study, parsed like the command line so defaults stay in one place.
+#[derive(Debug, Parser)]
+#[command(no_binary_name = true)]
+enum Step {
+    #[command(subcommand)]
+    Ingest(crate::ingest_cmd::IngestCommand),
+    #[command(subcommand)]
+    Crawl(crate::crawl_cmd::CrawlCommand),
+}
+
+fn step(db: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let step = Step::try_parse_from(args).map_err(|e| anyhow::anyhow!("internal step {args:?}: {e}"))?;
+    match step {
+        Step::Ingest(c) => crate::ingest_cmd::run(db, c),
+        Step::Crawl(c) => crate::crawl_cmd::run(db, c),
+    }
+}
+
+/// A dump found in the folder, and how to store it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dump {
+    Models(PathBuf),
+    Cards(PathBuf),
+    Discussions(PathBuf),
+    Forum(PathBuf),
+}
+
+pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut from_month = None;
+    match &args.from {
+        Some(dir) => {
+            let (dumps, skipped) = find_dumps(dir)?;
+            if dumps.is_empty() {
+                anyhow::bail!(
+                    "no dump found in {}: expected model dumps (.jsonl of /api/models objects, Parquet or CSV with creation dates), README dumps ({{id, readme}}), Hub discussions or folders of Discourse JSON",
+                    dir.display()
+                );
+            }
+            for (path, reason) in &skipped {
+                eprintln!("hubscope study: skipping {} ({reason})", path.display());
+            }
+            // Models first: cards and lineage refer to them.
+            for dump in &dumps {
+                let (kind, path) = match dump {
+                    Dump::Models(p) => ("models", p),
+                    Dump::Cards(p) => ("cards", p),
+                    Dump::Discussions(p) => ("discussions", p),
+                    Dump::Forum(p) => ("forum", p),
+                };
+                let path = path.to_str().with_context(|| format!("{} is not UTF-8", path.display()))?;
+                step(db, &["ingest", kind, path])?;
+            }
+            if let Some(since) = &args.since {
+                from_month = Some(
+                    crate::trends_cmd::parse_month(since).map_err(anyhow::Error::msg)?,
+                );
+            }
+        }
+        None => {
+            let since = match &args.since {
+                Some(s) => s.clone(),
+                None => (chrono::Utc::now() - chrono::Duration::days(60))
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            };
+            let limit = args.limit.to_string();
+            step(db, &["crawl", "models", "--since", &since, "--limit", &limit, "--readmes"])?;
+            let pages = args.forum_pages.to_string();
+            step(db, &["crawl", "forum", "--since", &since, "--max-pages", &pages])?;
+        }
+    }
+    let store = Store::open_existing(db)?;
+    let options = ReportOptions {
+        from: from_month,
+        split_at: args.split_at,
+        ..ReportOptions {
+            top: 10,
+            ..Default::default()
+        }
+    };
+    let index = write_report(&store, &args.out, &options)?;
+    eprintln!(
+        "hubscope study: done in {:.1} s; open {}",
+        started.elapsed().as_secs_f64(),
+        index.display()
+    );
+    println!("{}", index.display());
+    Ok(())
+}
+
+/// The dumps in `dir` (searched three levels deep; folders named `*shape*`, examples of an
+/// API's responses, are left out), models first, and the files left aside with the reason. Recognised by content, not only by name: the first line of a `.jsonl`, the
+/// header of a CSV, the schema of a Parquet file, the shape of Discourse JSON.
+pub fn find_dumps(dir: &Path) -> anyhow::Result<(Vec<Dump>, Vec<(PathBuf, String)>)> {
+    let mut files = Vec::new();
+    let mut forum_dirs = Vec::new();
+    walk(dir, 0, &mut files, &mut forum_dirs)
+        .with_context(|| format!("cannot read {}", dir.display()))?;
+    files.sort();
+    forum_dirs.sort();
+    let mut dumps = Vec::new();
+    let mut skipped = Vec::new();
+    for path in files {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_lowercase();
+        let kind = if name.ends_with(".jsonl") {
+            jsonl_kind(&path)
+        } else if name.ends_with(".parquet") {
+            parquet_kind(&path)
+        } else if name.ends_with(".csv") {
+            csv_kind(&path)
+        } else {
+            continue;
+        };
+        match kind {
+            Ok(dump) => dumps.push(dump),
+            Err(reason) => skipped.push((path, reason)),
+        }
+    }
+    dumps.extend(forum_dirs.into_iter().map(Dump::Forum));
+    dumps.sort_by_key(|d| match d {
+        Dump::Models(_) => 0,
+        Dump::Cards(_) => 1,
+        Dump::Discussions(_) => 2,
+        Dump::Forum(_) => 3,
+    });
+    Ok((dumps, skipped))
+}
+
+fn walk(
+    dir: &Path,
+    depth: usize,
+    files: &mut Vec<PathBuf>,
+    forum_dirs: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
+    let mut discourse = false;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            // Examples of an API's response shapes (another forum's sample data) are not data.
+            let sample = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.to_lowercase().contains("shape"));
+            if depth < 3 && !sample {
+                walk(&path, depth + 1, files, forum_dirs)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "json") {
+            discourse |= is_discourse_json(&path);
+        } else {
+            files.push(path);
+        }
+    }
+    if discourse {
+        forum_dirs.push(dir.to_path_buf());
+    }
+    Ok(())
+}
+
+/// The first bytes of a file, for sniffing.
+fn head(path: &Path, bytes: usize) -> String {
+    use std::io::Read;
+    let mut buf = vec![0; bytes];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut buf))
+        .unwrap_or(0);
+    buf.truncate(n);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn is_discourse_json(path: &Path) -> bool {
+    let text = head(path, 64 * 1024);
+    ["\"post_stream\"", "\"latest_posts\"", "\"topic_list\"", "\"category_list\""]
+        .iter()
+        .any(|k| text.contains(k))
+}
+
+const DATE_FIELDS: &[&str] = &["createdAt", "created_at", "creation_time", "lastModified"];
+
+fn jsonl_kind(path: &Path) -> Result<Dump, String> {
+    let text = head(path, 1 << 20);
+    let first = text.lines().next().unwrap_or("");
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(first) else {
+        return Err("the first line is not a JSON object (or longer than 1 MB)".into());
+    };
+    let has = |k: &str| o.contains_key(k);
+    if has("readme") && has("id") {
+        Ok(Dump::Cards(path.to_path_buf()))
+    } else if has("repo_id") && has("num") {
+        Ok(Dump::Discussions(path.to_path_buf()))
+    } else if (has("id") || has("modelId")) && DATE_FIELDS.iter().any(|k| has(k)) {
+        Ok(Dump::Models(path.to_path_buf()))
+    } else {
+        Err(format!(
+            "not a dump hubscope ingests (first record has {})",
+            o.keys().take(6).cloned().collect::<Vec<_>>().join(", ")
+        ))
+    }
+}
+
+fn csv_kind(path: &Path) -> Result<Dump, String> {
+    let text = head(path, 64 * 1024);
+    let header = text.lines().next().unwrap_or("").to_string();
+    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+    let id = columns
+        .iter()
+        .any(|c| ["id", "modelId", "model_name", "model_id"].contains(c));
+    let date = columns.iter().any(|c| DATE_FIELDS.contains(c));
+    match (id, date) {
+        (true, true) => Ok(Dump::Models(path.to_path_buf())),
+        (true, false) => Err("a model list without creation dates: nothing for the monthly trends".into()),
+        _ => Err("not a model dump (no id column)".into()),
+    }
+}
+
+fn parquet_kind(path: &Path) -> Result<Dump, String> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let reader = SerializedFileReader::new(file).map_err(|e| format!("not Parquet: {e}"))?;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let names: Vec<String> = schema.columns().iter().map(|c| c.name().to_string()).collect();
+    let id = names.iter().any(|n| n == "modelId" || n == "id");
+    let date = names.iter().any(|n| DATE_FIELDS.contains(&n.as_str()));
+    match (id, date) {
+        (true, true) => Ok(Dump::Models(path.to_path_buf())),
+        (true, false) => Err("a model list without creation dates: nothing for the monthly trends".into()),
+        _ => Err("not a model dump (no modelId/id column)".into()),
+    }
+}
