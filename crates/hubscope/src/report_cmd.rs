@@ -62,7 +62,13 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
         split_at: options.split_at,
         basis: Default::default(),
     };
-    let uploads = uploads(&models, &families, GroupBy::Family, Some(options.top), &window);
+    let uploads = uploads(
+        &models,
+        &families,
+        GroupBy::Family,
+        Some(options.top),
+        &window,
+    );
     let docs = docs(&models, &window);
     let summary = data_summary(store, &models, &docs)?;
     let correlations = if summary.discussions + summary.forum_topics > 0 {
@@ -88,7 +94,10 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
         split_at: options.split_at.map(|m| m.to_string()),
     };
     let mut charts: Vec<(&str, String)> = vec![
-        ("uploads", uploads_chart(&data.uploads, options.top).to_svg()),
+        (
+            "uploads",
+            uploads_chart(&data.uploads, options.top).to_svg(),
+        ),
         ("coverage", coverage_chart(&data.coverage).to_svg()),
         ("docs", docs_chart(&data.docs).to_svg()),
     ];
@@ -161,7 +170,9 @@ fn data_summary(
          WHERE status = 'completed' ORDER BY id",
     )?;
     let sources = statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+        })?
         .collect::<Result<Vec<(String, String, u64)>, _>>()?;
     Ok(DataSummary {
         models: models.models.len() as u64,

@@ -26,6 +26,9 @@ pub struct StudyArgs {
     /// Crawl at most this many pages of forum topics (30 topics each).
     #[arg(long, value_name = "N", default_value_t = 20)]
     forum_pages: u64,
+    /// The forum to crawl (the Hub's address comes from HF_ENDPOINT).
+    #[arg(long, value_name = "URL", default_value = hubscope_forum::DEFAULT_FORUM)]
+    forum_base: String,
     /// The report's folder.
     #[arg(long, value_name = "DIR", default_value = "hubscope-report")]
     out: PathBuf,
@@ -45,7 +48,8 @@ enum Step {
 }
 
 fn step(db: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let step = Step::try_parse_from(args).map_err(|e| anyhow::anyhow!("internal step {args:?}: {e}"))?;
+    let step =
+        Step::try_parse_from(args).map_err(|e| anyhow::anyhow!("internal step {args:?}: {e}"))?;
     match step {
         Step::Ingest(c) => crate::ingest_cmd::run(db, c),
         Step::Crawl(c) => crate::crawl_cmd::run(db, c),
@@ -84,13 +88,15 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
                     Dump::Discussions(p) => ("discussions", p),
                     Dump::Forum(p) => ("forum", p),
                 };
-                let path = path.to_str().with_context(|| format!("{} is not UTF-8", path.display()))?;
+                let path = path
+                    .to_str()
+                    .with_context(|| format!("{} is not UTF-8", path.display()))?;
+                eprintln!("hubscope study: ingesting {kind} from {path}");
                 step(db, &["ingest", kind, path])?;
             }
             if let Some(since) = &args.since {
-                from_month = Some(
-                    crate::trends_cmd::parse_month(since).map_err(anyhow::Error::msg)?,
-                );
+                from_month =
+                    Some(crate::trends_cmd::parse_month(since).map_err(anyhow::Error::msg)?);
             }
         }
         None => {
@@ -101,9 +107,32 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
                     .to_string(),
             };
             let limit = args.limit.to_string();
-            step(db, &["crawl", "models", "--since", &since, "--limit", &limit, "--readmes"])?;
+            step(
+                db,
+                &[
+                    "crawl",
+                    "models",
+                    "--since",
+                    &since,
+                    "--limit",
+                    &limit,
+                    "--readmes",
+                ],
+            )?;
             let pages = args.forum_pages.to_string();
-            step(db, &["crawl", "forum", "--since", &since, "--max-pages", &pages])?;
+            step(
+                db,
+                &[
+                    "crawl",
+                    "forum",
+                    "--base",
+                    &args.forum_base,
+                    "--since",
+                    &since,
+                    "--max-pages",
+                    &pages,
+                ],
+            )?;
         }
     }
     let store = Store::open_existing(db)?;
@@ -138,7 +167,11 @@ pub fn find_dumps(dir: &Path) -> anyhow::Result<(Vec<Dump>, Vec<(PathBuf, String
     let mut dumps = Vec::new();
     let mut skipped = Vec::new();
     for path in files {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_lowercase();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_lowercase();
         let kind = if name.ends_with(".jsonl") {
             jsonl_kind(&path)
         } else if name.ends_with(".parquet") {
@@ -206,9 +239,14 @@ fn head(path: &Path, bytes: usize) -> String {
 
 fn is_discourse_json(path: &Path) -> bool {
     let text = head(path, 64 * 1024);
-    ["\"post_stream\"", "\"latest_posts\"", "\"topic_list\"", "\"category_list\""]
-        .iter()
-        .any(|k| text.contains(k))
+    [
+        "\"post_stream\"",
+        "\"latest_posts\"",
+        "\"topic_list\"",
+        "\"category_list\"",
+    ]
+    .iter()
+    .any(|k| text.contains(k))
 }
 
 const DATE_FIELDS: &[&str] = &["createdAt", "created_at", "creation_time", "lastModified"];
@@ -244,7 +282,9 @@ fn csv_kind(path: &Path) -> Result<Dump, String> {
     let date = columns.iter().any(|c| DATE_FIELDS.contains(c));
     match (id, date) {
         (true, true) => Ok(Dump::Models(path.to_path_buf())),
-        (true, false) => Err("a model list without creation dates: nothing for the monthly trends".into()),
+        (true, false) => {
+            Err("a model list without creation dates: nothing for the monthly trends".into())
+        }
         _ => Err("not a model dump (no id column)".into()),
     }
 }
@@ -254,12 +294,18 @@ fn parquet_kind(path: &Path) -> Result<Dump, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let reader = SerializedFileReader::new(file).map_err(|e| format!("not Parquet: {e}"))?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
-    let names: Vec<String> = schema.columns().iter().map(|c| c.name().to_string()).collect();
+    let names: Vec<String> = schema
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
     let id = names.iter().any(|n| n == "modelId" || n == "id");
     let date = names.iter().any(|n| DATE_FIELDS.contains(&n.as_str()));
     match (id, date) {
         (true, true) => Ok(Dump::Models(path.to_path_buf())),
-        (true, false) => Err("a model list without creation dates: nothing for the monthly trends".into()),
+        (true, false) => {
+            Err("a model list without creation dates: nothing for the monthly trends".into())
+        }
         _ => Err("not a model dump (no modelId/id column)".into()),
     }
 }

@@ -97,7 +97,13 @@ pub fn docs_chart(d: &Docs) -> LineChart {
             "with a card".into(),
             d.rows
                 .iter()
-                .map(|r| if r.models == 0 { f64::NAN } else { r.card_ratio })
+                .map(|r| {
+                    if r.models == 0 {
+                        f64::NAN
+                    } else {
+                        r.card_ratio
+                    }
+                })
                 .collect(),
         )],
         percent: true,
@@ -121,14 +127,12 @@ pub fn coverage_chart(c: &Coverage) -> BarChart {
 /// Per-family correlations between mentions and uploads.
 pub fn correlation_chart(c: &Correlations) -> BarChart {
     BarChart {
-        title: "Spearman ρ between monthly mentions and uploads (families with most mentions)".into(),
+        title: "Spearman ρ between monthly mentions and uploads (families with most mentions)"
+            .into(),
         bars: c
             .families
             .iter()
-            .filter_map(|f| {
-                f.correlation
-                    .map(|r| (f.family.clone(), r.rho))
-            })
+            .filter_map(|f| f.correlation.map(|r| (f.family.clone(), r.rho)))
             .take(20)
             .collect(),
         percent: false,
@@ -149,10 +153,19 @@ fn pct(x: f64) -> String {
 
 /// One sentence on a trend: direction and significance, in plain words.
 fn trend_words(t: &TrendTests, what: &str) -> String {
+    let direction = |rho: f64| if rho > 0.0 { "rises" } else { "falls" };
     match (t.spearman, t.mann_kendall) {
         (Some(s), Some(m)) if s.p < 0.05 && m.p < 0.05 => format!(
             "{what} {} over the {} complete months (Spearman ρ = {:.2}, p {}; Mann–Kendall p {})",
-            if s.rho > 0.0 { "rises" } else { "falls" },
+            direction(s.rho),
+            t.months,
+            s.rho,
+            p_text(s.p),
+            p_text(m.p)
+        ),
+        (Some(s), Some(m)) if s.p < 0.05 || m.p < 0.05 => format!(
+            "{what} tends to {} over the {} complete months, but the two tests disagree (Spearman ρ = {:.2}, p {}; Mann–Kendall p {})",
+            if s.rho > 0.0 { "rise" } else { "fall" },
             t.months,
             s.rho,
             p_text(s.p),
@@ -164,7 +177,10 @@ fn trend_words(t: &TrendTests, what: &str) -> String {
             s.rho,
             p_text(s.p)
         ),
-        _ => format!("{what}: too few complete months ({}) to test a trend", t.months),
+        _ => format!(
+            "{what}: too few complete months ({}) to test a trend",
+            t.months
+        ),
     }
 }
 
@@ -184,7 +200,10 @@ pub fn executive_summary(data: &ReportData) -> Vec<String> {
     ));
     out.push(format!(
         "{}.",
-        trend_words(&data.docs.card_ratio_trend, "The share of new models with a card")
+        trend_words(
+            &data.docs.card_ratio_trend,
+            "The share of new models with a card"
+        )
     ));
     let top: Vec<String> = data
         .uploads
@@ -195,7 +214,10 @@ pub fn executive_summary(data: &ReportData) -> Vec<String> {
         .map(|g| format!("{} ({} models, {})", g.group, g.total, pct(g.share)))
         .collect();
     if !top.is_empty() {
-        out.push(format!("The most uploaded families are {}.", top.join(", ")));
+        out.push(format!(
+            "The most uploaded families are {}.",
+            top.join(", ")
+        ));
     }
     if let Some(fastest) = data
         .uploads
@@ -298,7 +320,10 @@ pub fn markdown(data: &ReportData) -> String {
         let _ = writeln!(m, "| {what} | {n} |");
     }
     if !s.sources.is_empty() {
-        let _ = writeln!(m, "\nSources:\n\n| kind | source | records |\n|---|---|---:|");
+        let _ = writeln!(
+            m,
+            "\nSources:\n\n| kind | source | records |\n|---|---|---:|"
+        );
         for (kind, source, n) in &s.sources {
             let _ = writeln!(m, "| {} | {} | {n} |", md(kind), md(source));
         }
@@ -309,7 +334,11 @@ pub fn markdown(data: &ReportData) -> String {
         let _ = writeln!(
             m,
             "The last month ({}) is incomplete and left out of the trend tests.\n",
-            data.uploads.months.last().map(|x| x.to_string()).unwrap_or_default()
+            data.uploads
+                .months
+                .last()
+                .map(|x| x.to_string())
+                .unwrap_or_default()
         );
     }
     let _ = writeln!(
@@ -320,10 +349,16 @@ pub fn markdown(data: &ReportData) -> String {
         let (rho, rp) = g.trend.spearman.map_or(("".into(), "".into()), |c| {
             (format!("{:.3}", c.rho), p_text(c.p))
         });
-        let (tau, tp, slope) = g.trend.mann_kendall.map_or(
-            ("".into(), "".into(), "".into()),
-            |k| (format!("{:.3}", k.tau), p_text(k.p), format_float(k.sens_slope)),
-        );
+        let (tau, tp, slope) =
+            g.trend
+                .mann_kendall
+                .map_or(("".into(), "".into(), "".into()), |k| {
+                    (
+                        format!("{:.3}", k.tau),
+                        p_text(k.p),
+                        format_float(k.sens_slope),
+                    )
+                });
         let _ = writeln!(
             m,
             "| {} | {} | {} | {rho} | {rp} | {tau} | {tp} | {slope} |",
@@ -348,7 +383,14 @@ pub fn markdown(data: &ReportData) -> String {
     let _ = writeln!(m, "![family resolution](charts/coverage.svg)\n");
     let _ = writeln!(m, "## Documentation over time\n");
     let _ = writeln!(m, "![share with a card](charts/docs.svg)\n");
-    let _ = writeln!(m, "- {}.", md(&trend_words(&data.docs.card_ratio_trend, "The share of models with a card")));
+    let _ = writeln!(
+        m,
+        "- {}.",
+        md(&trend_words(
+            &data.docs.card_ratio_trend,
+            "The share of models with a card"
+        ))
+    );
     if let Some(split) = data.docs.card_ratio_trend.split {
         let _ = writeln!(
             m,
@@ -361,7 +403,14 @@ pub fn markdown(data: &ReportData) -> String {
         );
     }
     if data.docs.score_trend.months > 0 {
-        let _ = writeln!(m, "- {}.", md(&trend_words(&data.docs.score_trend, "The mean completeness score of analysed cards")));
+        let _ = writeln!(
+            m,
+            "- {}.",
+            md(&trend_words(
+                &data.docs.score_trend,
+                "The mean completeness score of analysed cards"
+            ))
+        );
     }
     let o = &data.docs.overall;
     if o.cards_analysed > 0 {
@@ -369,7 +418,8 @@ pub fn markdown(data: &ReportData) -> String {
             m,
             "\nOf {} analysed cards, the median has {} words and the mean completeness score is {:.1}/100. Sections filled:\n",
             o.cards_analysed,
-            o.median_card_words.map_or("?".into(), |w| format!("{w:.0}")),
+            o.median_card_words
+                .map_or("?".into(), |w| format!("{w:.0}")),
             o.mean_score.unwrap_or(0.0)
         );
         let _ = writeln!(m, "| section | cards with it filled |\n|---|---:|");
@@ -378,8 +428,14 @@ pub fn markdown(data: &ReportData) -> String {
         }
     }
     if !data.best_cards.is_empty() {
-        let _ = writeln!(m, "\nExamples — the most downloaded models with the most complete cards, and with the least complete:\n");
-        let _ = writeln!(m, "| model | card title | score | sections filled |\n|---|---|---:|---:|");
+        let _ = writeln!(
+            m,
+            "\nExamples — the most downloaded models with the most complete cards, and with the least complete:\n"
+        );
+        let _ = writeln!(
+            m,
+            "| model | card title | score | sections filled |\n|---|---|---:|---:|"
+        );
         for e in data.best_cards.iter().chain(&data.worst_cards) {
             let _ = writeln!(
                 m,
@@ -394,7 +450,10 @@ pub fn markdown(data: &ReportData) -> String {
     let _ = writeln!(m, "\n## Mentions vs uploads\n");
     match &data.correlations {
         None => {
-            let _ = writeln!(m, "No forum topics or Hub discussions are stored: ingest or crawl them to compare discussion with uploads.");
+            let _ = writeln!(
+                m,
+                "No forum topics or Hub discussions are stored: ingest or crawl them to compare discussion with uploads."
+            );
         }
         Some(c) => {
             let _ = writeln!(m, "![correlations](charts/correlations.svg)\n");
@@ -417,11 +476,16 @@ pub fn markdown(data: &ReportData) -> String {
                     let _ = writeln!(m, "Too few families to correlate across families.\n");
                 }
             }
-            let _ = writeln!(m, "| family | topics | uploads | n | ρ | p |\n|---|---:|---:|---:|---:|---:|");
+            let _ = writeln!(
+                m,
+                "| family | topics | uploads | n | ρ | p |\n|---|---:|---:|---:|---:|---:|"
+            );
             for f in c.families.iter().take(30) {
-                let (n, rho, p) = f.correlation.map_or(("".into(), "undefined".into(), "".into()), |r| {
-                    (r.n.to_string(), format!("{:.3}", r.rho), p_text(r.p))
-                });
+                let (n, rho, p) = f
+                    .correlation
+                    .map_or(("".into(), "undefined".into(), "".into()), |r| {
+                        (r.n.to_string(), format!("{:.3}", r.rho), p_text(r.p))
+                    });
                 let _ = writeln!(
                     m,
                     "| {} | {} | {} | {n} | {rho} | {p} |",
@@ -433,7 +497,10 @@ pub fn markdown(data: &ReportData) -> String {
         }
     }
     let _ = writeln!(m, "\n## Taxonomy of challenges\n");
-    let _ = writeln!(m, "No coded topics are stored yet; classify or code forum topics to add this section.");
+    let _ = writeln!(
+        m,
+        "No coded topics are stored yet; classify or code forum topics to add this section."
+    );
     m
 }
 
