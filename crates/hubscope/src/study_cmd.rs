@@ -56,6 +56,9 @@ fn step(db: &Path, args: &[&str]) -> anyhow::Result<()> {
     }
 }
 
+/// A file left aside, with the reason.
+pub type Skipped = (PathBuf, String);
+
 /// A dump found in the folder, and how to store it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dump {
@@ -157,7 +160,7 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
 /// The dumps in `dir` (searched three levels deep; folders named `*shape*`, examples of an
 /// API's responses, are left out), models first, and the files left aside with the reason. Recognised by content, not only by name: the first line of a `.jsonl`, the
 /// header of a CSV, the schema of a Parquet file, the shape of Discourse JSON.
-pub fn find_dumps(dir: &Path) -> anyhow::Result<(Vec<Dump>, Vec<(PathBuf, String)>)> {
+pub fn find_dumps(dir: &Path) -> anyhow::Result<(Vec<Dump>, Vec<Skipped>)> {
     let mut files = Vec::new();
     let mut forum_dirs = Vec::new();
     walk(dir, 0, &mut files, &mut forum_dirs)

@@ -98,7 +98,7 @@ impl LineChart {
             .filter(|v| v.is_finite())
             .fold(0.0f64, f64::max);
         let max = if self.percent {
-            max.min(1.0).max(0.01)
+            max.clamp(0.01, 1.0)
         } else {
             max
         };

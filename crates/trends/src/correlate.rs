@@ -98,8 +98,10 @@ impl MonthlyTable {
             .iter()
             .position(Option::is_none)
             .unwrap_or(0);
-        let mut table = MonthlyTable::default();
-        table.months = month_of_column.iter().flatten().copied().collect();
+        let mut table = MonthlyTable {
+            months: month_of_column.iter().flatten().copied().collect(),
+            ..MonthlyTable::default()
+        };
         let mut first_line_of: BTreeMap<String, u64> = BTreeMap::new();
         for record in reader.records() {
             let record = record.map_err(csv_error)?;

@@ -285,22 +285,24 @@ mod tests {
 
     #[test]
     fn each_method_in_order_and_cycles_guarded() {
-        let mut models = Models::default();
-        models.models = vec![
-            model("meta-llama/Llama-2-7b-hf", Some("llama"), &[]),
-            model("someone/my-finetune", None, &["transformers"]),
-            model(
-                "someone/tagged",
-                Some("GPTConfig"),
-                &["text-generation", "mistral"],
-            ),
-            model("nlpaueb/bert-base-greek-uncased", None, &[]),
-            model("a/loop-one", None, &[]),
-            model("a/loop-two", None, &[]),
-            model("x/of-unstored-parent", None, &[]),
-            model("x/custom-arch", Some("nerfllm"), &[]),
-            model("x/nothing", None, &[]),
-        ];
+        let mut models = Models {
+            models: vec![
+                model("meta-llama/Llama-2-7b-hf", Some("llama"), &[]),
+                model("someone/my-finetune", None, &["transformers"]),
+                model(
+                    "someone/tagged",
+                    Some("GPTConfig"),
+                    &["text-generation", "mistral"],
+                ),
+                model("nlpaueb/bert-base-greek-uncased", None, &[]),
+                model("a/loop-one", None, &[]),
+                model("a/loop-two", None, &[]),
+                model("x/of-unstored-parent", None, &[]),
+                model("x/custom-arch", Some("nerfllm"), &[]),
+                model("x/nothing", None, &[]),
+            ],
+            ..Models::default()
+        };
         models
             .parents
             .insert(1, vec!["meta-llama/Llama-2-7b-hf".into()]);

@@ -57,13 +57,14 @@ impl TrendTests {
     pub fn of(months: &[Month], values: &[f64], window: &Window) -> TrendTests {
         let time: Vec<f64> = (0..values.len()).map(|i| i as f64).collect();
         let split = window.split_at.and_then(|at| {
-            let (before, after): (Vec<(Month, f64)>, Vec<(Month, f64)>) = months
-                .iter()
-                .copied()
-                .zip(values.iter().copied())
-                .partition(|(m, _)| *m < at);
-            let before: Vec<f64> = before.into_iter().map(|(_, v)| v).collect();
-            let after: Vec<f64> = after.into_iter().map(|(_, v)| v).collect();
+            let (mut before, mut after) = (Vec::new(), Vec::new());
+            for (m, v) in months.iter().zip(values) {
+                if *m < at {
+                    before.push(*v);
+                } else {
+                    after.push(*v);
+                }
+            }
             mann_whitney(&before, &after)
         });
         TrendTests {

@@ -1,0 +1,86 @@
+//! The trends over a store holding the real models of `../shared/data`: Liang et al.'s 74,970
+//! models (`hub/liang-2022-model-info.parquet`) plus the 1,820 of `hub/models.jsonl` with their
+//! cards (`hub/readmes.jsonl`): loading the models, resolving families, and computing uploads by
+//! family and documentation per month. Models per second. (The 2,000,000-model target is
+//! measured end to end by `scripts/bench-trends.sh`.)
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use hubscope_card::CardAnalyzer;
+use hubscope_mentions::FamilyTable;
+use hubscope_source::ModelReader;
+use hubscope_store::{Batch, CardRevision, IngestKind, SourceInfo, Store};
+use hubscope_trends::{GroupBy, Window, docs, load_with_families, uploads};
+
+fn store(dir: &std::path::Path) -> Store {
+    let mut store = Store::open(dir.join("bench.db")).unwrap();
+    let info = SourceInfo {
+        source: "bench".into(),
+        format: "mixed".into(),
+        bytes: None,
+    };
+    for file in ["hub/liang-2022-model-info.parquet", "hub/models.jsonl"] {
+        let mut session = store.begin_ingest(IngestKind::Models, &info).unwrap();
+        let mut reader = ModelReader::open(&hubscope_corpus::path(file), 10_000).unwrap();
+        while let Some(batch) = reader.next_batch().unwrap() {
+            session.write_models(batch).unwrap();
+        }
+        session.finish().unwrap();
+    }
+    let mut session = store.begin_ingest(IngestKind::Cards, &info).unwrap();
+    let analyzer = CardAnalyzer::new();
+    let records: Vec<CardRevision> = hubscope_corpus::readmes()
+        .into_iter()
+        .map(|r| {
+            let card = analyzer.analyze(&r.readme).unwrap();
+            CardRevision::new(r.id, &r.readme, card, false)
+        })
+        .collect();
+    let read = records.len() as u64;
+    session
+        .write_cards(Batch {
+            records,
+            issues: vec![],
+            read,
+        })
+        .unwrap();
+    session.finish().unwrap();
+    store
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let models = store
+        .connection()
+        .query_row("SELECT count(*) FROM models", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    let mut group = c.benchmark_group("trends");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(15));
+    group.throughput(Throughput::Elements(models as u64));
+    group.bench_function("load + families + uploads + docs", |b| {
+        b.iter(|| {
+            let (m, f) = load_with_families(&store, FamilyTable::builtin()).unwrap();
+            let window = Window::default();
+            let u = uploads(&m, &f, GroupBy::Family, Some(10), &window);
+            let d = docs(&m, &window);
+            (u.rows.len(), d.rows.len())
+        })
+    });
+    let (m, f) = load_with_families(&store, FamilyTable::builtin()).unwrap();
+    group.bench_function("uploads + docs (loaded)", |b| {
+        b.iter(|| {
+            let window = Window::default();
+            let u = uploads(&m, &f, GroupBy::Family, Some(10), &window);
+            let d = docs(&m, &window);
+            (u.rows.len(), d.rows.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
