@@ -25,6 +25,22 @@ pub enum TrendsCommand {
     Docs(DocsArgs),
     /// Each model's family and how it was resolved, with the coverage.
     Families(FamiliesArgs),
+    /// Trend tests on any monthly series: each row of a wide CSV (names, then month columns).
+    Test(TestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// A wide CSV: one series per row, columns headed YYYY-MM or YYYY-MM-DD (other columns are
+    /// ignored; empty cells are 0).
+    #[arg(long, value_name = "FILE")]
+    input: PathBuf,
+    #[command(flatten)]
+    window: WindowArgs,
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    format: FormatArg,
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -189,8 +205,12 @@ fn write_svg(path: &Path, svg: &str) -> anyhow::Result<()> {
 }
 
 pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
+    if let TrendsCommand::Test(args) = command {
+        return test_series(args);
+    }
     let store = Store::open_existing(db)?;
     match command {
+        TrendsCommand::Test(_) => unreachable!("handled above"),
         TrendsCommand::Uploads(args) => {
             let window = args.window.window()?;
             let table = family_table(args.families.as_deref())?;
@@ -277,6 +297,45 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
             write_frame(&frame, args.format, args.out.as_deref())?;
             print_coverage(&families);
         }
+    }
+    Ok(())
+}
+
+/// `trends test`: every row of a wide table tested over its months (all of them: a published
+/// table says itself which months are complete).
+fn test_series(args: TestArgs) -> anyhow::Result<()> {
+    let window = args.window.window()?;
+    let table = hubscope_trends::MonthlyTable::read_wide_csv(&args.input)?;
+    let months: Vec<Month> = table
+        .months
+        .iter()
+        .copied()
+        .filter(|m| window.from.is_none_or(|f| *m >= f) && window.to.is_none_or(|t| *m <= t))
+        .collect();
+    let tests: Vec<(String, TrendTests)> = table
+        .rows
+        .iter()
+        .map(|(name, row)| {
+            let values: Vec<f64> = months
+                .iter()
+                .map(|m| row.get(m).copied().unwrap_or(0.0))
+                .collect();
+            (
+                table.display(name).to_string(),
+                TrendTests::of(&months, &values, &window),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &TrendTests)> = tests.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    write_frame(&tests_frame(&refs), args.format, args.out.as_deref())?;
+    eprintln!(
+        "hubscope trends test: {} series over {} months of {}",
+        tests.len(),
+        months.len(),
+        args.input.display()
+    );
+    for (name, t) in tests.iter().take(10) {
+        eprintln!("  {name:<24} {}", describe(t));
     }
     Ok(())
 }

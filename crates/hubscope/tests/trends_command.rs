@@ -267,12 +267,46 @@ fn correlate_reads_published_wide_tables() {
     let stderr = ok(&out);
     assert!(stderr.contains("5 common months"), "{stderr}");
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    let bert = rows.iter().find(|r| r["family"] == "bert").unwrap();
+    // Names as the first table writes them.
+    let bert = rows.iter().find(|r| r["family"] == "BERT").unwrap();
     assert_eq!(bert["rho"], -1.0);
     assert_eq!(bert["n"], 5);
-    let gpt2 = rows.iter().find(|r| r["family"] == "gpt2").unwrap();
+    let gpt2 = rows.iter().find(|r| r["family"] == "GPT2").unwrap();
     assert_eq!(gpt2["rho"], 1.0);
     // Two families in both: too few for Spearman across families.
     assert!(rows.last().unwrap()["rho"].is_null());
     assert!(!db.exists(), "file mode must not create a database");
+}
+
+#[test]
+fn trend_tests_on_any_monthly_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("series.csv");
+    // Series A of hubscope-stats' reference tests (SciPy: ρ = 0.9720279720279721, p =
+    // 1.2868115751495027e-07; pymannkendall: τ = 0.8787878787878788, Sen's slope 2.5).
+    std::fs::write(
+        &input,
+        "series,2021-01,2021-02,2021-03,2021-04,2021-05,2021-06,2021-07,2021-08,2021-09,2021-10,2021-11,2021-12,total\n\
+         Uploads A,3,5,4,9,12,15,14,20,18,25,24,30,179\n",
+    )
+    .unwrap();
+    let out = hubscope(
+        &dir.path().join("unused.db"),
+        &[
+            "trends",
+            "test",
+            "--input",
+            input.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    ok(&out);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["series"], "Uploads A");
+    assert_eq!(rows[0]["months"], 12);
+    assert!((rows[0]["spearman_rho"].as_f64().unwrap() - 0.9720279720279721).abs() < 1e-12);
+    assert!((rows[0]["spearman_p"].as_f64().unwrap() - 1.2868115751495027e-07).abs() < 1e-15);
+    assert!((rows[0]["mann_kendall_tau"].as_f64().unwrap() - 0.8787878787878788).abs() < 1e-12);
+    assert_eq!(rows[0]["sens_slope"], 2.5);
 }

@@ -33,7 +33,12 @@ impl Column {
         match self {
             Column::Text(v) => v[row].clone().unwrap_or_default(),
             Column::Int(v) => v[row].map(|x| x.to_string()).unwrap_or_default(),
-            Column::Float(v) => v[row].map(format_float).unwrap_or_default(),
+            // Full precision (the shortest text that reads back as the same number): p-values
+            // of 1e-7 must not print as 0.
+            Column::Float(v) => v[row]
+                .filter(|x| x.is_finite())
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
             Column::Bool(v) => v[row].map(|x| x.to_string()).unwrap_or_default(),
         }
     }
@@ -196,7 +201,7 @@ mod tests {
         f.write_csv(&mut csv).unwrap();
         assert_eq!(
             String::from_utf8(csv).unwrap(),
-            "month,n,share,last\n2021-01,3,0.333333,false\n,,0.5,true\n"
+            "month,n,share,last\n2021-01,3,0.3333333333333333,false\n,,0.5,true\n"
         );
         let mut json = Vec::new();
         f.write_json(&mut json).unwrap();

@@ -13,8 +13,10 @@ use serde::Serialize;
 /// Counts per name and month.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MonthlyTable {
-    /// Name as first written → counts by month (missing months are 0).
+    /// Name (trimmed, lower case) → counts by month (missing months are 0).
     pub rows: BTreeMap<String, BTreeMap<Month, f64>>,
+    /// Name (trimmed, lower case) → the name as first written.
+    pub names: BTreeMap<String, String>,
     /// Every month the table has a column (or a value) for.
     pub months: BTreeSet<Month>,
 }
@@ -50,6 +52,9 @@ impl MonthlyTable {
     /// Adds `value` to `name` in `month`.
     pub fn add(&mut self, name: &str, month: Month, value: f64) {
         let key = Self::key(name);
+        self.names
+            .entry(key.clone())
+            .or_insert_with(|| name.trim().to_string());
         *self.rows.entry(key).or_default().entry(month).or_default() += value;
         self.months.insert(month);
     }
@@ -120,6 +125,7 @@ impl MonthlyTable {
                 });
             }
             first_line_of.insert(key.clone(), line);
+            table.names.insert(key.clone(), name.to_string());
             let row = table.rows.entry(key).or_default();
             for (c, month) in month_of_column.iter().enumerate() {
                 let Some(month) = month else { continue };
@@ -144,6 +150,11 @@ impl MonthlyTable {
         Ok(table)
     }
 
+    /// The name as written for a key.
+    pub fn display<'a>(&'a self, key: &'a str) -> &'a str {
+        self.names.get(key).map_or(key, String::as_str)
+    }
+
     fn series(&self, key: &str, months: &[Month]) -> Vec<f64> {
         let row = self.rows.get(key);
         months
@@ -160,7 +171,11 @@ impl MonthlyTable {
 /// One family's correlation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FamilyCorrelation {
+    /// The name as table `a` writes it.
     pub family: String,
+    /// The name as matched (trimmed, lower case).
+    #[serde(skip)]
+    pub key: String,
     pub total_a: f64,
     pub total_b: f64,
     /// `None` when a series is constant over the months (ρ undefined) or too short.
@@ -201,7 +216,8 @@ pub fn correlate(
         .map(|k| {
             let (x, y) = (a.series(k, &months), b.series(k, &months));
             FamilyCorrelation {
-                family: k.clone(),
+                family: a.display(k).to_string(),
+                key: k.clone(),
                 total_a: x.iter().sum(),
                 total_b: y.iter().sum(),
                 correlation: spearman(&x, &y),
