@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use hubscope_mentions::{
     CountOptions, Matcher, Selection, Source, count_store, stored_model_types,
 };
@@ -16,8 +16,9 @@ use hubscope_trends::{
     Correlations, DateBasis, MonthlyTable, correlate, family_series, load_with_families,
 };
 
+use crate::args::{SourceArg, check_range, family_table, parse_month};
 use crate::atomic::write_atomically;
-use crate::trends_cmd::{FormatArg, family_table, p_text, parse_month, write_frame};
+use crate::trends_cmd::{FormatArg, p_text, write_frame};
 
 /// Spearman between monthly mentions and uploads, per family and across families.
 #[derive(Debug, clap::Args)]
@@ -49,19 +50,8 @@ pub struct CorrelateArgs {
     chart: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum SourceArg {
-    Forum,
-    Discussions,
-    All,
-}
-
 pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
-    if let (Some(from), Some(to)) = (args.from, args.to)
-        && from > to
-    {
-        bail!("--from {from} is after --to {to}");
-    }
+    check_range(args.from, args.to)?;
     let (a, b, names) = match (&args.a, &args.b) {
         (Some(a), Some(b)) => (
             MonthlyTable::read_wide_csv(a)?,

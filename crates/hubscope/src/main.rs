@@ -6,6 +6,7 @@
 //! (Ctrl-C; the work is saved and resumable).
 #![forbid(unsafe_code)]
 
+mod args;
 mod atomic;
 mod card_batches;
 mod card_cmd;

@@ -5,14 +5,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use hubscope_mentions::{
-    CountOptions, FamilyTable, Matcher, MentionTable, Origin, Selection, SkippedType, Source,
-    Tally, Verdict, count_store, stored_model_types,
+    CountOptions, FamilyTable, Matcher, MentionTable, Origin, Selection, SkippedType, Tally,
+    Verdict, count_store, stored_model_types,
 };
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 
+use crate::args::{SourceArg, check_range, family_table, parse_month};
 use crate::atomic::write_atomically;
 
 /// Count, per month and model family, the topics that mention the family.
@@ -70,13 +71,6 @@ struct FamilyArgs {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum SourceArg {
-    Forum,
-    Discussions,
-    All,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Shape {
     Long,
     Wide,
@@ -88,32 +82,20 @@ enum Format {
     Json,
 }
 
-fn parse_month(text: &str) -> Result<Month, String> {
-    Month::parse(text).ok_or_else(|| format!("'{text}' is not a month (YYYY-MM) or a date"))
-}
-
 pub fn run(db: &Path, args: MentionsArgs) -> anyhow::Result<()> {
     if let Some(MentionsCommand::Families { families }) = args.command {
         let store = Store::open_existing(db)?;
-        let (table, skipped) = family_table(&store, &families)?;
+        let (table, skipped) = table_with_store_types(&store, &families)?;
         print!("{}", table.to_csv());
         report_families(&table, &skipped);
         return Ok(());
     }
-    if let (Some(from), Some(to)) = (args.from, args.to)
-        && from > to
-    {
-        bail!("--from {from} is after --to {to}");
-    }
+    check_range(args.from, args.to)?;
     let store = Store::open_existing(db)?;
-    let (table, skipped) = family_table(&store, &args.families)?;
+    let (table, skipped) = table_with_store_types(&store, &args.families)?;
     let matcher = Matcher::new(table.families.clone()).map_err(anyhow::Error::msg)?;
     let selection = Selection {
-        sources: match args.source {
-            SourceArg::Forum => vec![Source::Forum],
-            SourceArg::Discussions => vec![Source::Discussions],
-            SourceArg::All => vec![Source::Forum, Source::Discussions],
-        },
+        sources: args.source.sources(),
         from: args.from,
         to: args.to,
     };
@@ -195,18 +177,11 @@ pub fn run(db: &Path, args: MentionsArgs) -> anyhow::Result<()> {
 }
 
 /// The built-in table (or the user's) plus the store's model types.
-fn family_table(
+fn table_with_store_types(
     store: &Store,
     args: &FamilyArgs,
 ) -> anyhow::Result<(FamilyTable, Vec<SkippedType>)> {
-    let mut table = match &args.families {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the family table {}", path.display()))?;
-            FamilyTable::parse(&text).with_context(|| format!("family table {}", path.display()))?
-        }
-        None => FamilyTable::builtin(),
-    };
+    let mut table = family_table(args.families.as_deref())?;
     let skipped = if args.min_models == 0 {
         Vec::new()
     } else {

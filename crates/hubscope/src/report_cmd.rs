@@ -14,9 +14,10 @@ use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{GroupBy, Window, correlate, docs, load_with_families, uploads};
 
+use crate::args::parse_month;
 use crate::atomic::write_atomically;
 use crate::correlate_cmd::store_tables;
-use crate::trends_cmd::{docs_frame, parse_month, tests_frame, uploads_frame};
+use crate::trends_cmd::{docs_frame, tests_frame, uploads_frame};
 
 /// Write the study report (HTML and Markdown, charts, tables) from the database.
 #[derive(Debug, clap::Args)]
@@ -54,7 +55,7 @@ pub fn run(db: &Path, args: ReportArgs) -> anyhow::Result<()> {
 /// Writes the report into `out`; returns the path of `index.html`.
 pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyhow::Result<PathBuf> {
     let started = std::time::Instant::now();
-    let table = crate::trends_cmd::family_table(options.families.as_deref())?;
+    let table = crate::args::family_table(options.families.as_deref())?;
     let (models, families) = load_with_families(store, table)?;
     let window = Window {
         from: options.from,

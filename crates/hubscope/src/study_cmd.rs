@@ -33,7 +33,7 @@ pub struct StudyArgs {
     #[arg(long, value_name = "DIR", default_value = "hubscope-report")]
     out: PathBuf,
     /// Compare documentation before and after this month.
-    #[arg(long, value_name = "YYYY-MM", value_parser = crate::trends_cmd::parse_month)]
+    #[arg(long, value_name = "YYYY-MM", value_parser = crate::args::parse_month)]
     split_at: Option<hubscope_store::time::Month>,
 }
 
@@ -98,8 +98,7 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
                 step(db, &["ingest", kind, path])?;
             }
             if let Some(since) = &args.since {
-                from_month =
-                    Some(crate::trends_cmd::parse_month(since).map_err(anyhow::Error::msg)?);
+                from_month = Some(crate::args::parse_month(since).map_err(anyhow::Error::msg)?);
             }
         }
         None => {

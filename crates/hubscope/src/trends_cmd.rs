@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use hubscope_card::CanonicalSection;
-use hubscope_mentions::FamilyTable;
 use hubscope_report::study::{docs_chart, uploads_chart};
 use hubscope_report::{Column, Format, Frame, format_float};
 use hubscope_store::Store;
@@ -15,6 +14,7 @@ use hubscope_trends::{
     uploads,
 };
 
+use crate::args::{check_range, family_table, parse_month};
 use crate::atomic::write_atomically;
 
 #[derive(Debug, clap::Subcommand)]
@@ -140,17 +140,9 @@ impl FormatArg {
     }
 }
 
-pub fn parse_month(text: &str) -> Result<Month, String> {
-    Month::parse(text).ok_or_else(|| format!("'{text}' is not a month (YYYY-MM) or a date"))
-}
-
 impl WindowArgs {
     fn window(&self) -> anyhow::Result<Window> {
-        if let (Some(from), Some(to)) = (self.from, self.to)
-            && from > to
-        {
-            bail!("--from {from} is after --to {to}");
-        }
+        check_range(self.from, self.to)?;
         Ok(Window {
             from: self.from,
             to: self.to,
@@ -161,17 +153,6 @@ impl WindowArgs {
             },
         })
     }
-}
-
-pub fn family_table(path: Option<&Path>) -> anyhow::Result<FamilyTable> {
-    Ok(match path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the family table {}", path.display()))?;
-            FamilyTable::parse(&text).with_context(|| format!("family table {}", path.display()))?
-        }
-        None => FamilyTable::builtin(),
-    })
 }
 
 /// Writes a frame to `out` (or standard output).

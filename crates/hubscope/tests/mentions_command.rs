@@ -4,27 +4,15 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use hubscope_mentions::{
     CountOptions, Document, FamilyTable, Matcher, MentionTable, Tally, discussion_document,
 };
 use hubscope_source::DiscussionReader;
 
-fn hubscope(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hubscope"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
 
-fn ok(out: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{stderr}");
-    stderr
-}
+use common::{hubscope, ok};
 
 fn store_with_real_data(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("real.db");

@@ -3,28 +3,9 @@
 //! `forum/hub-discussions.jsonl`.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn hubscope(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hubscope"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{stderr}");
-    stderr
-}
-
-fn ingest(db: &Path, kind: &str, relative: &str) {
-    let path = hubscope_corpus::path(relative);
-    ok(&hubscope(db, &["ingest", kind, path.to_str().unwrap()]));
-}
+use common::{hubscope, ingest, ok};
 
 /// Models and models with a card per creation month (UTC) of Liang et al.'s file, computed
 /// independently with DuckDB 1.x from the Parquet file itself (not through hubscope):

@@ -54,26 +54,30 @@ fn gamma_p(a: f64, x: f64) -> f64 {
     }
 }
 
+/// Keeps a continued fraction's running terms away from zero (Lentz's method).
+fn nonzero(x: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    if x.abs() < TINY { TINY } else { x }
+}
+
+/// One step of Lentz's method for a term `b + a/(…)`: updates `c` and `d`, returns the factor
+/// by which the fraction's value changes.
+fn lentz_step(a: f64, b: f64, c: &mut f64, d: &mut f64) -> f64 {
+    *d = 1.0 / nonzero(b + a * *d);
+    *c = nonzero(b + a / *c);
+    *c * *d
+}
+
 /// Q(a, x) = 1 − P(a, x) by Lentz's continued fraction (x ≥ a + 1).
 fn gamma_q_continued_fraction(a: f64, x: f64) -> f64 {
-    const TINY: f64 = 1e-300;
     let mut b = x + 1.0 - a;
-    let mut c = 1.0 / TINY;
-    let mut d = 1.0 / b;
+    let mut c = 1.0 / 1e-300;
+    let mut d = 1.0 / nonzero(b);
     let mut h = d;
     for i in 1..1_000 {
         let an = -(i as f64) * (i as f64 - a);
         b += 2.0;
-        d = an * d + b;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = b + an / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let delta = d * c;
+        let delta = lentz_step(an, b, &mut c, &mut d);
         h *= delta;
         if (delta - 1.0).abs() < 1e-16 {
             break;
@@ -108,40 +112,18 @@ fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
 }
 
 fn beta_continued_fraction(x: f64, a: f64, b: f64) -> f64 {
-    const TINY: f64 = 1e-300;
     let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
     let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
+    let mut d = 1.0 / nonzero(1.0 - qab * x / qap);
     let mut h = d;
     for m in 1..1_000 {
         let m = m as f64;
         let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let delta = d * c;
+        // The even and the odd term of the fraction.
+        let even = m * (b - m) * x / ((qam + m2) * (a + m2));
+        h *= lentz_step(even, 1.0, &mut c, &mut d);
+        let odd = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        let delta = lentz_step(odd, 1.0, &mut c, &mut d);
         h *= delta;
         if (delta - 1.0).abs() < 1e-16 {
             break;
