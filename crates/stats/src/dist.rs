@@ -93,6 +93,63 @@ pub fn normal_cdf(z: f64) -> f64 {
     if z >= 0.0 { 0.5 + half } else { 0.5 - half }
 }
 
+/// The standard normal quantile Φ⁻¹(p) for 0 < p < 1 (Acklam's rational approximation, then
+/// one Newton step on [`normal_cdf`]: ~1e-12).
+pub fn normal_quantile(p: f64) -> f64 {
+    if p <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p >= 1.0 {
+        return f64::INFINITY;
+    }
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    let x = if p < 0.024_25 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.024_25 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    };
+    // One Newton step.
+    let density = (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    x - (normal_cdf(x) - p) / density
+}
+
 /// The regularized incomplete beta I_x(a, b).
 fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
     if x <= 0.0 {
@@ -153,5 +210,9 @@ mod tests {
         // t = 2.228 with 10 df is the 97.5 % quantile: two-sided p ≈ 0.05.
         assert!((student_t_two_sided_p(2.228_138_851_986_274, 10.0) - 0.05).abs() < 1e-10);
         assert!((ln_gamma(5.0) - 24f64.ln()).abs() < 1e-12);
+        // SciPy: norm.ppf(0.975) = 1.959963984540054, norm.ppf(0.995) = 2.5758293035489004.
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-12);
+        assert!((normal_quantile(0.995) - 2.575_829_303_548_900_4).abs() < 1e-12);
+        assert!((normal_quantile(0.01) + 2.326_347_874_040_841).abs() < 1e-11);
     }
 }

@@ -1,0 +1,20 @@
+//! The study's taxonomy of challenges, made repeatable: the codebook ([`codebook`]), drawing the
+//! topics to code ([`sample`]), agreement between coders ([`agreement`]) and the scores of a
+//! classifier against gold codes ([`evaluation`]). Pure: no I/O.
+//!
+//! ```
+//! use hubscope_taxonomy::{Codebook, sample::cochran};
+//!
+//! assert_eq!(Codebook::challenges().categories.len(), 17);
+//! assert_eq!(cochran(11_175, 0.95, 0.05, 0.5), Some(372));
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod agreement;
+pub mod codebook;
+pub mod evaluation;
+pub mod sample;
+
+pub use agreement::{cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal};
+pub use codebook::{Category, Codebook, CodebookError, Entry, NO_CHALLENGE};
+pub use evaluation::{CategoryScore, Evaluation, evaluate};
