@@ -10,6 +10,7 @@ mod args;
 mod atomic;
 mod card_batches;
 mod card_cmd;
+mod code_cmd;
 mod correlate_cmd;
 mod crawl_cmd;
 mod db_cmd;
@@ -70,6 +71,15 @@ enum Command {
     /// Spearman between monthly mentions and uploads per family and across families (from the
     /// store, or from two published wide tables).
     Correlate(correlate_cmd::CorrelateArgs),
+    /// Draw a random sample of forum topics or Hub discussions to code by hand (Cochran's size,
+    /// seeded, optionally stratified) and write it as a coding sheet.
+    Sample(code_cmd::SampleArgs),
+    /// Store coders' filled sheets (`import`) and adjudicated codes (`resolve`).
+    #[command(subcommand)]
+    Code(code_cmd::CodeCommand),
+    /// Agreement between coders: Cohen's κ per pair, Fleiss' κ, Krippendorff's α, and the
+    /// disagreements to resolve.
+    Agreement(code_cmd::AgreementArgs),
     /// Inspect the database.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
@@ -98,6 +108,9 @@ fn main() -> ExitCode {
         Command::Mentions(args) => mentions_cmd::run(&cli.db, args),
         Command::Trends(command) => trends_cmd::run(&cli.db, command),
         Command::Correlate(args) => correlate_cmd::run(&cli.db, args),
+        Command::Sample(args) => code_cmd::sample(&cli.db, args),
+        Command::Code(command) => code_cmd::code(&cli.db, command),
+        Command::Agreement(args) => code_cmd::agreement(&cli.db, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

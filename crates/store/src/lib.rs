@@ -20,6 +20,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod codes;
 mod db;
 mod discussion;
 mod error;
@@ -31,6 +32,7 @@ mod schema;
 mod stats;
 pub mod time;
 
+pub use codes::{Code, CodeImport, RESOLVED_CODER};
 pub use db::Store;
 pub use discussion::{Comment, DiscussionThread};
 pub use error::StoreError;

@@ -234,6 +234,23 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE forum_categories ADD COLUMN read_restricted INTEGER;
     CREATE INDEX forum_topics_bumped_at ON forum_topics(bumped_at);
     "#,
+    // 4: the coding workflow: each coder's codes for forum topics and Hub discussions, as
+    // imported from coding sheets. The adjudicated code of an item is the coder '(resolved)'.
+    r#"
+    CREATE TABLE codes (
+        source       TEXT NOT NULL CHECK (source IN ('forum', 'discussions')),
+        item_id      INTEGER NOT NULL,          -- forum topic id, or discussions.id
+        coder        TEXT NOT NULL,
+        category_id  INTEGER NOT NULL,          -- 0 = no challenge
+        subcategory  TEXT,
+        benefit_id   INTEGER,
+        note         TEXT,
+        sheet        TEXT NOT NULL,             -- the file the code came from
+        imported_at  TEXT NOT NULL,
+        PRIMARY KEY (source, item_id, coder)
+    ) WITHOUT ROWID;
+    CREATE INDEX codes_coder ON codes(coder);
+    "#,
 ];
 
 /// Brings a database to the latest schema version.
