@@ -13,10 +13,12 @@
 pub mod agreement;
 pub mod codebook;
 pub mod evaluation;
+pub mod lexical;
 pub mod sample;
 pub mod sheet;
 
 pub use agreement::{cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal};
 pub use codebook::{Category, Codebook, CodebookError, Entry, NO_CHALLENGE};
 pub use evaluation::{CategoryScore, Evaluation, evaluate};
+pub use lexical::{LexicalClassifier, Prediction};
 pub use sheet::{CodedRow, RejectedRow, Sheet, SheetError, parse_sheet};
