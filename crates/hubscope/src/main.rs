@@ -10,6 +10,7 @@ mod args;
 mod atomic;
 mod card_batches;
 mod card_cmd;
+mod classify_cmd;
 mod code_cmd;
 mod correlate_cmd;
 mod crawl_cmd;
@@ -80,6 +81,9 @@ enum Command {
     /// Agreement between coders: Cohen's κ per pair, Fleiss' κ, Krippendorff's α, and the
     /// disagreements to resolve.
     Agreement(code_cmd::AgreementArgs),
+    /// Classify topics into the study's challenge categories; `classify eval` scores
+    /// predictions against gold codes.
+    Classify(classify_cmd::ClassifyArgs),
     /// Inspect the database.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
         Command::Trends(command) => trends_cmd::run(&cli.db, command),
         Command::Correlate(args) => correlate_cmd::run(&cli.db, args),
         Command::Sample(args) => code_cmd::sample(&cli.db, args),
+        Command::Classify(args) => classify_cmd::run(args),
         Command::Code(command) => code_cmd::code(&cli.db, command),
         Command::Agreement(args) => code_cmd::agreement(&cli.db, args),
     };

@@ -2,7 +2,8 @@
 //! name, its subcategories' names, definitions and quoted examples, and curated keywords — with
 //! the subcategory chosen the same way inside the winning category. Fast (no model), always
 //! available, and explainable: the words that matched are the reason. "Lack of Support" (12) is
-//! derived from the thread (no answer), not from the text.
+//! derived from the thread, not from the text: a thread that raises a challenge and got no
+//! answer.
 
 use std::collections::HashMap;
 
@@ -280,7 +281,11 @@ impl LexicalClassifier {
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let total: f64 = scores.iter().sum();
         let (best, second) = (order[0], order.get(1).copied());
+        // An unanswered thread that raises a challenge lacked support; one that only thanks or
+        // announces (category 0) needed no answer.
         if replies == Some(0)
+            && total > 0.0
+            && self.ids[best] != NO_CHALLENGE.0
             && let Some(i) = self.ids.iter().position(|&id| id == LACK_OF_SUPPORT)
         {
             return Prediction {
@@ -371,6 +376,8 @@ mod tests {
         let c = classifier();
         let p = c.classify("CUDA out of memory", Some(0));
         assert_eq!((p.category_id, p.runner_up_id), (12, Some(3)));
+        assert_eq!(c.classify("Thanks, great work!", Some(0)).category_id, 0);
+        assert_eq!(c.classify("", Some(0)).category_id, 17);
         assert_eq!(c.classify("", None).category_id, 17);
         assert_eq!(c.classify("日本語だけの投稿", None).category_id, 17);
     }
