@@ -2,6 +2,7 @@
 //! `hubscope classify eval`: predictions against gold codes.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
@@ -216,6 +217,8 @@ fn codes_of(path: &Path) -> anyhow::Result<HashMap<String, u32>> {
 }
 
 fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
+    // Written at the end through a Result, so `| head` is not a panic.
+    let mut report = String::new();
     let g = codes_of(gold)?;
     let p = codes_of(pred)?;
     let mut ids: Vec<&String> = g.keys().filter(|id| p.contains_key(*id)).collect();
@@ -224,21 +227,24 @@ fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
     let (gv, pv): (Vec<u32>, Vec<u32>) = ids.iter().map(|id| (g[*id], p[*id])).unzip();
     let e = evaluate(&gv, &pv).with_context(|| "no id is in both files")?;
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
+        let _ = writeln!(report, "{}", serde_json::to_string_pretty(&e)?);
     } else {
-        println!(
+        let _ = writeln!(
+            report,
             "items {}  accuracy {:.3}  macro-F1 {:.3}  Cohen's κ {}",
             e.items,
             e.accuracy,
             e.macro_f1,
             e.kappa.map_or("undefined".into(), |k| format!("{k:.3}"))
         );
-        println!(
+        let _ = writeln!(
+            report,
             "{:>8} {:>8} {:>9} {:>9} {:>7} {:>7}",
             "category", "support", "predicted", "precision", "recall", "F1"
         );
         for c in &e.categories {
-            println!(
+            let _ = writeln!(
+                report,
                 "{:>8} {:>8} {:>9} {:>9.3} {:>7.3} {:>7.3}",
                 c.category, c.support, c.predicted, c.precision, c.recall, c.f1
             );
@@ -248,12 +254,14 @@ fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
             .iter()
             .map(|c| c.category.to_string())
             .collect();
-        println!(
+        let _ = writeln!(
+            report,
             "confusion (rows gold, columns predicted): {}",
             labels.join(" ")
         );
         for (c, row) in e.categories.iter().zip(&e.confusion) {
-            println!(
+            let _ = writeln!(
+                report,
                 "{:>4}: {}",
                 c.category,
                 row.iter().map(|n| format!("{n:>4}")).collect::<String>()
@@ -263,5 +271,6 @@ fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
     if missing > 0 {
         eprintln!("  {missing} gold ids have no prediction and are left out");
     }
+    std::io::Write::write_all(&mut std::io::stdout().lock(), report.as_bytes())?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! sheet of the disagreements to resolve).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -310,6 +311,8 @@ pub fn code(db: &Path, command: CodeCommand) -> anyhow::Result<()> {
 }
 
 pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
+    // Written at the end through a Result, so `| head` is not a panic.
+    let mut report = String::new();
     let store = Store::open_existing(db)?;
     let codes: Vec<Code> = store
         .codes()?
@@ -342,7 +345,8 @@ pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
             .insert(c.coder.as_str(), u32::from(c.category_id));
     }
     let shared: Vec<&BTreeMap<&str, u32>> = items.values().filter(|m| m.len() >= 2).collect();
-    println!(
+    let _ = writeln!(
+        report,
         "coders: {}; items coded by two or more: {}",
         coders.join(", "),
         shared.len()
@@ -354,8 +358,8 @@ pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
                 .filter_map(|m| Some((*m.get(a.as_str())?, *m.get(b.as_str())?)))
                 .unzip();
             match cohen_kappa(&x, &y) {
-                Some(k) => println!("Cohen's κ {a} / {b}: {k:.3} ({} items)", x.len()),
-                None => println!("Cohen's κ {a} / {b}: undefined ({} items)", x.len()),
+                Some(k) => _ = writeln!(report, "Cohen's κ {a} / {b}: {k:.3} ({} items)", x.len()),
+                None => _ = writeln!(report, "Cohen's κ {a} / {b}: undefined ({} items)", x.len()),
             }
         }
     }
@@ -372,27 +376,42 @@ pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
         })
         .collect();
     match fleiss_kappa(&table) {
-        Ok(Some(k)) => println!(
-            "Fleiss' κ ({} coders, {} items coded by all): {k:.3}",
-            coders.len(),
-            all.len()
-        ),
-        Ok(None) => println!("Fleiss' κ: undefined ({} items coded by all)", all.len()),
-        Err(e) => println!("Fleiss' κ: {e}"),
+        Ok(Some(k)) => {
+            _ = writeln!(
+                report,
+                "Fleiss' κ ({} coders, {} items coded by all): {k:.3}",
+                coders.len(),
+                all.len()
+            )
+        }
+        Ok(None) => {
+            _ = writeln!(
+                report,
+                "Fleiss' κ: undefined ({} items coded by all)",
+                all.len()
+            )
+        }
+        Err(e) => _ = writeln!(report, "Fleiss' κ: {e}"),
     }
     let units: Vec<Vec<Option<u32>>> = items
         .values()
         .map(|m| coders.iter().map(|c| m.get(c.as_str()).copied()).collect())
         .collect();
     match krippendorff_alpha_nominal(&units) {
-        Some(a) => println!("Krippendorff's α (nominal, {} items): {a:.3}", items.len()),
-        None => println!("Krippendorff's α: undefined"),
+        Some(a) => {
+            _ = writeln!(
+                report,
+                "Krippendorff's α (nominal, {} items): {a:.3}",
+                items.len()
+            )
+        }
+        None => _ = writeln!(report, "Krippendorff's α: undefined"),
     }
     let disagreements: Vec<_> = items
         .iter()
         .filter(|(_, m)| m.len() >= 2 && m.values().collect::<BTreeSet<_>>().len() > 1)
         .collect();
-    println!("disagreements: {} items", disagreements.len());
+    let _ = writeln!(report, "disagreements: {} items", disagreements.len());
     if let Some(path) = &args.out {
         write_atomically(path, |out| {
             let mut w = csv::Writer::from_writer(out);
@@ -420,5 +439,6 @@ pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
             path.display()
         );
     }
+    std::io::Write::write_all(&mut std::io::stdout().lock(), report.as_bytes())?;
     Ok(())
 }
