@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use hubscope_mentions::{FamilyTable, Source};
+use hubscope_mentions::{FamilyTable, SkippedType, Source, stored_model_types};
+use hubscope_store::Store;
 use hubscope_store::time::Month;
 
 /// Parses `YYYY-MM` or a date into its month (clap value parser).
@@ -49,4 +50,20 @@ pub fn family_table(path: Option<&Path>) -> anyhow::Result<FamilyTable> {
         }
         None => FamilyTable::builtin(),
     })
+}
+
+/// The family table of `--families FILE` (or the built-in one) plus the store's model types
+/// that at least `min_models` models have (0: none); returns the types left out too.
+pub fn family_table_with_store_types(
+    store: &Store,
+    path: Option<&Path>,
+    min_models: u64,
+) -> anyhow::Result<(FamilyTable, Vec<SkippedType>)> {
+    let mut table = family_table(path)?;
+    let skipped = if min_models == 0 {
+        Vec::new()
+    } else {
+        table.add_model_types(stored_model_types(store)?, min_models)
+    };
+    Ok((table, skipped))
 }

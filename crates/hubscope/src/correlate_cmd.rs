@@ -5,18 +5,19 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use hubscope_mentions::{
-    CountOptions, Matcher, Selection, Source, count_store, stored_model_types,
-};
+use hubscope_mentions::{CountOptions, Matcher, Selection, Source, count_store};
 use hubscope_report::study::correlation_chart;
 use hubscope_report::{Column, Frame};
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{
-    Correlations, DateBasis, MonthlyTable, correlate, family_series, load_with_families,
+    Correlations, DateBasis, Models, MonthlyTable, Resolution, correlate, family_series,
+    load_with_families,
 };
 
-use crate::args::{SourceArg, check_range, family_table, parse_month};
+use crate::args::{
+    SourceArg, check_range, family_table, family_table_with_store_types, parse_month,
+};
 use crate::atomic::write_atomically;
 use crate::trends_cmd::{FormatArg, p_text, write_frame};
 
@@ -60,12 +61,10 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
         ),
         _ => {
             let store = Store::open_existing(db)?;
-            let sources = match args.source {
-                SourceArg::Forum => vec![Source::Forum],
-                SourceArg::Discussions => vec![Source::Discussions],
-                SourceArg::All => vec![Source::Forum, Source::Discussions],
-            };
-            let (mentions, uploads) = store_tables(&store, args.families.as_deref(), sources)?;
+            let mentions = mention_table(&store, args.families.as_deref(), args.source.sources())?;
+            let (models, resolution) =
+                load_with_families(&store, family_table(args.families.as_deref())?)?;
+            let uploads = upload_table(&models, &resolution);
             (mentions, uploads, ("mentions".into(), "uploads".into()))
         }
     };
@@ -85,15 +84,15 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Monthly mentions and monthly uploads per family, from the store. The last month of each is
+/// Monthly topics mentioning each family, from the store (the family table plus the store's
+/// model types with at least 5 models, as `hubscope mentions` counts). The last month is
 /// incomplete (the data ends inside it) and is left out.
-pub fn store_tables(
+pub fn mention_table(
     store: &Store,
     families: Option<&Path>,
     sources: Vec<Source>,
-) -> anyhow::Result<(MonthlyTable, MonthlyTable)> {
-    let mut table = family_table(families)?;
-    table.add_model_types(stored_model_types(store)?, 5);
+) -> anyhow::Result<MonthlyTable> {
+    let (table, _) = family_table_with_store_types(store, families, 5)?;
     let matcher = Matcher::new(table.families.clone()).map_err(anyhow::Error::msg)?;
     let selection = Selection {
         sources,
@@ -115,13 +114,17 @@ pub fn store_tables(
             }
         }
     }
-    let (models, resolution) = load_with_families(store, table)?;
+    Ok(mentions)
+}
+
+/// Monthly uploads per resolved family of loaded models; the last, incomplete month left out.
+pub fn upload_table(models: &Models, resolution: &Resolution) -> MonthlyTable {
     let dated: Vec<Month> = models.models.iter().filter_map(|m| m.created).collect();
     let mut uploads = MonthlyTable::default();
     if let (Some(first), Some(last)) = (dated.iter().min(), dated.iter().max()) {
         let months: Vec<Month> = first.through(*last).filter(|m| m < last).collect();
         uploads.months.extend(months.iter().copied());
-        for (family, counts) in family_series(&models, &resolution, &months, DateBasis::Created) {
+        for (family, counts) in family_series(models, resolution, &months, DateBasis::Created) {
             for (month, n) in months.iter().zip(counts) {
                 if n > 0 {
                     uploads.add(&family, *month, n as f64);
@@ -129,7 +132,7 @@ pub fn store_tables(
             }
         }
     }
-    Ok((mentions, uploads))
+    uploads
 }
 
 pub fn frame(c: &Correlations) -> Frame {

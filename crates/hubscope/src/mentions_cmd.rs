@@ -8,12 +8,12 @@ use std::time::Instant;
 use anyhow::Context as _;
 use hubscope_mentions::{
     CountOptions, FamilyTable, Matcher, MentionTable, Origin, Selection, SkippedType, Tally,
-    Verdict, count_store, stored_model_types,
+    Verdict, count_store,
 };
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 
-use crate::args::{SourceArg, check_range, family_table, parse_month};
+use crate::args::{SourceArg, check_range, family_table_with_store_types, parse_month};
 use crate::atomic::write_atomically;
 
 /// Count, per month and model family, the topics that mention the family.
@@ -85,14 +85,22 @@ enum Format {
 pub fn run(db: &Path, args: MentionsArgs) -> anyhow::Result<()> {
     if let Some(MentionsCommand::Families { families }) = args.command {
         let store = Store::open_existing(db)?;
-        let (table, skipped) = table_with_store_types(&store, &families)?;
+        let (table, skipped) = family_table_with_store_types(
+            &store,
+            families.families.as_deref(),
+            families.min_models,
+        )?;
         print!("{}", table.to_csv());
         report_families(&table, &skipped);
         return Ok(());
     }
     check_range(args.from, args.to)?;
     let store = Store::open_existing(db)?;
-    let (table, skipped) = table_with_store_types(&store, &args.families)?;
+    let (table, skipped) = family_table_with_store_types(
+        &store,
+        args.families.families.as_deref(),
+        args.families.min_models,
+    )?;
     let matcher = Matcher::new(table.families.clone()).map_err(anyhow::Error::msg)?;
     let selection = Selection {
         sources: args.source.sources(),
@@ -177,19 +185,6 @@ pub fn run(db: &Path, args: MentionsArgs) -> anyhow::Result<()> {
 }
 
 /// The built-in table (or the user's) plus the store's model types.
-fn table_with_store_types(
-    store: &Store,
-    args: &FamilyArgs,
-) -> anyhow::Result<(FamilyTable, Vec<SkippedType>)> {
-    let mut table = family_table(args.families.as_deref())?;
-    let skipped = if args.min_models == 0 {
-        Vec::new()
-    } else {
-        table.add_model_types(stored_model_types(store)?, args.min_models)
-    };
-    Ok((table, skipped))
-}
-
 fn report_families(table: &FamilyTable, skipped: &[SkippedType]) {
     let from_store: Vec<&str> = table
         .families

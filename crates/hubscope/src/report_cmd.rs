@@ -16,7 +16,7 @@ use hubscope_trends::{GroupBy, Window, correlate, docs, load_with_families, uplo
 
 use crate::args::parse_month;
 use crate::atomic::write_atomically;
-use crate::correlate_cmd::store_tables;
+use crate::correlate_cmd::{mention_table, upload_table};
 use crate::trends_cmd::{docs_frame, tests_frame, uploads_frame};
 
 /// Write the study report (HTML and Markdown, charts, tables) from the database.
@@ -29,7 +29,7 @@ pub struct ReportArgs {
     pub options: ReportOptions,
 }
 
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct ReportOptions {
     /// First month of the trends (YYYY-MM or a date).
     #[arg(long = "from-month", value_name = "YYYY-MM", value_parser = parse_month)]
@@ -38,11 +38,26 @@ pub struct ReportOptions {
     #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
     pub split_at: Option<Month>,
     /// Families drawn in the uploads chart and listed in its table.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TOP)]
     pub top: usize,
     /// A family table (CSV) instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub families: Option<PathBuf>,
+}
+
+/// Families drawn and listed by default.
+const DEFAULT_TOP: usize = 10;
+
+/// The same defaults as the command line.
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            from: None,
+            split_at: None,
+            top: DEFAULT_TOP,
+            families: None,
+        }
+    }
 }
 
 pub fn run(db: &Path, args: ReportArgs) -> anyhow::Result<()> {
@@ -73,12 +88,17 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
     let docs = docs(&models, &window);
     let summary = data_summary(store, &models, &docs)?;
     let correlations = if summary.discussions + summary.forum_topics > 0 {
-        let (a, b) = store_tables(
+        let mentions = mention_table(
             store,
             options.families.as_deref(),
             vec![Source::Forum, Source::Discussions],
         )?;
-        Some(correlate(&a, &b, options.from, None))
+        Some(correlate(
+            &mentions,
+            &upload_table(&models, &families),
+            options.from,
+            None,
+        ))
     } else {
         None
     };

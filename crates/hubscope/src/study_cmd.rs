@@ -141,10 +141,7 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
     let options = ReportOptions {
         from: from_month,
         split_at: args.split_at,
-        ..ReportOptions {
-            top: 10,
-            ..Default::default()
-        }
+        ..ReportOptions::default()
     };
     let index = write_report(&store, &args.out, &options)?;
     eprintln!(

@@ -24,5 +24,6 @@ mod tests_of_trend;
 
 pub use dist::{normal_cdf, normal_quantile, student_t_two_sided_p};
 pub use tests_of_trend::{
-    Correlation, MannKendall, MannWhitney, mann_kendall, mann_whitney, ranks, sens_slope, spearman,
+    Correlation, MannKendall, MannWhitney, mann_kendall, mann_whitney, median, ranks, sens_slope,
+    spearman,
 };

@@ -142,13 +142,7 @@ pub fn sens_slope(x: &[f64]) -> Option<f64> {
             slopes.push((x[j] - x[i]) / (j - i) as f64);
         }
     }
-    slopes.sort_by(f64::total_cmp);
-    let m = slopes.len();
-    Some(if m % 2 == 1 {
-        slopes[m / 2]
-    } else {
-        (slopes[m / 2 - 1] + slopes[m / 2]) / 2.0
-    })
+    Some(median(&slopes))
 }
 
 /// The Mann–Whitney U test of two samples.
@@ -210,7 +204,11 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
     })
 }
 
-fn median(x: &[f64]) -> f64 {
+/// The median (the mean of the two middle values for an even count); NaN when empty.
+pub fn median(x: &[f64]) -> f64 {
+    if x.is_empty() {
+        return f64::NAN;
+    }
     let mut v = x.to_vec();
     v.sort_by(f64::total_cmp);
     let m = v.len();

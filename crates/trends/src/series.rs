@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use hubscope_card::CanonicalSection;
-use hubscope_stats::{Correlation, MannKendall, MannWhitney, mann_kendall, mann_whitney, spearman};
+use hubscope_stats::{
+    Correlation, MannKendall, MannWhitney, mann_kendall, mann_whitney, median, spearman,
+};
 use hubscope_store::time::Month;
 use serde::Serialize;
 
@@ -322,17 +324,10 @@ impl DocsAcc {
         }
     }
 
-    fn row(mut self, month: Option<Month>, incomplete: bool) -> DocsRow {
+    fn row(self, month: Option<Month>, incomplete: bool) -> DocsRow {
         let analysed = self.words.len() as u64;
-        self.words.sort_unstable();
-        let median = (!self.words.is_empty()).then(|| {
-            let n = self.words.len();
-            if n % 2 == 1 {
-                f64::from(self.words[n / 2])
-            } else {
-                (f64::from(self.words[n / 2 - 1]) + f64::from(self.words[n / 2])) / 2.0
-            }
-        });
+        let words: Vec<f64> = self.words.iter().map(|&w| f64::from(w)).collect();
+        let median = (!words.is_empty()).then(|| median(&words));
         DocsRow {
             month,
             models: self.models,
