@@ -22,6 +22,9 @@ fi
     "pyarrow==26.0.1" "duckdb==2.0.1"
 export HUBSCOPE_PYTHON="$PWD/$venv/bin/python"
 
+# Incremental caches are large and useless on a fresh clone.
+export CARGO_INCREMENTAL=0
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
