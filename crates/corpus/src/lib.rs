@@ -41,6 +41,26 @@ pub fn data_dir() -> PathBuf {
     dir
 }
 
+/// The folder of the small real embedding model (sentence-transformers/all-MiniLM-L6-v2) that
+/// `scripts/fetch-model.sh` installs in `models/all-MiniLM-L6-v2` (or `$HUBSCOPE_MODEL_DIR`).
+///
+/// # Panics
+/// When the model is not there, with the command that installs it.
+pub fn model_dir() -> PathBuf {
+    let dir = match std::env::var_os("HUBSCOPE_MODEL_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2"),
+    };
+    if !dir.join("model.safetensors").is_file() {
+        panic!(
+            "the embedding model is missing: expected all-MiniLM-L6-v2 at {} \
+             (run scripts/fetch-model.sh, which scripts/test.sh runs first; or set HUBSCOPE_MODEL_DIR)",
+            dir.display()
+        );
+    }
+    dir
+}
+
 /// The path of one corpus file, relative to the data directory (e.g. `hub/readmes.jsonl`).
 ///
 /// # Panics

@@ -56,6 +56,12 @@ pub struct SampleArgs {
     seed: u64,
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// The classifier whose guess fills the `suggestion` column (`auto`: embedding when its
+    /// model is installed, lexical otherwise).
+    #[arg(long, value_enum, default_value_t = crate::classify_cmd::Method::Auto)]
+    suggest: crate::classify_cmd::Method,
+    #[command(flatten)]
+    model: crate::classify_cmd::ModelArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -180,6 +186,28 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
         }
     };
     let source = args.population.as_str();
+    // The machine's guess, from the title and opening post as the classifier was trained.
+    let codebook = Codebook::challenges();
+    let classifier = crate::classify_cmd::classifier_for(
+        args.suggest,
+        &codebook,
+        args.model.model_dir.as_deref(),
+        None,
+    )?;
+    let openings: std::collections::HashMap<i64, crate::topics::Topic> =
+        crate::topics::read_store(&store, source)?
+            .into_iter()
+            .filter_map(|t| Some((t.id.as_i64()?, t)))
+            .collect();
+    let texts: Vec<(&str, Option<u64>)> = chosen
+        .iter()
+        .map(|&i| {
+            let item = &items[i];
+            let text = openings.get(&item.id).map_or("", |t| t.text.as_str());
+            (text, Some(item.replies as u64))
+        })
+        .collect();
+    let suggestions = classifier.classify(&codebook, &texts)?;
     write_atomically(&args.out, |out| {
         let mut w = csv::Writer::from_writer(out);
         w.write_record([
@@ -188,19 +216,32 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
             "title",
             "text",
             "replies",
+            "suggestion",
             "category",
             "subcategory",
             "benefit",
             "note",
         ])?;
-        for &i in &chosen {
+        for (&i, suggestion) in chosen.iter().zip(&suggestions) {
             let item = &items[i];
+            let guess = format!(
+                "{} {}{} ({:.2})",
+                suggestion.category_id,
+                suggestion.category,
+                suggestion
+                    .subcategory
+                    .as_deref()
+                    .map(|s| format!(" / {s}"))
+                    .unwrap_or_default(),
+                suggestion.score
+            );
             w.write_record([
                 source,
                 &item.id.to_string(),
                 &item.title,
                 &clip(&item.text),
                 &item.replies.to_string(),
+                &guess,
                 "",
                 "",
                 "",
@@ -212,7 +253,7 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
     })
     .with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!(
-        "hubscope sample: {} of {population} {source} topics (Cochran: {:.0} % confidence, ±{:.0} %{}; seed {}) → {}",
+        "hubscope sample: {} of {population} {source} topics (Cochran: {:.0} % confidence, ±{:.0} %{}; seed {}; suggestions: {}) → {}",
         chosen.len(),
         args.confidence * 100.0,
         args.margin * 100.0,
@@ -222,6 +263,7 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
             ""
         },
         args.seed,
+        classifier.method(),
         args.out.display()
     );
     eprintln!(

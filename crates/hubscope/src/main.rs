@@ -10,6 +10,7 @@ mod args;
 mod atomic;
 mod card_batches;
 mod card_cmd;
+mod classifier;
 mod classify_cmd;
 mod code_cmd;
 mod correlate_cmd;
@@ -21,6 +22,7 @@ mod mentions_cmd;
 mod progress;
 mod report_cmd;
 mod study_cmd;
+mod topics;
 mod trends_cmd;
 
 use std::path::PathBuf;
@@ -113,7 +115,7 @@ fn main() -> ExitCode {
         Command::Trends(command) => trends_cmd::run(&cli.db, command),
         Command::Correlate(args) => correlate_cmd::run(&cli.db, args),
         Command::Sample(args) => code_cmd::sample(&cli.db, args),
-        Command::Classify(args) => classify_cmd::run(args),
+        Command::Classify(args) => classify_cmd::run(&cli.db, args),
         Command::Code(command) => code_cmd::code(&cli.db, command),
         Command::Agreement(args) => code_cmd::agreement(&cli.db, args),
     };

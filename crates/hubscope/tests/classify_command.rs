@@ -1,4 +1,6 @@
 //! `hubscope classify` on the real Hub discussions of `../shared/data/forum/hub-discussions.jsonl`
+//! (lexical, and embedding with the model `scripts/fetch-model.sh` installs), `classify train`
+//! on the hand-coded set of `crates/taxonomy/labels/hub-discussions.csv` with a held-out part,
 //! and `classify eval` on predictions against gold codes.
 #![allow(clippy::unwrap_used)]
 
@@ -46,6 +48,8 @@ fn classify_real_threads_and_report_bad_lines() {
     let out = dir.path().join("pred.jsonl");
     let o = hubscope(&[
         "classify",
+        "--method",
+        "lexical",
         "--input",
         input.to_str().unwrap(),
         "--out",
@@ -109,4 +113,284 @@ fn classify_real_threads_and_report_bad_lines() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("p.jsonl:1: no category_id"));
+}
+
+/// The hand-coded threads: `(id, final code, text code, replies)`.
+fn labels() -> Vec<(String, u16, u16, u64)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../taxonomy/labels/hub-discussions.csv"
+    );
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].to_string(),
+                r[1].parse().unwrap(),
+                r[2].parse().unwrap(),
+                r[4].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Title and first visible comment of every thread of the dump, by `repo_id#num`.
+fn thread_texts() -> std::collections::HashMap<String, (String, String)> {
+    hubscope_corpus::read_to_string("forum/hub-discussions.jsonl")
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let first = v["comments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["hidden"] != true)
+                .and_then(|c| c["text"].as_str())
+                .unwrap_or("")
+                .to_string();
+            let id = format!("{}#{}", v["repo_id"].as_str().unwrap(), v["num"]);
+            (id, (v["title"].as_str().unwrap_or("").to_string(), first))
+        })
+        .collect()
+}
+
+/// Held-out accuracy of the embedding classifier: trained on four fifths of the labelled set
+/// (stratified, seed 11), scored on the fifth it never saw, with all-MiniLM-L6-v2 at 64 tokens
+/// (measured values with the floors below); the lexical classifier on the same fifth is
+/// asserted lower, so the floor is not one any classifier meets.
+#[test]
+fn embedding_classifier_trained_on_labels_beats_the_lexical_one_on_held_out_threads() {
+    let model = hubscope_corpus::model_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let labels = labels();
+    let finals: Vec<u16> = labels.iter().map(|l| l.1).collect();
+    let folds = hubscope_taxonomy::vector::stratified_folds(&finals, 5, 11);
+    let texts = thread_texts();
+    let (mut train, mut held, mut gold) = (
+        String::from("id,category_id,text_category_id,replies\n"),
+        String::new(),
+        String::new(),
+    );
+    for ((id, code, text_code, replies), fold) in labels.iter().zip(&folds) {
+        if *fold == 0 {
+            let (title, body) = &texts[id];
+            let topic =
+                serde_json::json!({"id": id, "title": title, "body": body, "replies": replies});
+            held.push_str(&format!("{topic}\n"));
+            gold.push_str(&format!(
+                "{}\n",
+                serde_json::json!({"id": id, "category_id": code})
+            ));
+        } else {
+            train.push_str(&format!("{id},{code},{text_code},{replies}\n"));
+        }
+    }
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(path("train.csv"), train).unwrap();
+    std::fs::write(path("held.jsonl"), held).unwrap();
+    std::fs::write(path("gold.jsonl"), gold).unwrap();
+    let dump = hubscope_corpus::path("forum/hub-discussions.jsonl");
+    let o = hubscope(&[
+        "classify",
+        "train",
+        "--labels",
+        &path("train.csv"),
+        "--texts",
+        dump.to_str().unwrap(),
+        "--model-dir",
+        model.to_str().unwrap(),
+        "--max-tokens",
+        "64",
+        "--folds",
+        "0",
+        "--out",
+        &path("classifier.json"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let score = |method: &str| -> serde_json::Value {
+        let pred = path(&format!("{method}.jsonl"));
+        let o = hubscope(&[
+            "classify",
+            "--method",
+            method,
+            "--model-dir",
+            model.to_str().unwrap(),
+            "--classifier",
+            &path("classifier.json"),
+            "--input",
+            &path("held.jsonl"),
+            "--out",
+            &pred,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = hubscope(&[
+            "classify",
+            "eval",
+            "--gold",
+            &path("gold.jsonl"),
+            "--pred",
+            &pred,
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let embedding = score("embedding");
+    let lexical = score("lexical");
+    let (e_acc, e_f1) = (
+        embedding["accuracy"].as_f64().unwrap(),
+        embedding["macro_f1"].as_f64().unwrap(),
+    );
+    let (x_acc, x_f1) = (
+        lexical["accuracy"].as_f64().unwrap(),
+        lexical["macro_f1"].as_f64().unwrap(),
+    );
+    assert_eq!(embedding["items"], 130);
+    assert!(
+        e_acc >= EMBEDDING_ACCURACY_FLOOR,
+        "held-out accuracy {e_acc}"
+    );
+    assert!(e_f1 >= EMBEDDING_MACRO_F1_FLOOR, "held-out macro-F1 {e_f1}");
+    assert!(
+        e_acc > x_acc + 0.1 && e_f1 > x_f1,
+        "embedding {e_acc}/{e_f1}, lexical {x_acc}/{x_f1}"
+    );
+}
+
+/// Measured on the held-out fifth (130 threads): accuracy 0.638, macro-F1 0.566; the floors
+/// leave room for last-digit differences of the matrix products between machines, not more.
+const EMBEDDING_ACCURACY_FLOOR: f64 = 0.60;
+const EMBEDDING_MACRO_F1_FLOOR: f64 = 0.52;
+
+#[test]
+fn the_built_in_classifier_classifies_real_threads_and_refuses_a_foreign_one() {
+    let model = hubscope_corpus::model_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("topics.jsonl");
+    // Three real threads of the dump read in its own shape, and three plain texts.
+    let mut lines: Vec<String> = hubscope_corpus::read_to_string("forum/hub-discussions.jsonl")
+        .lines()
+        .take(3)
+        .map(str::to_string)
+        .collect();
+    for (id, text) in [
+        (
+            1,
+            "CUDA out of memory when loading the 70B model on my 24GB GPU, how much VRAM do I need?",
+        ),
+        (2, "Thank you so much, amazing model, great work!"),
+        (
+            3,
+            "Can I use this model in a commercial product? What is the license?",
+        ),
+    ] {
+        lines.push(serde_json::json!({"id": id, "text": text, "replies": 2}).to_string());
+    }
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out = dir.path().join("pred.jsonl");
+    let o = hubscope(&[
+        "classify",
+        "--model-dir",
+        model.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() && stderr.contains("embedding"),
+        "{stderr}"
+    );
+    let preds: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(preds.len(), 6);
+    assert_eq!(preds[0]["id"], "0-hero/flan-OIG-base#2");
+    let category = |i: usize| preds[i]["category_id"].as_u64().unwrap();
+    assert_eq!(
+        (category(3), category(4), category(5)),
+        (3, 0, 17),
+        "{preds:?}"
+    );
+    assert!(preds[3]["subcategory"].as_str().is_some(), "{}", preds[3]);
+    assert!(preds[3]["score"].as_f64().unwrap() > 0.3);
+
+    // Weights of another model (a changed probe vector) are refused, naming the fix.
+    let train = dir.path().join("labels.csv");
+    std::fs::write(
+        &train,
+        "id,category_id,text\na,3,CUDA out of memory\nb,0,thanks a lot\nc,17,which license\nd,99,bad code\na,1,twice\ne,2,\n",
+    )
+    .unwrap();
+    let weights = dir.path().join("c.json");
+    let o = hubscope(&[
+        "classify",
+        "train",
+        "--labels",
+        train.to_str().unwrap(),
+        "--model-dir",
+        model.to_str().unwrap(),
+        "--folds",
+        "0",
+        "--out",
+        weights.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("labels.csv:5: left out, d: category 99 is not in the codebook"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("labels.csv:6: left out, a: the id appears twice"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("labels.csv:7: left out, e: no text"),
+        "{stderr}"
+    );
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&weights).unwrap()).unwrap();
+    assert_eq!(file["training"]["examples"], 3);
+    for v in file["probe"].as_array_mut().unwrap() {
+        *v = serde_json::json!(-v.as_f64().unwrap());
+    }
+    std::fs::write(&weights, file.to_string()).unwrap();
+    let o = hubscope(&[
+        "classify",
+        "--model-dir",
+        model.to_str().unwrap(),
+        "--classifier",
+        weights.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is another one") && stderr.contains("retrain"),
+        "{stderr}"
+    );
+    std::fs::write(&weights, "{\"format\": 1}").unwrap();
+    let o = hubscope(&[
+        "classify",
+        "--method",
+        "embedding",
+        "--model-dir",
+        model.to_str().unwrap(),
+        "--classifier",
+        weights.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a hubscope classifier file"));
 }

@@ -1,6 +1,7 @@
 //! The study's taxonomy of challenges, made repeatable: the codebook ([`codebook`]), drawing the
-//! topics to code ([`sample`]), agreement between coders ([`agreement`]) and the scores of a
-//! classifier against gold codes ([`evaluation`]). Pure: no I/O.
+//! topics to code ([`sample`]), agreement between coders ([`agreement`]) the lexical
+//! ([`lexical`]) and embedding ([`vector`]) classifiers, and the scores of a classifier against
+//! gold codes ([`evaluation`]). Pure: no I/O.
 //!
 //! ```
 //! use hubscope_taxonomy::{Codebook, sample::cochran};
@@ -16,9 +17,11 @@ pub mod evaluation;
 pub mod lexical;
 pub mod sample;
 pub mod sheet;
+pub mod vector;
 
 pub use agreement::{cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal};
 pub use codebook::{Category, Codebook, CodebookError, Entry, NO_CHALLENGE};
 pub use evaluation::{CategoryScore, Evaluation, evaluate};
 pub use lexical::{LexicalClassifier, Prediction};
 pub use sheet::{CodedRow, RejectedRow, Sheet, SheetError, parse_sheet};
+pub use vector::{EntryVector, Example, TrainError, TrainOptions, VectorClassifier};

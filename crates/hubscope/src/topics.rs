@@ -1,0 +1,182 @@
+//! Topics to classify or to train on: read from JSON Lines files (hubscope's own shape, or the
+//! Hub-discussions dump shape) or from the store, each as the text a coder reads first — the
+//! title and the opening post — plus the number of answers the thread got.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use anyhow::Context as _;
+use hubscope_store::Store;
+use serde_json::Value;
+
+/// Longest text kept per topic; longer ones are cut (and counted).
+pub const MAX_TEXT: usize = 100 * 1024;
+
+/// One topic.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    /// The id as given (a string or a number in a file; the store's id otherwise).
+    pub id: Value,
+    /// Title and opening post, joined by a blank line.
+    pub text: String,
+    /// Answers after the opening post, when known.
+    pub replies: Option<u64>,
+}
+
+impl Topic {
+    /// The id as text (numbers without quotes).
+    pub fn key(&self) -> String {
+        id_key(&self.id)
+    }
+}
+
+/// The id as text: a string as is, a number in decimal.
+pub fn id_key(id: &Value) -> String {
+    match id {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// What reading a file found besides the topics.
+#[derive(Debug, Default)]
+pub struct Reading {
+    pub topics: Vec<Topic>,
+    /// `(line, reason)` of the lines left out.
+    pub skipped: Vec<(u64, String)>,
+    pub empty: u64,
+    pub cut: u64,
+}
+
+/// The text of a topic: title and opening post, cut at [`MAX_TEXT`] (the bool says whether it
+/// was).
+pub fn topic_text(parts: &[&str]) -> (String, bool) {
+    let mut text = parts
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    if text.len() <= MAX_TEXT {
+        return (text, false);
+    }
+    let mut end = MAX_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    (text, true)
+}
+
+/// Reads topics, one JSON object a line: either `id` with `title`, `body` and/or `text` (and
+/// `replies` when known), or a thread of the Hub-discussions dump (`repo_id`, `num`, `title`,
+/// `comments`), whose id becomes `repo_id#num`, whose opening post is its first visible comment
+/// and whose replies are its other visible comments.
+pub fn read_jsonl(path: &Path) -> anyhow::Result<Reading> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut reading = Reading::default();
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let n = i as u64 + 1;
+        let line = line.with_context(|| format!("{}:{n}: cannot read the line", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                reading.skipped.push((n, format!("not JSON: {e}")));
+                continue;
+            }
+        };
+        match topic_of(&v) {
+            Ok((topic, cut)) => {
+                if topic.text.trim().is_empty() {
+                    reading.empty += 1;
+                }
+                reading.cut += u64::from(cut);
+                reading.topics.push(topic);
+            }
+            Err(reason) => reading.skipped.push((n, reason)),
+        }
+    }
+    Ok(reading)
+}
+
+fn topic_of(v: &Value) -> Result<(Topic, bool), String> {
+    let str_of = |key: &str| v.get(key).and_then(Value::as_str).unwrap_or("");
+    if let (Some(repo), Some(num), Some(comments)) = (
+        v.get("repo_id").and_then(Value::as_str),
+        v.get("num").and_then(Value::as_u64),
+        v.get("comments").and_then(Value::as_array),
+    ) {
+        let visible: Vec<&str> = comments
+            .iter()
+            .filter(|c| c.get("hidden").and_then(Value::as_bool) != Some(true))
+            .map(|c| c.get("text").and_then(Value::as_str).unwrap_or(""))
+            .collect();
+        let (text, cut) = topic_text(&[str_of("title"), visible.first().copied().unwrap_or("")]);
+        let topic = Topic {
+            id: Value::String(format!("{repo}#{num}")),
+            text,
+            replies: Some(visible.len().saturating_sub(1) as u64),
+        };
+        return Ok((topic, cut));
+    }
+    let id = v
+        .get("id")
+        .filter(|id| id.is_string() || id.is_number())
+        .cloned()
+        .ok_or_else(|| {
+            "no id (a string or a number), and not a Hub-discussions thread (repo_id, num, comments)"
+                .to_string()
+        })?;
+    let (text, cut) = topic_text(&[str_of("title"), str_of("body"), str_of("text")]);
+    let topic = Topic {
+        id,
+        text,
+        replies: v.get("replies").and_then(Value::as_u64),
+    };
+    Ok((topic, cut))
+}
+
+/// The store's forum topics or Hub discussions, each as its title and opening post.
+pub fn read_store(store: &Store, source: &str) -> anyhow::Result<Vec<Topic>> {
+    let sql = match source {
+        "forum" => {
+            "SELECT t.id, coalesce(t.title, ''),
+                    coalesce((SELECT p.raw FROM forum_posts p WHERE p.topic_id = t.id
+                              ORDER BY p.post_number LIMIT 1), ''),
+                    (SELECT count(*) FROM forum_posts p WHERE p.topic_id = t.id)
+             FROM forum_topics t ORDER BY t.id"
+        }
+        _ => {
+            "SELECT d.id, coalesce(d.title, ''),
+                    coalesce((SELECT c.text FROM discussion_comments c
+                              WHERE c.discussion_id = d.id AND NOT coalesce(c.hidden, 0)
+                              ORDER BY c.position LIMIT 1), ''),
+                    (SELECT count(*) FROM discussion_comments c
+                     WHERE c.discussion_id = d.id AND NOT coalesce(c.hidden, 0))
+             FROM discussions d ORDER BY d.id"
+        }
+    };
+    let mut statement = store.connection().prepare(sql)?;
+    let rows = statement.query_map([], |r| {
+        let id: i64 = r.get(0)?;
+        let title: String = r.get(1)?;
+        let first: String = r.get(2)?;
+        let posts: i64 = r.get(3)?;
+        Ok((id, title, first, posts))
+    })?;
+    let mut topics = Vec::new();
+    for row in rows {
+        let (id, title, first, posts) = row?;
+        let (text, _) = topic_text(&[&title, &first]);
+        topics.push(Topic {
+            id: Value::from(id),
+            text,
+            replies: Some(posts.saturating_sub(1).max(0) as u64),
+        });
+    }
+    Ok(topics)
+}

@@ -1,0 +1,487 @@
+//! A classifier over sentence embeddings: multinomial logistic regression (softmax) trained on
+//! labelled vectors, with the codebook's own definitions and examples as extra examples of their
+//! category, and the subcategory taken from the nearest codebook entry of the winning category.
+//!
+//! Pure: vectors in, predictions out. Which model made the vectors is the caller's business
+//! (the `hubscope` binary records it beside the weights).
+
+use serde::{Deserialize, Serialize};
+
+use crate::codebook::{Codebook, NO_CHALLENGE};
+use crate::lexical::{LACK_OF_SUPPORT, Prediction};
+use crate::sample::SplitMix64;
+
+/// One training example.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub vector: Vec<f32>,
+    pub category_id: u16,
+    /// How much the example counts (1 for a coded thread).
+    pub weight: f32,
+}
+
+/// One codebook entry's vector: its category, subcategory, and the embedding of its text
+/// (see [`entry_text`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryVector {
+    pub category_id: u16,
+    pub subcategory: Option<String>,
+    pub vector: Vec<f32>,
+}
+
+/// How training runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainOptions {
+    /// L2 penalty on the weights.
+    pub l2: f32,
+    pub iterations: usize,
+    pub learning_rate: f32,
+    /// Weigh each category's examples by `(n / count)^balance`: 0 leaves frequencies as they
+    /// are, 1 makes every category weigh the same; in between helps rare categories without
+    /// trusting a handful of examples too much.
+    pub balance: f32,
+    /// How much each codebook entry counts as an example of its category.
+    pub codebook_weight: f32,
+}
+
+impl Default for TrainOptions {
+    /// Chosen by 5-fold cross-validation on the shipped labelled set (see
+    /// `crates/taxonomy/labels/README.md`).
+    fn default() -> Self {
+        TrainOptions {
+            l2: 1e-3,
+            iterations: 400,
+            learning_rate: 2.0,
+            balance: 0.5,
+            codebook_weight: 1.0,
+        }
+    }
+}
+
+/// Why a classifier cannot be trained.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    #[error("no training examples")]
+    Empty,
+    #[error("example {index} has {found} dimensions, the others {expected}")]
+    Dimension {
+        index: usize,
+        expected: usize,
+        found: usize,
+    },
+    #[error("example {index} has a non-finite value")]
+    NotFinite { index: usize },
+    #[error("example {index}: category {category} is not in the codebook")]
+    UnknownCategory { index: usize, category: u16 },
+}
+
+/// The text of a codebook entry that is embedded as an example of its category.
+pub fn entry_text(
+    category: &str,
+    subcategory: Option<&str>,
+    definition: &str,
+    example: &str,
+) -> String {
+    let example = example.trim();
+    // The codebook quotes its example as `T<topic id>: "…"`; the topic id is noise.
+    let example = example
+        .split_once(": ")
+        .filter(|(id, _)| id.starts_with('T') && id[1..].chars().all(|c| c.is_ascii_digit()))
+        .map_or(example, |(_, quote)| quote)
+        .trim_matches('"');
+    match subcategory {
+        Some(sub) => format!("{category}: {sub}. {definition} {example}"),
+        None => format!("{category}. {definition} {example}"),
+    }
+}
+
+/// The codebook entries whose texts ([`entry_text`]) are embedded: `(category id, subcategory,
+/// text)`, in codebook order.
+pub fn entry_texts(codebook: &Codebook) -> Vec<(u16, Option<String>, String)> {
+    codebook
+        .categories
+        .iter()
+        .flat_map(|c| {
+            c.entries.iter().map(move |e| {
+                (
+                    c.id,
+                    e.subcategory.clone(),
+                    entry_text(&c.name, e.subcategory.as_deref(), &e.definition, &e.example),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A trained classifier: one weight vector and bias per category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VectorClassifier {
+    /// Category ids, in the order of `weights`.
+    pub classes: Vec<u16>,
+    pub names: Vec<String>,
+    pub weights: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+    pub entries: Vec<EntryVector>,
+}
+
+impl VectorClassifier {
+    /// Trains on `examples` plus the codebook `entries` (each an example of its category).
+    /// Category 12, Lack of Support, is not learnt from text: it is derived from the thread.
+    pub fn train(
+        codebook: &Codebook,
+        examples: &[Example],
+        entries: Vec<EntryVector>,
+        options: TrainOptions,
+    ) -> Result<VectorClassifier, TrainError> {
+        let mut all: Vec<(&[f32], u16, f32)> = examples
+            .iter()
+            .filter(|e| e.category_id != LACK_OF_SUPPORT)
+            .map(|e| (e.vector.as_slice(), e.category_id, e.weight))
+            .collect();
+        all.extend(
+            entries
+                .iter()
+                .filter(|e| e.category_id != LACK_OF_SUPPORT)
+                .map(|e| (e.vector.as_slice(), e.category_id, options.codebook_weight)),
+        );
+        let dimension = all.first().ok_or(TrainError::Empty)?.0.len();
+        let mut classes = vec![NO_CHALLENGE.0];
+        let mut names = vec![NO_CHALLENGE.1.to_string()];
+        for c in &codebook.categories {
+            if c.id != LACK_OF_SUPPORT {
+                classes.push(c.id);
+                names.push(c.name.clone());
+            }
+        }
+        let mut rows: Vec<(&[f32], usize, f32)> = Vec::with_capacity(all.len());
+        for (index, (vector, category, weight)) in all.into_iter().enumerate() {
+            if vector.len() != dimension {
+                return Err(TrainError::Dimension {
+                    index,
+                    expected: dimension,
+                    found: vector.len(),
+                });
+            }
+            if !vector.iter().all(|v| v.is_finite()) {
+                return Err(TrainError::NotFinite { index });
+            }
+            let class = classes
+                .iter()
+                .position(|&c| c == category)
+                .ok_or(TrainError::UnknownCategory { index, category })?;
+            rows.push((vector, class, weight));
+        }
+
+        // Balance: each category's total weight scaled by (share)^-balance, then all weights
+        // normalised to sum to 1.
+        let k = classes.len();
+        let mut per_class = vec![0f32; k];
+        for (_, class, weight) in &rows {
+            per_class[*class] += weight;
+        }
+        let total: f32 = per_class.iter().sum();
+        let factor: Vec<f32> = per_class
+            .iter()
+            .map(|&w| {
+                if w > 0.0 {
+                    (total / w).powf(options.balance)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut weights_sum = 0f32;
+        let mut sample_weight: Vec<f32> = rows
+            .iter()
+            .map(|(_, class, weight)| {
+                let w = weight * factor[*class];
+                weights_sum += w;
+                w
+            })
+            .collect();
+        for w in &mut sample_weight {
+            *w /= weights_sum.max(f32::MIN_POSITIVE);
+        }
+
+        // Full-batch gradient descent with Nesterov momentum on the weighted cross-entropy.
+        let mut w = vec![vec![0f32; dimension]; k];
+        let mut b = vec![0f32; k];
+        let mut velocity_w = vec![vec![0f32; dimension]; k];
+        let mut velocity_b = vec![0f32; k];
+        let momentum = 0.9f32;
+        let mut probabilities = vec![0f32; k];
+        for _ in 0..options.iterations {
+            let look_w: Vec<Vec<f32>> = w
+                .iter()
+                .zip(&velocity_w)
+                .map(|(wr, vr)| wr.iter().zip(vr).map(|(a, v)| a + momentum * v).collect())
+                .collect();
+            let look_b: Vec<f32> = b
+                .iter()
+                .zip(&velocity_b)
+                .map(|(a, v)| a + momentum * v)
+                .collect();
+            let mut grad_w: Vec<Vec<f32>> = look_w
+                .iter()
+                .map(|row| row.iter().map(|x| options.l2 * x).collect())
+                .collect();
+            let mut grad_b = vec![0f32; k];
+            for ((vector, class, _), weight) in rows.iter().zip(&sample_weight) {
+                softmax_into(&look_w, &look_b, vector, &mut probabilities);
+                for c in 0..k {
+                    let error = (probabilities[c] - if c == *class { 1.0 } else { 0.0 }) * weight;
+                    if error != 0.0 {
+                        for (g, x) in grad_w[c].iter_mut().zip(vector.iter()) {
+                            *g += error * x;
+                        }
+                        grad_b[c] += error;
+                    }
+                }
+            }
+            for c in 0..k {
+                for j in 0..dimension {
+                    velocity_w[c][j] =
+                        momentum * velocity_w[c][j] - options.learning_rate * grad_w[c][j];
+                    w[c][j] += velocity_w[c][j];
+                }
+                velocity_b[c] = momentum * velocity_b[c] - options.learning_rate * grad_b[c];
+                b[c] += velocity_b[c];
+            }
+        }
+        Ok(VectorClassifier {
+            classes,
+            names,
+            weights: w,
+            bias: b,
+            entries,
+        })
+    }
+
+    /// The length of the vectors the classifier takes.
+    pub fn dimension(&self) -> usize {
+        self.weights.first().map_or(0, Vec::len)
+    }
+
+    /// Classifies one vector. `replies`, when known, is the number of answers the thread got:
+    /// none makes a challenge "Lack of Support" (12), as the lexical classifier does.
+    pub fn classify(
+        &self,
+        vector: &[f32],
+        replies: Option<u64>,
+        codebook: &Codebook,
+    ) -> Prediction {
+        let mut probabilities = vec![0f32; self.classes.len()];
+        softmax_into(&self.weights, &self.bias, vector, &mut probabilities);
+        let mut order: Vec<usize> = (0..probabilities.len()).collect();
+        order.sort_by(|&a, &b| {
+            probabilities[b]
+                .total_cmp(&probabilities[a])
+                .then(a.cmp(&b))
+        });
+        let (best, second) = (order[0], order.get(1).copied());
+        let best_id = self.classes[best];
+        if replies == Some(0)
+            && best_id != NO_CHALLENGE.0
+            && let Some(category) = codebook.categories.iter().find(|c| c.id == LACK_OF_SUPPORT)
+        {
+            return Prediction {
+                category_id: LACK_OF_SUPPORT,
+                category: category.name.clone(),
+                subcategory: None,
+                score: 1.0,
+                runner_up_id: Some(best_id),
+            };
+        }
+        let subcategory = self
+            .entries
+            .iter()
+            .filter(|e| e.category_id == best_id && e.subcategory.is_some())
+            .map(|e| (dot(&e.vector, vector), e))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .and_then(|(_, e)| e.subcategory.clone());
+        Prediction {
+            category_id: best_id,
+            category: self.names[best].clone(),
+            subcategory,
+            score: f64::from(probabilities[best]),
+            runner_up_id: second.map(|s| self.classes[s]),
+        }
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn softmax_into(weights: &[Vec<f32>], bias: &[f32], vector: &[f32], out: &mut [f32]) {
+    let mut top = f32::NEG_INFINITY;
+    for ((o, row), b) in out.iter_mut().zip(weights).zip(bias) {
+        *o = dot(row, vector) + b;
+        top = top.max(*o);
+    }
+    let mut sum = 0f32;
+    for o in out.iter_mut() {
+        *o = (*o - top).exp();
+        sum += *o;
+    }
+    for o in out.iter_mut() {
+        *o /= sum;
+    }
+}
+
+/// Assigns each item to one of `k` folds so that every category is spread evenly over the
+/// folds (stratified), reproducibly for a `seed`.
+pub fn stratified_folds(categories: &[u16], k: usize, seed: u64) -> Vec<usize> {
+    let k = k.max(1);
+    let mut rng = SplitMix64::new(seed);
+    let mut order: Vec<usize> = (0..categories.len()).collect();
+    for i in (1..order.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        order.swap(i, j);
+    }
+    // Sorting by category (stable) keeps the shuffled order inside each category; dealing the
+    // items out round-robin then gives each fold its share of every category.
+    order.sort_by_key(|&i| categories[i]);
+    let mut folds = vec![0; categories.len()];
+    for (n, &i) in order.iter().enumerate() {
+        folds[i] = n % k;
+    }
+    folds
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Points around one axis per category, with noise from a seeded generator.
+    fn clusters(per_class: usize, classes: &[u16], seed: u64) -> Vec<Example> {
+        let mut rng = SplitMix64::new(seed);
+        let mut noise = || (rng.below(1000) as f32 / 1000.0 - 0.5) * 0.6;
+        let d = 20;
+        let mut out = Vec::new();
+        for (axis, &c) in classes.iter().enumerate() {
+            for _ in 0..per_class {
+                let mut v: Vec<f32> = (0..d).map(|_| noise()).collect();
+                v[axis] += 1.0;
+                out.push(Example {
+                    vector: v,
+                    category_id: c,
+                    weight: 1.0,
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn separable_clusters_are_learnt_and_unseen_points_classified() {
+        let codebook = Codebook::challenges();
+        let classes = [0u16, 1, 3, 8, 17];
+        let train = clusters(30, &classes, 1);
+        let model = VectorClassifier::train(&codebook, &train, Vec::new(), TrainOptions::default())
+            .unwrap();
+        let test = clusters(20, &classes, 2);
+        let correct = test
+            .iter()
+            .filter(|e| model.classify(&e.vector, None, &codebook).category_id == e.category_id)
+            .count();
+        assert!(
+            correct as f64 / test.len() as f64 > 0.95,
+            "{correct}/{}",
+            test.len()
+        );
+        let p = model.classify(&test[0].vector, Some(0), &codebook);
+        assert_eq!(p.category_id, 0, "no challenge needs no answer");
+        let p = model.classify(&test[25].vector, Some(0), &codebook);
+        assert_eq!((p.category_id, p.runner_up_id), (12, Some(1)));
+    }
+
+    #[test]
+    fn subcategory_is_the_nearest_entry_of_the_winning_category() {
+        let codebook = Codebook::challenges();
+        let train = clusters(10, &[1, 3], 3);
+        let mut near = vec![0f32; 20];
+        near[0] = 1.0;
+        near[5] = 0.5;
+        let entries = vec![
+            EntryVector {
+                category_id: 1,
+                subcategory: Some("Model card".into()),
+                vector: near.clone(),
+            },
+            EntryVector {
+                category_id: 1,
+                subcategory: Some("Customizing Model".into()),
+                vector: {
+                    let mut v = vec![0f32; 20];
+                    v[0] = 1.0;
+                    v[6] = 0.5;
+                    v
+                },
+            },
+        ];
+        let model =
+            VectorClassifier::train(&codebook, &train, entries, TrainOptions::default()).unwrap();
+        let p = model.classify(&near, None, &codebook);
+        assert_eq!(
+            (p.category_id, p.subcategory.as_deref()),
+            (1, Some("Model card"))
+        );
+    }
+
+    #[test]
+    fn bad_training_data_is_refused_with_the_example() {
+        let codebook = Codebook::challenges();
+        let mut train = clusters(2, &[1, 3], 4);
+        train[3].vector.pop();
+        assert_eq!(
+            VectorClassifier::train(&codebook, &train, Vec::new(), TrainOptions::default()),
+            Err(TrainError::Dimension {
+                index: 3,
+                expected: 20,
+                found: 19
+            })
+        );
+        let mut train = clusters(2, &[1, 3], 4);
+        train[1].category_id = 99;
+        assert!(matches!(
+            VectorClassifier::train(&codebook, &train, Vec::new(), TrainOptions::default()),
+            Err(TrainError::UnknownCategory {
+                index: 1,
+                category: 99
+            })
+        ));
+        assert_eq!(
+            VectorClassifier::train(&codebook, &[], Vec::new(), TrainOptions::default()),
+            Err(TrainError::Empty)
+        );
+    }
+
+    #[test]
+    fn folds_are_stratified_and_reproducible() {
+        let categories: Vec<u16> = (0..100).map(|i| (i % 4) as u16).collect();
+        let folds = stratified_folds(&categories, 5, 7);
+        assert_eq!(folds, stratified_folds(&categories, 5, 7));
+        for fold in 0..5 {
+            for c in 0..4u16 {
+                let n = (0..100)
+                    .filter(|&i| folds[i] == fold && categories[i] == c)
+                    .count();
+                assert_eq!(n, 5, "fold {fold}, category {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn entry_texts_drop_the_topic_id_of_the_example() {
+        let text = entry_text(
+            "Spaces",
+            None,
+            "Issues with Spaces.",
+            "T1234: \"My Space is stuck\"",
+        );
+        assert_eq!(text, "Spaces. Issues with Spaces. My Space is stuck");
+        assert_eq!(entry_texts(&Codebook::challenges()).len(), 47 + 6);
+    }
+}
