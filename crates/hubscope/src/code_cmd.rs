@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use hubscope_store::{Code, RESOLVED_CODER, Store};
+use hubscope_store::{Code, MACHINE_CODER_PREFIX, RESOLVED_CODER, Store};
 use hubscope_taxonomy::sample::{cochran, simple_sample, stratified_sample};
 use hubscope_taxonomy::{
     Codebook, cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal, parse_sheet,
@@ -26,7 +26,7 @@ pub enum Population {
 }
 
 impl Population {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Population::Forum => "forum",
             Population::Discussions => "discussions",
@@ -94,7 +94,8 @@ pub enum CodeCommand {
 /// Agreement between coders, and the items they disagree on.
 #[derive(Debug, clap::Args)]
 pub struct AgreementArgs {
-    /// Only these coders (comma-separated; default: every coder).
+    /// Only these coders (comma-separated; default: every human coder — the classifier's
+    /// `hubscope:METHOD` codes join only when named, to measure it against people).
     #[arg(long, value_delimiter = ',')]
     coders: Vec<String>,
     /// Write the disagreements as a sheet to fill and pass to `hubscope code resolve`.
@@ -360,7 +361,15 @@ pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
         .codes()?
         .into_iter()
         .filter(|c| c.coder != RESOLVED_CODER)
-        .filter(|c| args.coders.is_empty() || args.coders.contains(&c.coder))
+        // The classifier's codes join only when named: agreement is between people unless
+        // the machine is asked to be measured against them.
+        .filter(|c| {
+            if args.coders.is_empty() {
+                !c.coder.starts_with(MACHINE_CODER_PREFIX)
+            } else {
+                args.coders.contains(&c.coder)
+            }
+        })
         .collect();
     let coders: Vec<String> = codes
         .iter()

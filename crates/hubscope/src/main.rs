@@ -22,6 +22,7 @@ mod mentions_cmd;
 mod progress;
 mod report_cmd;
 mod study_cmd;
+mod taxonomy_cmd;
 mod topics;
 mod trends_cmd;
 
@@ -86,6 +87,10 @@ enum Command {
     /// Classify topics into the study's challenge categories; `classify eval` scores
     /// predictions against gold codes.
     Classify(classify_cmd::ClassifyArgs),
+    /// The taxonomy of the coded topics: counts and shares per category and subcategory, and
+    /// a sunburst chart.
+    #[command(subcommand)]
+    Taxonomy(taxonomy_cmd::TaxonomyCommand),
     /// Inspect the database.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
@@ -118,6 +123,7 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify_cmd::run(&cli.db, args),
         Command::Code(command) => code_cmd::code(&cli.db, command),
         Command::Agreement(args) => code_cmd::agreement(&cli.db, args),
+        Command::Taxonomy(command) => taxonomy_cmd::run(&cli.db, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -113,7 +113,24 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
         best_cards,
         worst_cards,
         split_at: options.split_at.map(|m| m.to_string()),
+        taxonomy: None,
     };
+    let chosen = crate::taxonomy_cmd::choose_codes(store, None, None)?;
+    let taxonomy_stats = (!chosen.codes.is_empty()).then(|| {
+        hubscope_taxonomy::taxonomy_stats(&hubscope_taxonomy::Codebook::challenges(), &chosen.codes)
+    });
+    let mut data = data;
+    data.taxonomy = taxonomy_stats.as_ref().map(|stats| study::TaxonomySection {
+        source: chosen.label.clone(),
+        items: stats.items,
+        categories: stats
+            .categories
+            .iter()
+            .filter(|c| c.items > 0)
+            .map(|c| (c.id, c.name.clone(), c.items, c.share))
+            .collect(),
+        unresolved: chosen.unresolved,
+    });
     let mut charts: Vec<(&str, String)> = vec![
         (
             "uploads",
@@ -124,6 +141,13 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
     ];
     if let Some(c) = &data.correlations {
         charts.push(("correlations", correlation_chart(c).to_svg()));
+    }
+    if let Some(stats) = &taxonomy_stats {
+        let title = format!("Challenges of {} coded topics", stats.items);
+        charts.push((
+            "taxonomy",
+            crate::taxonomy_cmd::sunburst(stats, &title).to_svg(),
+        ));
     }
     std::fs::create_dir_all(out.join("charts"))
         .and_then(|()| std::fs::create_dir_all(out.join("data")))
@@ -148,6 +172,9 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
     ];
     if let Some(c) = &data.correlations {
         tables.push(("mentions_vs_uploads", crate::correlate_cmd::frame(c)));
+    }
+    if let Some(stats) = &taxonomy_stats {
+        tables.push(("taxonomy", crate::taxonomy_cmd::frame(stats)));
     }
     for (name, frame) in &tables {
         let path = out.join("data").join(format!("{name}.csv"));

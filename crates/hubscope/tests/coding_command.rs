@@ -32,6 +32,8 @@ fn sample_code_agree_and_resolve() {
             "discussions",
             "--seed",
             "42",
+            "--suggest",
+            "lexical",
             "--out",
             sheet.to_str().unwrap(),
         ],
@@ -46,6 +48,8 @@ fn sample_code_agree_and_resolve() {
             "discussions",
             "--seed",
             "42",
+            "--suggest",
+            "lexical",
             "--out",
             again.to_str().unwrap(),
         ],
@@ -63,6 +67,7 @@ fn sample_code_agree_and_resolve() {
             "title",
             "text",
             "replies",
+            "suggestion",
             "category",
             "subcategory",
             "benefit",
@@ -70,6 +75,12 @@ fn sample_code_agree_and_resolve() {
         ]
     );
     assert_eq!(rows.len(), 378);
+    // The machine's guess: "ID Name[ / Subcategory] (score)", for every row.
+    for row in &rows {
+        let guess = &row[5];
+        let id: u16 = guess.split(' ').next().unwrap().parse().unwrap();
+        assert!(id <= 17 && guess.ends_with(')'), "{guess}");
+    }
     let out = hubscope(
         &db,
         &[
@@ -185,4 +196,110 @@ fn sample_code_agree_and_resolve() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no 'category' column"));
+}
+
+#[test]
+fn classify_the_store_then_count_the_taxonomy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("classified.db");
+    ingest(&db, "discussions", "forum/hub-discussions.jsonl");
+    let stderr = ok(&hubscope(&db, &["classify", "--method", "lexical"]));
+    assert!(
+        stderr.contains("22868 topics") && stderr.contains("the codes of hubscope:lexical"),
+        "{stderr}"
+    );
+    // Classifying again replaces the machine's codes; it adds none.
+    ok(&hubscope(&db, &["classify", "--method", "lexical"]));
+    let exported = dir.path().join("export");
+    ok(&hubscope(
+        &db,
+        &[
+            "export",
+            "--table",
+            "codes",
+            "--format",
+            "csv",
+            "--out",
+            exported.to_str().unwrap(),
+        ],
+    ));
+    let files: Vec<_> = std::fs::read_dir(exported.join("codes")).unwrap().collect();
+    let (header, rows) = read(&files[0].as_ref().unwrap().path());
+    assert_eq!(&header[2], "coder");
+    assert_eq!(rows.len(), 22868, "one code per thread");
+    assert!(rows.iter().all(|r| &r[2] == "hubscope:lexical"));
+
+    let out = dir.path().join("taxonomy");
+    let o = hubscope(&db, &["taxonomy", "stats", "--out", out.to_str().unwrap()]);
+    ok(&o);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with("22868 coded items (the codes of hubscope:lexical)"),
+        "{text}"
+    );
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("taxonomy.json")).unwrap()).unwrap();
+    assert_eq!(stats["items"], 22868);
+    let categories = stats["categories"].as_array().unwrap();
+    assert_eq!(categories.len(), 18);
+    let total: u64 = categories
+        .iter()
+        .map(|c| c["items"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 22868);
+    let shares: f64 = categories
+        .iter()
+        .map(|c| c["share"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-9);
+    let svg = std::fs::read_to_string(out.join("sunburst.svg")).unwrap();
+    assert!(svg.contains("Challenges of 22868 coded topics") && svg.contains("Lack of Support"));
+    let (header, rows) = read(&out.join("taxonomy.csv"));
+    assert_eq!(&header[0], "category_id");
+    assert!(rows.len() > 18, "categories and their subcategories");
+
+    // People's codes take over from the machine's once there are some; the machine is not a
+    // coder in agreement unless named.
+    let sheet = dir.path().join("coded.csv");
+    let stored = {
+        let o = hubscope(
+            &db,
+            &[
+                "classify",
+                "--method",
+                "lexical",
+                "--out",
+                dir.path().join("p.jsonl").to_str().unwrap(),
+            ],
+        );
+        ok(&o);
+        std::fs::read_to_string(dir.path().join("p.jsonl")).unwrap()
+    };
+    let first: Vec<serde_json::Value> = stored
+        .lines()
+        .take(3)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    std::fs::write(
+        &sheet,
+        format!(
+            "source,id,category\ndiscussions,{},3\ndiscussions,{},13\ndiscussions,{},3\n",
+            first[0]["id"], first[1]["id"], first[2]["id"]
+        ),
+    )
+    .unwrap();
+    ok(&hubscope(
+        &db,
+        &["code", "import", "--coder", "ana", sheet.to_str().unwrap()],
+    ));
+    let o = hubscope(&db, &["taxonomy", "stats", "--format", "csv"]);
+    ok(&o);
+    let csv = String::from_utf8_lossy(&o.stdout);
+    assert!(csv.contains("3,Memory & Performance,,2,"), "{csv}");
+    assert!(csv.contains("13,Spaces,,1,"), "{csv}");
+    let o = hubscope(&db, &["agreement"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least two coders"));
+    let o = hubscope(&db, &["agreement", "--coders", "ana,hubscope:lexical"]);
+    ok(&o);
 }

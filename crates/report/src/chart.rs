@@ -10,6 +10,14 @@ const PALETTE: [&str; 10] = [
     "#bcbd22", "#17becf",
 ];
 
+/// Colours for the 18 categories of a sunburst: the palette, then eight more, so no two
+/// categories share one.
+const WIDE_PALETTE: [&str; 18] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
+    "#e6550d", "#31a354",
+];
+
 /// Escapes text for XML and HTML.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -296,5 +304,172 @@ mod tests {
         assert_eq!(nice_step(9.0, 5.0), 2.0);
         assert_eq!(nice_step(1234.0, 5.0), 500.0);
         assert_eq!(nice_step(0.53, 5.0), 0.2);
+    }
+}
+
+/// One category of a sunburst: its label, items, and its subcategories' labels and items.
+pub type Ring = (String, f64, Vec<(String, f64)>);
+
+/// A sunburst: an inner ring of categories and, outside each, a ring of its subcategories, each
+/// arc's angle proportional to its items. A legend lists the categories with their counts.
+#[derive(Debug, Clone, Default)]
+pub struct Sunburst {
+    pub title: String,
+    /// `(label, items, subcategories as (label, items))`; zero-item entries are not drawn.
+    pub rings: Vec<Ring>,
+}
+
+/// The SVG path of a ring segment between radii `r0`–`r1` and angles `a0`–`a1` (radians,
+/// clockwise from 12 o'clock) around (`cx`, `cy`).
+fn ring_segment(cx: f64, cy: f64, r0: f64, r1: f64, a0: f64, a1: f64) -> String {
+    // A full circle cannot be one arc: draw it as two halves.
+    if a1 - a0 >= std::f64::consts::TAU - 1e-9 {
+        let mid = a0 + std::f64::consts::PI;
+        return format!(
+            "{} {}",
+            ring_segment(cx, cy, r0, r1, a0, mid),
+            ring_segment(cx, cy, r0, r1, mid, a1)
+        );
+    }
+    let point = |r: f64, a: f64| (cx + r * a.sin(), cy - r * a.cos());
+    let large = if a1 - a0 > std::f64::consts::PI { 1 } else { 0 };
+    let (x0, y0) = point(r1, a0);
+    let (x1, y1) = point(r1, a1);
+    let (x2, y2) = point(r0, a1);
+    let (x3, y3) = point(r0, a0);
+    format!(
+        "M{x0:.2},{y0:.2} A{r1},{r1} 0 {large} 1 {x1:.2},{y1:.2} L{x2:.2},{y2:.2} A{r0},{r0} 0 {large} 0 {x3:.2},{y3:.2} Z"
+    )
+}
+
+impl Sunburst {
+    pub fn to_svg(&self) -> String {
+        let total: f64 = self
+            .rings
+            .iter()
+            .map(|(_, v, _)| v.max(0.0))
+            .filter(|v| v.is_finite())
+            .sum();
+        let (cx, cy) = (230.0, 250.0);
+        let (hole, inner, outer) = (60.0, 130.0, 200.0);
+        let shown: Vec<&Ring> = self
+            .rings
+            .iter()
+            .filter(|(_, v, _)| v.is_finite() && *v > 0.0)
+            .collect();
+        let height = (40.0 + 20.0 * shown.len() as f64).max(HEIGHT + 80.0);
+        let mut svg = String::new();
+        let _ = write!(
+            svg,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{t}" font-family="sans-serif" font-size="12"><title>{t}</title><rect width="100%" height="100%" fill="#ffffff"/><text x="10" y="22" font-size="15" font-weight="bold">{t}</text>"##,
+            t = escape(&self.title)
+        );
+        if total <= 0.0 {
+            let _ = write!(
+                svg,
+                r##"<text x="{cx}" y="{cy}" text-anchor="middle" fill="#555555">no coded topics</text></svg>"##
+            );
+            return svg;
+        }
+        let mut angle = 0.0f64;
+        for (i, (label, value, subs)) in shown.iter().enumerate() {
+            let colour = WIDE_PALETTE[i % WIDE_PALETTE.len()];
+            let sweep = std::f64::consts::TAU * value / total;
+            let _ = write!(
+                svg,
+                r##"<path d="{}" fill="{colour}" stroke="#ffffff"><title>{} — {} ({:.1} %)</title></path>"##,
+                ring_segment(cx, cy, hole, inner, angle, angle + sweep),
+                escape(label),
+                value,
+                100.0 * value / total
+            );
+            // Subcategories share their category's arc, lighter.
+            let sub_total: f64 = subs.iter().map(|(_, v)| v.max(0.0)).sum();
+            let mut sub_angle = angle;
+            for (sub, v) in subs.iter().filter(|(_, v)| *v > 0.0) {
+                let sub_sweep = if sub_total > 0.0 {
+                    sweep * v / sub_total
+                } else {
+                    0.0
+                };
+                let _ = write!(
+                    svg,
+                    r##"<path d="{}" fill="{colour}" fill-opacity="0.55" stroke="#ffffff"><title>{} / {} — {}</title></path>"##,
+                    ring_segment(cx, cy, inner, outer, sub_angle, sub_angle + sub_sweep),
+                    escape(label),
+                    escape(sub),
+                    v
+                );
+                sub_angle += sub_sweep;
+            }
+            // A number on the inner arc when it is wide enough to hold one.
+            if sweep > 0.25 {
+                let mid = angle + sweep / 2.0;
+                let r = (hole + inner) / 2.0;
+                let _ = write!(
+                    svg,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" dominant-baseline="middle" fill="#ffffff" font-weight="bold">{:.0} %</text>"##,
+                    cx + r * mid.sin(),
+                    cy - r * mid.cos(),
+                    100.0 * value / total
+                );
+            }
+            let y = 50.0 + 20.0 * i as f64;
+            let _ = write!(
+                svg,
+                r##"<rect x="470" y="{:.1}" width="12" height="12" fill="{colour}"/><text x="488" y="{:.1}">{} — {} ({:.1} %)</text>"##,
+                y - 10.0,
+                y,
+                escape(label),
+                value,
+                100.0 * value / total
+            );
+            angle += sweep;
+        }
+        let _ = write!(
+            svg,
+            r##"<text x="{cx}" y="{cy}" text-anchor="middle" dominant-baseline="middle" font-weight="bold">{total}</text></svg>"##
+        );
+        svg
+    }
+}
+
+#[cfg(test)]
+mod sunburst_tests {
+    use super::*;
+
+    #[test]
+    fn arcs_cover_the_circle_and_labels_are_escaped() {
+        let chart = Sunburst {
+            title: "Challenges <coded>".into(),
+            rings: vec![
+                (
+                    "Memory & Performance".into(),
+                    3.0,
+                    vec![("Memory".into(), 2.0), ("Speed".into(), 1.0)],
+                ),
+                ("Spaces".into(), 1.0, vec![]),
+                ("Empty".into(), 0.0, vec![]),
+            ],
+        };
+        let svg = chart.to_svg();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(
+            svg.contains("Challenges &lt;coded&gt;") && svg.contains("Memory &amp; Performance")
+        );
+        assert_eq!(
+            svg.matches("<path").count(),
+            2 + 2,
+            "two categories, two subcategories"
+        );
+        assert!(!svg.contains("Empty"), "zero-item categories are not drawn");
+        assert!(svg.contains("75 %") && svg.contains(">4</text>"));
+        // One category alone is a full ring: two half arcs, no degenerate path.
+        let alone = Sunburst {
+            title: "t".into(),
+            rings: vec![("A".into(), 5.0, vec![])],
+        };
+        assert!(!alone.to_svg().contains("NaN"));
+        assert!(Sunburst::default().to_svg().contains("no coded topics"));
     }
 }

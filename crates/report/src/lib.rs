@@ -7,6 +7,6 @@ pub mod chart;
 pub mod frame;
 pub mod study;
 
-pub use chart::{BarChart, LineChart, escape};
+pub use chart::{BarChart, LineChart, Sunburst, escape};
 pub use frame::{Column, Format, Frame, FrameError, format_float};
-pub use study::{CardExample, DataSummary, MANAGER_QUESTIONS, ReportData};
+pub use study::{CardExample, DataSummary, MANAGER_QUESTIONS, ReportData, TaxonomySection};

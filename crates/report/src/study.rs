@@ -51,6 +51,20 @@ pub struct ReportData {
     pub worst_cards: Vec<CardExample>,
     /// The month compared before/after, when one was given.
     pub split_at: Option<String>,
+    /// The coded topics' categories, when topics are coded or classified.
+    pub taxonomy: Option<TaxonomySection>,
+}
+
+/// The taxonomy section: items per challenge category.
+#[derive(Debug, Clone)]
+pub struct TaxonomySection {
+    /// Whose codes, in words (the coders', or the classifier's).
+    pub source: String,
+    pub items: u64,
+    /// `(id, name, items, share)` of every category with items, in codebook order.
+    pub categories: Vec<(u16, String, u64, f64)>,
+    /// Items left out because their coders disagree.
+    pub unresolved: u64,
 }
 
 /// Questions to ask before a model is reused, from the study's recommendations.
@@ -497,10 +511,41 @@ pub fn markdown(data: &ReportData) -> String {
         }
     }
     let _ = writeln!(m, "\n## Taxonomy of challenges\n");
-    let _ = writeln!(
-        m,
-        "No coded topics are stored yet; classify or code forum topics to add this section."
-    );
+    match &data.taxonomy {
+        Some(t) if t.items > 0 => {
+            let _ = writeln!(
+                m,
+                "{} topics coded into the study's taxonomy ({}){}.\n",
+                t.items,
+                t.source,
+                if t.unresolved > 0 {
+                    format!(
+                        "; {} more are left out until their coders' disagreement is resolved",
+                        t.unresolved
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            let _ = writeln!(m, "![taxonomy](charts/taxonomy.svg)\n");
+            let _ = writeln!(m, "| # | Category | Topics | Share |");
+            let _ = writeln!(m, "|---:|---|---:|---:|");
+            for (id, name, items, share) in &t.categories {
+                let _ = writeln!(
+                    m,
+                    "| {id} | {} | {items} | {:.1} % |",
+                    md(name),
+                    100.0 * share
+                );
+            }
+        }
+        _ => {
+            let _ = writeln!(
+                m,
+                "No coded topics are stored yet; `hubscope classify` or code forum topics (`hubscope sample`, `hubscope code import`) to add this section."
+            );
+        }
+    }
     m
 }
 

@@ -97,6 +97,15 @@ fn data() -> ReportData {
         }],
         worst_cards: vec![],
         split_at: Some("2021-04".into()),
+        taxonomy: Some(hubscope_report::TaxonomySection {
+            source: "the coders' codes".into(),
+            items: 4,
+            categories: vec![
+                (3, "Memory & Performance".into(), 3, 0.75),
+                (13, "Spaces".into(), 1, 0.25),
+            ],
+            unresolved: 1,
+        }),
     }
 }
 

@@ -11,6 +11,10 @@ use crate::error::StoreError;
 /// The coder name under which adjudicated codes are stored.
 pub const RESOLVED_CODER: &str = "(resolved)";
 
+/// The prefix of the coders under which `hubscope classify` stores its predictions
+/// (`hubscope:embedding`, `hubscope:lexical`): machine codes, kept apart from human ones.
+pub const MACHINE_CODER_PREFIX: &str = "hubscope:";
+
 /// One coder's code for one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Code {

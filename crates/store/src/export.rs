@@ -257,6 +257,21 @@ const TABLES: &[TableSpec] = &[
         order: "id",
     },
     TableSpec {
+        name: "codes",
+        columns: &[
+            ("source", Text),
+            ("item_id", Int),
+            ("coder", Text),
+            ("category_id", Int),
+            ("subcategory", Text),
+            ("benefit_id", Int),
+            ("note", Text),
+            ("sheet", Text),
+            ("imported_at", Time),
+        ],
+        order: "source, item_id, coder",
+    },
+    TableSpec {
         name: "ingest_runs",
         columns: &[
             ("id", Int),

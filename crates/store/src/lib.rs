@@ -32,7 +32,7 @@ mod schema;
 mod stats;
 pub mod time;
 
-pub use codes::{Code, CodeImport, RESOLVED_CODER};
+pub use codes::{Code, CodeImport, MACHINE_CODER_PREFIX, RESOLVED_CODER};
 pub use db::Store;
 pub use discussion::{Comment, DiscussionThread};
 pub use error::StoreError;

@@ -17,6 +17,7 @@ pub mod evaluation;
 pub mod lexical;
 pub mod sample;
 pub mod sheet;
+pub mod stats;
 pub mod vector;
 
 pub use agreement::{cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal};
@@ -24,4 +25,5 @@ pub use codebook::{Category, Codebook, CodebookError, Entry, NO_CHALLENGE};
 pub use evaluation::{CategoryScore, Evaluation, evaluate};
 pub use lexical::{LexicalClassifier, Prediction};
 pub use sheet::{CodedRow, RejectedRow, Sheet, SheetError, parse_sheet};
+pub use stats::{CategoryCount, SubcategoryCount, TaxonomyStats, taxonomy_stats};
 pub use vector::{EntryVector, Example, TrainError, TrainOptions, VectorClassifier};
