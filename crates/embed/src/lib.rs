@@ -70,7 +70,7 @@ const CHARS_PER_TOKEN_KEPT: usize = 16;
 /// Tokens per forward pass (texts × padded length): short texts go in larger batches, so each
 /// matrix product is large enough to keep both cores busy. Texts are sorted by length first, so
 /// a batch pads little.
-const BATCH_TOKENS: usize = 2048;
+const BATCH_TOKENS: usize = 1024;
 
 /// Texts per forward pass, at most (long texts' attention grows with the square of length).
 const BATCH_TEXTS: usize = 64;

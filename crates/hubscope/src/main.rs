@@ -96,7 +96,39 @@ enum Command {
     Db(db_cmd::DbCommand),
 }
 
+/// The commands that may embed texts (`classify`, `sample`'s suggestions).
+const EMBEDDING_COMMANDS: [&str; 2] = ["classify", "sample"];
+
+/// candle sizes its pool for element-wise work from `CANDLE_NUM_THREADS` when it is first used;
+/// hubscope-embed runs batches side by side on rayon, and that pool then only adds contention
+/// (227 vs 170 posts/s at 32 tokens on 2 cores). Setting a variable in-process is unsafe in
+/// Rust 2024 (other threads may read the environment), so a command that may embed replaces
+/// this process, once, with itself and `CANDLE_NUM_THREADS=1` — before any thread exists. A
+/// value the user set wins; if the exec fails the command runs on, only slower.
+#[cfg(unix)]
+fn with_single_threaded_candle_pool() {
+    use std::os::unix::process::CommandExt as _;
+    if std::env::var_os("CANDLE_NUM_THREADS").is_some()
+        || !std::env::args_os()
+            .skip(1)
+            .any(|a| EMBEDDING_COMMANDS.iter().any(|c| a == *c))
+    {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let _ = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("CANDLE_NUM_THREADS", "1")
+        .exec();
+}
+
+#[cfg(not(unix))]
+fn with_single_threaded_candle_pool() {}
+
 fn main() -> ExitCode {
+    with_single_threaded_candle_pool();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

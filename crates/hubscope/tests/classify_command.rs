@@ -13,6 +13,16 @@ fn hubscope(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// As a user runs it: without the CANDLE_NUM_THREADS that `.cargo/config.toml` gives tests, so
+/// the binary re-executes itself with it.
+fn hubscope_as_installed(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hubscope"))
+        .env_remove("CANDLE_NUM_THREADS")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn classify_real_threads_and_report_bad_lines() {
     let dir = tempfile::tempdir().unwrap();
@@ -290,7 +300,7 @@ fn the_built_in_classifier_classifies_real_threads_and_refuses_a_foreign_one() {
     }
     std::fs::write(&input, lines.join("\n")).unwrap();
     let out = dir.path().join("pred.jsonl");
-    let o = hubscope(&[
+    let o = hubscope_as_installed(&[
         "classify",
         "--model-dir",
         model.to_str().unwrap(),
