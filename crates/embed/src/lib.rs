@@ -117,20 +117,18 @@ impl Encoder {
                     .and_then(|t| t.as_str())
                     .map(str::to_owned)
             });
+        // candle-transformers' BertModel reads BERT weights; RoBERTa's position offsets and
+        // DistilBERT's or MPNet's layer names would load wrongly or not at all.
         if let Some(kind) = architecture
-            && !matches!(
-                kind.as_str(),
-                "bert" | "roberta" | "xlm-roberta" | "distilbert"
-            )
+            && kind != "bert"
         {
             return Err(EmbedError::Invalid {
                 path: config_path,
                 reason: format!(
-                    "model_type {kind:?} is not BERT-like; hubscope runs BERT encoders"
+                    "model_type {kind:?}: hubscope runs BERT encoders (model_type \"bert\", e.g. all-MiniLM-L6-v2, bge-small, e5-small)"
                 ),
             });
         }
-
         let tokenizer_path = dir.join("tokenizer.json");
         let mut tokenizer =
             Tokenizer::from_file(&tokenizer_path).map_err(|e| EmbedError::Invalid {

@@ -124,4 +124,14 @@ fn a_folder_without_a_model_is_a_clear_error() {
         .expect_err("no model")
         .to_string();
     assert!(message.contains("model.safetensors"), "{message}");
+    // Another architecture is refused by name, before its weights are read.
+    let config = std::fs::read_to_string(hubscope_corpus::model_dir().join("config.json"))
+        .expect("config")
+        .replace("\"model_type\": \"bert\"", "\"model_type\": \"mpnet\"");
+    std::fs::write(empty.join("config.json"), config).expect("write");
+    let message = Encoder::load(&empty).expect_err("mpnet").to_string();
+    assert!(
+        message.contains("model_type \"mpnet\"") && message.contains("BERT"),
+        "{message}"
+    );
 }

@@ -96,8 +96,8 @@ enum Command {
     Db(db_cmd::DbCommand),
 }
 
-/// The commands that may embed texts (`classify`, `sample`'s suggestions).
-const EMBEDDING_COMMANDS: [&str; 2] = ["classify", "sample"];
+/// The commands that may embed texts (`classify`, `sample`'s suggestions, `study`'s taxonomy).
+const EMBEDDING_COMMANDS: [&str; 3] = ["classify", "sample", "study"];
 
 /// candle sizes its pool for element-wise work from `CANDLE_NUM_THREADS` when it is first used;
 /// hubscope-embed runs batches side by side on rayon, and that pool then only adds contention

@@ -35,6 +35,21 @@ pub struct StudyArgs {
     /// Compare documentation before and after this month.
     #[arg(long, value_name = "YYYY-MM", value_parser = crate::args::parse_month)]
     split_at: Option<hubscope_store::time::Month>,
+    /// Classify the stored forum topics and Hub discussions into the taxonomy for the report
+    /// (`auto`: the embedding classifier when its model is installed, else lexical).
+    #[arg(long, value_enum, default_value_t = StudyClassify::Auto)]
+    classify: StudyClassify,
+    #[command(flatten)]
+    model: crate::classify_cmd::ModelArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StudyClassify {
+    Auto,
+    Embedding,
+    Lexical,
+    /// Leave the taxonomy to people's codes.
+    None,
 }
 
 /// Subcommands run by the study, parsed like the command line so defaults stay in one place.
@@ -45,6 +60,7 @@ enum Step {
     Ingest(crate::ingest_cmd::IngestCommand),
     #[command(subcommand)]
     Crawl(crate::crawl_cmd::CrawlCommand),
+    Classify(crate::classify_cmd::ClassifyArgs),
 }
 
 fn step(db: &Path, args: &[&str]) -> anyhow::Result<()> {
@@ -53,6 +69,7 @@ fn step(db: &Path, args: &[&str]) -> anyhow::Result<()> {
     match step {
         Step::Ingest(c) => crate::ingest_cmd::run(db, c),
         Step::Crawl(c) => crate::crawl_cmd::run(db, c),
+        Step::Classify(c) => crate::classify_cmd::run(db, c),
     }
 }
 
@@ -136,6 +153,32 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
                 ],
             )?;
         }
+    }
+    let method = match args.classify {
+        StudyClassify::Auto => Some("auto"),
+        StudyClassify::Embedding => Some("embedding"),
+        StudyClassify::Lexical => Some("lexical"),
+        StudyClassify::None => None,
+    };
+    let has_topics = {
+        let store = Store::open_existing(db)?;
+        store.connection().query_row(
+            "SELECT (SELECT count(*) FROM forum_topics) + (SELECT count(*) FROM discussions)",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? > 0
+    };
+    if let (Some(method), true) = (method, has_topics) {
+        let model_dir = args
+            .model
+            .model_dir
+            .as_ref()
+            .map(|d| d.display().to_string());
+        let mut classify = vec!["classify", "--method", method];
+        if let Some(dir) = &model_dir {
+            classify.extend(["--model-dir", dir]);
+        }
+        step(db, &classify)?;
     }
     let store = Store::open_existing(db)?;
     let options = ReportOptions {

@@ -16,7 +16,7 @@ fn study_from_the_shared_data_writes_a_complete_report() {
     let output = Command::new(env!("CARGO_BIN_EXE_hubscope"))
         .arg("--db")
         .arg(&db)
-        .args(["study", "--from"])
+        .args(["study", "--classify", "lexical", "--from"])
         .arg(hubscope_corpus::data_dir())
         .arg("--out")
         .arg(&out)
@@ -61,8 +61,18 @@ fn study_from_the_shared_data_writes_a_complete_report() {
     }
     // 74,970 + 1,820 models, one of them in both dumps.
     assert!(md.contains("| models | 76789 |"), "{md}");
+    // The topics were classified (lexical here, for speed: the embedding classifier is tested
+    // in classify_command) and the taxonomy is in the report.
+    assert!(
+        md.contains("22879 topics coded into the study's taxonomy (the codes of hubscope:lexical)"),
+        "{md}"
+    );
     let html = std::fs::read_to_string(&index).unwrap();
-    assert_eq!(html.matches("<svg").count(), 4);
+    assert_eq!(
+        html.matches("<svg").count(),
+        5,
+        "four charts and the taxonomy"
+    );
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
     for file in [
         "charts/uploads.svg",
@@ -70,6 +80,8 @@ fn study_from_the_shared_data_writes_a_complete_report() {
         "data/uploads_by_family.csv",
         "data/documentation.csv",
         "data/mentions_vs_uploads.csv",
+        "charts/taxonomy.svg",
+        "data/taxonomy.csv",
     ] {
         assert!(out.join(file).exists(), "{file}");
     }
