@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use hubscope_report::{Column, Format, Frame, Sunburst};
 use hubscope_store::{Code, MACHINE_CODER_PREFIX, RESOLVED_CODER, Store};
-use hubscope_taxonomy::{Codebook, TaxonomyStats, taxonomy_stats};
+use hubscope_taxonomy::{TaxonomyStats, taxonomy_stats};
 
 use crate::atomic::write_atomically;
 
@@ -33,6 +33,9 @@ pub struct StatsArgs {
     /// Write taxonomy.csv, taxonomy.json and sunburst.svg into this folder.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// A codebook (CSV, the study's shape) instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    codebook: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -182,7 +185,8 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
         args.coder.as_deref(),
         args.source.map(crate::code_cmd::Population::as_str),
     )?;
-    let stats = taxonomy_stats(&Codebook::challenges(), &chosen.codes);
+    let codebook = crate::classify_cmd::load_codebook(args.codebook.as_deref())?;
+    let stats = taxonomy_stats(&codebook, &chosen.codes);
     let table = frame(&stats);
     let mut report = Vec::new();
     match args.format {
