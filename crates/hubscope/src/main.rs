@@ -8,6 +8,7 @@
 
 mod args;
 mod atomic;
+mod audit_cmd;
 mod card_batches;
 mod card_cmd;
 mod classifier;
@@ -91,6 +92,9 @@ enum Command {
     /// a sunburst chart.
     #[command(subcommand)]
     Taxonomy(taxonomy_cmd::TaxonomyCommand),
+    /// Check models (stored, or README files) against a written policy; exit code 1 when any
+    /// fails, so it can gate CI.
+    Audit(audit_cmd::AuditArgs),
     /// Inspect the database.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
@@ -156,12 +160,16 @@ fn main() -> ExitCode {
         Command::Code(command) => code_cmd::code(&cli.db, command),
         Command::Agreement(args) => code_cmd::agreement(&cli.db, args),
         Command::Taxonomy(command) => taxonomy_cmd::run(&cli.db, command),
+        Command::Audit(args) => audit_cmd::run(&cli.db, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if err.downcast_ref::<crawl_cmd::Interrupted>().is_some() {
                 return ExitCode::from(130);
+            }
+            if err.downcast_ref::<audit_cmd::PolicyFailed>().is_some() {
+                return ExitCode::from(1);
             }
             if is_broken_pipe(&err) {
                 // `hubscope card … | head` is not an error.

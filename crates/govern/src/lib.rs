@@ -1,0 +1,29 @@
+//! hubscope's governance: a written [`Policy`] for reusing models (TOML), and [`audit`]s of
+//! models against it — what the study recommends to companies: check documentation, licence and
+//! evidence before reusing a public model.
+//!
+//! ```
+//! use hubscope_govern::{Policy, Subject, audit};
+//!
+//! let policy = Policy::parse(r#"
+//! name = "strict"
+//! version = "1"
+//! [license]
+//! allow = ["apache-2.0"]
+//! severity = "error"
+//! "#)?;
+//! let verdict = audit(&policy, &Subject { id: "org/model".into(), ..Subject::default() });
+//! assert!(!verdict.passed); // no licence declared
+//! # Ok::<(), hubscope_govern::PolicyError>(())
+//! ```
+//!
+//! Pure: no I/O. The binary gathers a model's facts from the store (or a README) and writes the
+//! audits as tables, JSON, Markdown or SARIF.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod policy;
+pub mod sarif;
+
+pub use audit::{Audit, CardFacts, Finding, LicenseFacts, Subject, audit, pickle_only_weights};
+pub use policy::{MetadataField, Policy, PolicyError, Severity};

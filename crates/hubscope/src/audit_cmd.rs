@@ -1,0 +1,451 @@
+//! `hubscope audit`: models (from the store) or README files checked against a policy, as a
+//! table, JSON, Markdown or SARIF; exit code 1 when any model has an error finding, so the
+//! command can gate CI.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use hubscope_card::{CanonicalSection, CardAnalyzer, LicenseStatus};
+use hubscope_govern::{Audit, CardFacts, LicenseFacts, Policy, Severity, Subject, audit};
+use hubscope_store::Store;
+use rusqlite::OptionalExtension as _;
+use serde_json::Value;
+
+use crate::atomic::write_atomically;
+
+/// Check models against a written policy.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Model ids in the store, or paths of README.md files.
+    #[arg(value_name = "TARGET")]
+    targets: Vec<String>,
+    /// The policy (TOML; see policies/example.toml).
+    #[arg(long, value_name = "FILE")]
+    policy: PathBuf,
+    /// Every model in the store.
+    #[arg(long, conflicts_with = "query")]
+    all: bool,
+    /// The stored models whose id contains this text (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    query: Option<String>,
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    format: AuditFormat,
+    /// Write the output here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AuditFormat {
+    Table,
+    Json,
+    Md,
+    Sarif,
+}
+
+/// At least one audited model has an error finding: exit code 1.
+#[derive(Debug)]
+pub struct PolicyFailed;
+
+impl std::fmt::Display for PolicyFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("at least one model fails the policy")
+    }
+}
+
+impl std::error::Error for PolicyFailed {}
+
+/// The licence, languages and other metadata of a card's analysis (the store's JSON).
+fn metadata_facts(analysis: &Value, subject: &mut Subject) {
+    let m = &analysis["metadata"];
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    subject.license = license_facts(&m["license"]);
+    subject.languages = strings(&m["languages"]);
+    subject.datasets = strings(&m["datasets"]);
+    subject.base_models = strings(&m["base_models"]);
+    if subject.pipeline_tag.is_none() {
+        subject.pipeline_tag = m["pipeline_tag"].as_str().map(str::to_string);
+    }
+    if subject.library_name.is_none() {
+        subject.library_name = m["library_name"].as_str().map(str::to_string);
+    }
+}
+
+fn license_facts(l: &Value) -> Option<LicenseFacts> {
+    let raw = l["raw"].as_str()?.to_string();
+    let status = match l["status"].as_str() {
+        Some("known") => LicenseStatus::Known,
+        Some("other") => LicenseStatus::Other,
+        Some("unknown") => LicenseStatus::Unknown,
+        _ => LicenseStatus::Unrecognized,
+    };
+    Some(LicenseFacts {
+        raw,
+        id: l["id"].as_str().map(str::to_string),
+        spdx: l["spdx"].as_str().map(str::to_string),
+        status,
+        described: l["name"].is_string() || l["link"].is_string(),
+    })
+}
+
+fn card_facts(analysis: &Value) -> CardFacts {
+    let mut facts = CardFacts {
+        score: analysis["score"]["total"]
+            .as_u64()
+            .and_then(|s| u8::try_from(s).ok())
+            .unwrap_or(0),
+        eval_results: analysis["metadata"]["eval_results"]["results"]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0),
+        ..CardFacts::default()
+    };
+    for section in CanonicalSection::ALL {
+        let s = &analysis["sections"][section.as_str()];
+        if s["present"].as_bool() == Some(true) {
+            facts.present.push(section);
+        }
+        if s["filled"].as_bool() == Some(true) {
+            facts.filled.push(section);
+        }
+    }
+    let evaluation = &analysis["sections"][CanonicalSection::Evaluation.as_str()];
+    facts.evaluation_with_numbers = evaluation["filled"].as_bool() == Some(true)
+        && evaluation["has_numbers"].as_bool() == Some(true);
+    facts
+}
+
+/// The analysis of a card made of `card_data` alone (the Hub's parsed front matter), for models
+/// stored without a README: licence and metadata, normalised by the card engine.
+fn card_data_analysis(card_data: &str) -> Option<Value> {
+    let readme = format!("---\n{card_data}\n---\n");
+    let card = CardAnalyzer::new().analyze(&readme).ok()?;
+    serde_json::to_value(&card).ok()
+}
+
+/// A stored model's facts.
+struct Stored {
+    subject: Subject,
+}
+
+/// Reads the stored models `ids` (all when `None`) with their latest card analysis.
+fn stored_subjects(store: &Store, ids: Option<&[String]>) -> anyhow::Result<Vec<Stored>> {
+    let now = chrono::Utc::now();
+    let sql = "SELECT m.id, m.sha, m.gated, m.private, m.siblings, m.downloads, m.likes,
+                      m.last_modified, m.pipeline_tag, m.library, m.card_data, m.has_card,
+                      (SELECT c.analysis FROM cards c WHERE c.model_id = m.id ORDER BY c.id DESC LIMIT 1)
+               FROM models m";
+    let conn = store.connection();
+    let mut rows_out = Vec::new();
+    let mut read = |row: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
+        let id: String = row.get(0)?;
+        let gated: Option<String> = row.get(2)?;
+        let siblings: Option<String> = row.get(4)?;
+        let last_modified: Option<String> = row.get(7)?;
+        let card_data: Option<String> = row.get(10)?;
+        let analysis: Option<String> = row.get(12)?;
+        let mut subject = Subject {
+            id,
+            revision: row.get(1)?,
+            gated: gated.map(|g| g != "no"),
+            private: row.get::<_, Option<i64>>(3)?.map(|p| p != 0),
+            files: siblings.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok()),
+            downloads: row.get::<_, Option<i64>>(5)?.map(|d| d.max(0) as u64),
+            likes: row.get::<_, Option<i64>>(6)?.map(|d| d.max(0) as u64),
+            stale_days: last_modified
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| (now - t.with_timezone(&chrono::Utc)).num_days().max(0) as u32),
+            pipeline_tag: row.get(8)?,
+            library_name: row.get(9)?,
+            ..Subject::default()
+        };
+        let analysis = analysis.and_then(|a| serde_json::from_str::<Value>(&a).ok());
+        match &analysis {
+            Some(a) => {
+                subject.card = Some(card_facts(a));
+                metadata_facts(a, &mut subject);
+            }
+            None => {
+                if let Some(a) = card_data.as_deref().and_then(card_data_analysis) {
+                    metadata_facts(&a, &mut subject);
+                }
+            }
+        }
+        rows_out.push(Stored { subject });
+        Ok(())
+    };
+    match ids {
+        None => {
+            let mut statement = conn.prepare(sql)?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                read(row)?;
+            }
+        }
+        Some(ids) => {
+            let mut statement = conn.prepare(&format!("{sql} WHERE m.id = ?1"))?;
+            for id in ids {
+                let mut rows = statement.query([id])?;
+                if let Some(row) = rows.next()? {
+                    read(row)?;
+                }
+            }
+        }
+    }
+    Ok(rows_out)
+}
+
+/// Every ancestor of `id` through the lineage table, nearest first (cycles and depth guarded).
+fn ancestors(parents: &HashMap<String, Vec<String>>, id: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::from([id]);
+    let mut frontier = vec![id];
+    for _ in 0..16 {
+        let mut next = Vec::new();
+        for node in frontier {
+            for parent in parents.get(node).into_iter().flatten() {
+                if seen.insert(parent.as_str()) {
+                    out.push(parent.clone());
+                    next.push(parent.as_str());
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    out
+}
+
+/// Fills `bases` of each subject: its ancestors with their licences when stored.
+fn resolve_bases(store: &Store, subjects: &mut [Stored]) -> anyhow::Result<()> {
+    let conn = store.connection();
+    let mut parents: HashMap<String, Vec<String>> = HashMap::new();
+    let mut statement = conn.prepare("SELECT DISTINCT child_id, parent_id FROM lineage")?;
+    let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (child, parent) = row?;
+        parents.entry(child).or_default().push(parent);
+    }
+    let wanted: HashSet<String> = subjects
+        .iter()
+        .flat_map(|s| ancestors(&parents, &s.subject.id))
+        .collect();
+    let mut licences: HashMap<String, Option<LicenseFacts>> = HashMap::new();
+    let known: HashMap<&str, &Option<LicenseFacts>> = subjects
+        .iter()
+        .map(|s| (s.subject.id.as_str(), &s.subject.license))
+        .collect();
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|id| !known.contains_key(id.as_str()))
+        .cloned()
+        .collect();
+    for stored in stored_subjects(store, Some(&missing))? {
+        licences.insert(stored.subject.id.clone(), stored.subject.license);
+    }
+    for (id, l) in known {
+        licences.insert(id.to_string(), l.clone());
+    }
+    for stored in subjects.iter_mut() {
+        stored.subject.bases = ancestors(&parents, &stored.subject.id)
+            .into_iter()
+            .map(|base| {
+                let l = licences.get(&base).cloned().flatten();
+                (base, l)
+            })
+            .collect();
+    }
+    Ok(())
+}
+
+fn readme_subject(path: &Path) -> anyhow::Result<Subject> {
+    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let card = CardAnalyzer::new()
+        .analyze_bytes(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(Subject {
+        id: path.display().to_string(),
+        card: Some(CardFacts::of(&card)),
+        license: LicenseFacts::of(&card),
+        pipeline_tag: card.metadata.pipeline_tag.clone(),
+        library_name: card.metadata.library_name.clone(),
+        languages: card.metadata.languages.clone(),
+        datasets: card.metadata.datasets.clone(),
+        base_models: card.metadata.base_models.clone(),
+        ..Subject::default()
+    })
+}
+
+pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let text = std::fs::read_to_string(&args.policy)
+        .with_context(|| format!("cannot read the policy {}", args.policy.display()))?;
+    let policy =
+        Policy::parse(&text).with_context(|| format!("policy {}", args.policy.display()))?;
+    if args.targets.is_empty() && !args.all && args.query.is_none() {
+        bail!("audit needs model ids or README paths, --all, or --query TEXT");
+    }
+    let (paths, ids): (Vec<&String>, Vec<&String>) = args
+        .targets
+        .iter()
+        .partition(|t| Path::new(t.as_str()).is_file());
+    let mut audits = Vec::new();
+    let mut readmes = HashSet::new();
+    for path in paths {
+        let subject = readme_subject(Path::new(path))?;
+        readmes.insert(subject.id.clone());
+        audits.push(audit(&policy, &subject));
+    }
+    if !ids.is_empty() || args.all || args.query.is_some() {
+        let store = Store::open_existing(db)?;
+        let mut subjects = if args.all || args.query.is_some() {
+            let mut all = stored_subjects(&store, None)?;
+            if let Some(q) = &args.query {
+                let q = q.to_lowercase();
+                all.retain(|s| s.subject.id.to_lowercase().contains(&q));
+            }
+            all
+        } else {
+            Vec::new()
+        };
+        if !ids.is_empty() {
+            let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+            let found = stored_subjects(&store, Some(&wanted))?;
+            for id in &wanted {
+                if !found.iter().any(|s| &s.subject.id == id) {
+                    let hint = store
+                        .connection()
+                        .query_row("SELECT 1 FROM models LIMIT 1", [], |_| Ok(()))
+                        .optional()?
+                        .map_or("the store has no models yet", |()| "not in the store");
+                    bail!(
+                        "model {id}: {hint} (and not a file); crawl it first: hubscope crawl models --id {id}"
+                    );
+                }
+            }
+            subjects.extend(found);
+        }
+        resolve_bases(&store, &mut subjects)?;
+        audits.extend(subjects.iter().map(|s| audit(&policy, &s.subject)));
+    }
+    let failed = audits.iter().filter(|a| !a.passed).count();
+    let output = render(&audits, &policy, args.format, &readmes)?;
+    match &args.out {
+        Some(path) => write_atomically(path, |w| Ok(w.write_all(output.as_bytes())?))
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => std::io::Write::write_all(&mut std::io::stdout().lock(), output.as_bytes())?,
+    }
+    eprintln!(
+        "hubscope audit: {} models against {} {} ({}) in {:.2} s: {} passed, {failed} failed",
+        audits.len(),
+        policy.name,
+        policy.version,
+        policy.hash,
+        started.elapsed().as_secs_f64(),
+        audits.len() - failed
+    );
+    if failed > 0 {
+        return Err(PolicyFailed.into());
+    }
+    Ok(())
+}
+
+fn counts(a: &Audit) -> (usize, usize) {
+    let errors = a
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    (errors, a.findings.len() - errors)
+}
+
+fn render(
+    audits: &[Audit],
+    policy: &Policy,
+    format: AuditFormat,
+    readmes: &HashSet<String>,
+) -> anyhow::Result<String> {
+    let mut out = String::new();
+    match format {
+        AuditFormat::Json => {
+            out = serde_json::to_string_pretty(audits)?;
+            out.push('\n');
+        }
+        AuditFormat::Sarif => {
+            let log = hubscope_govern::sarif::sarif(audits, |a| {
+                if readmes.contains(&a.model_id) {
+                    a.model_id.clone()
+                } else {
+                    format!("hf://{}/README.md", a.model_id)
+                }
+            });
+            out = serde_json::to_string_pretty(&log)?;
+            out.push('\n');
+        }
+        AuditFormat::Table => {
+            for a in audits {
+                let (errors, warnings) = counts(a);
+                let _ = writeln!(
+                    out,
+                    "{} {}{}  ({errors} errors, {warnings} warnings)",
+                    if a.passed { "PASS" } else { "FAIL" },
+                    a.model_id,
+                    a.revision
+                        .as_deref()
+                        .map(|r| format!(" @ {}", &r[..r.len().min(12)]))
+                        .unwrap_or_default()
+                );
+                for f in &a.findings {
+                    let _ = writeln!(
+                        out,
+                        "  {:<8} {:<28} {}",
+                        f.severity.as_str(),
+                        f.rule,
+                        f.message
+                    );
+                }
+                if !a.not_checked.is_empty() {
+                    let _ = writeln!(out, "  not checked (no data): {}", a.not_checked.join(", "));
+                }
+            }
+        }
+        AuditFormat::Md => {
+            let _ = writeln!(
+                out,
+                "# Audit against {} {}\n\nPolicy hash `{}`.\n",
+                policy.name, policy.version, policy.hash
+            );
+            let _ = writeln!(out, "| Model | Result | Errors | Warnings | Findings |");
+            let _ = writeln!(out, "|---|---|---:|---:|---|");
+            for a in audits {
+                let (errors, warnings) = counts(a);
+                let findings = a
+                    .findings
+                    .iter()
+                    .map(|f| format!("**{}** {}", f.severity.as_str(), f.message))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+                    .replace('|', "\\|");
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {errors} | {warnings} | {findings} |",
+                    a.model_id.replace('|', "\\|"),
+                    if a.passed { "pass" } else { "**fail**" }
+                );
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,305 @@
+//! `hubscope audit` on the real models and cards of `../shared/data/hub` (`models.jsonl`,
+//! `readmes.jsonl`) against `policies/example.toml`: findings checked by hand for named models
+//! (their files, licences and base models read in the dump), exit codes, formats.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{hubscope, ingest, ok};
+use serde_json::Value;
+
+const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/example.toml");
+
+fn store() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    ingest(&db, "models", "hub/models.jsonl");
+    ingest(&db, "cards", "hub/readmes.jsonl");
+    (dir, db)
+}
+
+fn findings(audit: &Value) -> Vec<(String, String, String)> {
+    audit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn has(audit: &Value, severity: &str, rule: &str, text: &str) -> bool {
+    findings(audit)
+        .iter()
+        .any(|(s, r, m)| s == severity && r == rule && m.contains(text))
+}
+
+#[test]
+fn real_models_get_the_findings_checked_by_hand() {
+    let (_dir, db) = store();
+    let models = [
+        "bigscience/bloom",
+        "12sebas/new_jar",
+        "AniketParab/results",
+        "CynthiaAAAA/deepseek-chat",
+        "OpenLLM-Ro/RoGemma-7b-Instruct-DPO",
+        "OpenLLM-Ro/RoGemma-7b-Instruct-2024-10-09",
+        "AjayMukundS/Llama2_7B_fine_tuned",
+        "BramVanroy/fietje-2",
+        "2imi9/Llama2_7B_TeachingAssistant_Introduction_to_Computers",
+        "Americo/model2",
+    ];
+    let mut args = vec!["audit", "--policy", POLICY, "--format", "json"];
+    args.extend(models);
+    let o = hubscope(&db, &args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "some fail: {stderr}");
+    assert!(
+        stderr.contains("10 models against example 1.0 (sha1:"),
+        "{stderr}"
+    );
+    let audits: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let by_id = |id: &str| audits.iter().find(|a| a["model_id"] == id).unwrap();
+
+    // BLOOM: a full card, safetensors; its RAIL licence is on the review list: warnings only.
+    let bloom = by_id("bigscience/bloom");
+    assert_eq!(bloom["passed"], true, "{bloom}");
+    assert!(has(
+        bloom,
+        "warning",
+        "license.review",
+        "bigscience-bloom-rail-1.0"
+    ));
+    assert!(!has(bloom, "error", "", ""));
+    // A fine-tune of BLOOM with only pytorch_model.bin, no card sections, no licence.
+    let jar = by_id("12sebas/new_jar");
+    assert_eq!(jar["passed"], false);
+    assert!(has(
+        jar,
+        "error",
+        "weights.pickle_only",
+        "pytorch_model.bin"
+    ));
+    assert!(has(jar, "error", "license", "no licence declared"));
+    assert!(has(
+        jar,
+        "warning",
+        "license.inherit",
+        "derived from bigscience/bloom"
+    ));
+    assert!(has(
+        jar,
+        "error",
+        "sections.required",
+        "section uses is missing"
+    ));
+    // An adapter in adapter_model.bin (training_args.bin is not weights), template sections.
+    let results = by_id("AniketParab/results");
+    assert!(has(
+        results,
+        "error",
+        "weights.pickle_only",
+        "adapter_model.bin"
+    ));
+    assert!(!has(
+        results,
+        "error",
+        "weights.pickle_only",
+        "training_args.bin"
+    ));
+    assert!(has(
+        results,
+        "error",
+        "sections.required",
+        "bias_risks_limitations is present but not filled"
+    ));
+    assert!(has(
+        results,
+        "warning",
+        "license.inherit",
+        "meta-llama/Llama-2-7b-chat-hf, whose licence llama2 needs review"
+    ));
+    // A non-commercial licence (cc-by-nc-4.0) is denied; so is inheriting it from a base.
+    assert!(has(
+        by_id("CynthiaAAAA/deepseek-chat"),
+        "error",
+        "license.deny",
+        "cc-by-nc-4.0 is denied"
+    ));
+    let dpo = by_id("OpenLLM-Ro/RoGemma-7b-Instruct-DPO");
+    assert!(has(
+        dpo,
+        "error",
+        "license.inherit",
+        "derived from OpenLLM-Ro/RoGemma-7b-Instruct-2024-10-09, whose licence cc-by-nc-4.0 is denied"
+    ));
+    assert!(
+        !has(dpo, "error", "weights.pickle_only", ""),
+        "safetensors shards"
+    );
+    assert!(has(
+        by_id("OpenLLM-Ro/RoGemma-7b-Instruct-2024-10-09"),
+        "error",
+        "license.deny",
+        "cc-by-nc-4.0"
+    ));
+    // Gated (`gated: auto` in the dump), adapter in safetensors.
+    let gated = by_id("AjayMukundS/Llama2_7B_fine_tuned");
+    assert!(has(gated, "warning", "access.gated", "gated"));
+    assert!(!has(gated, "error", "weights.pickle_only", ""));
+    // Fietje 2: MIT, documented, 230 downloads and 9 likes; no evaluation numbers in its card.
+    let fietje = by_id("BramVanroy/fietje-2");
+    assert_eq!(fietje["passed"], true, "{fietje}");
+    assert!(has(
+        fietje,
+        "warning",
+        "evaluation.required",
+        "no evaluation evidence"
+    ));
+    assert!(!has(fietje, "warning", "adoption.min_downloads", ""));
+    // A Llama 2 fine-tune: the base's licence needs review.
+    assert!(has(
+        by_id("2imi9/Llama2_7B_TeachingAssistant_Introduction_to_Computers"),
+        "warning",
+        "license.inherit",
+        "meta-llama/Llama-2-7b, whose licence llama2 needs review"
+    ));
+    assert!(has(
+        by_id("Americo/model2"),
+        "error",
+        "weights.pickle_only",
+        "pytorch_model.bin"
+    ));
+    // Every audit names the policy and its hash, and the revision audited.
+    for a in &audits {
+        assert_eq!(a["policy"], "example");
+        assert!(a["policy_hash"].as_str().unwrap().starts_with("sha1:"));
+        assert!(a["revision"].is_string(), "{a}");
+    }
+}
+
+#[test]
+fn exit_codes_gate_ci_and_formats_render() {
+    let (dir, db) = store();
+    // Passing models only: 0. A failing one: 1. An unknown model or a bad policy: 2.
+    let o = hubscope(
+        &db,
+        &[
+            "audit",
+            "--policy",
+            POLICY,
+            "bigscience/bloom",
+            "BramVanroy/fietje-2",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.starts_with("PASS bigscience/bloom @ "), "{table}");
+    assert!(table.contains("warning  license.review"), "{table}");
+    let o = hubscope(&db, &["audit", "--policy", POLICY, "12sebas/new_jar"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("FAIL 12sebas/new_jar"));
+    let o = hubscope(&db, &["audit", "--policy", POLICY, "nobody/nothing"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("model nobody/nothing: not in the store"));
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\nversion = \"1\"\n[license]\nseverity = \"error\"\nallow = [\"mit\"]\ndeny = [\"MIT\"]\n").unwrap();
+    let o = hubscope(
+        &db,
+        &[
+            "audit",
+            "--policy",
+            bad.to_str().unwrap(),
+            "bigscience/bloom",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("line 6: license: \"mit\" is both in `allow` and in `deny`"),
+        "{stderr}"
+    );
+
+    // Every stored model, and Markdown and SARIF.
+    let o = hubscope(
+        &db,
+        &["audit", "--policy", POLICY, "--all", "--format", "md"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(md.starts_with("# Audit against example 1.0"), "{md}");
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| ")).count(),
+        1 + 1_820,
+        "header + models"
+    );
+    let o = hubscope(
+        &db,
+        &[
+            "audit", "--policy", POLICY, "--query", "RoGemma", "--format", "sarif",
+        ],
+    );
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "hubscope");
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+        assert!(matches!(r["level"].as_str(), Some("error" | "warning")));
+        assert!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("hf://OpenLLM-Ro/")
+        );
+    }
+
+    // A README audited alone: the rules it has no facts for are listed, not failed.
+    let readme = hubscope_corpus::path("cards/modelcard_template.md");
+    let o = hubscope(
+        &db,
+        &[
+            "audit",
+            "--policy",
+            POLICY,
+            readme.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let audits: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let not_checked: Vec<&str> = audits[0]["not_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        not_checked.contains(&"weights.pickle_only")
+            && not_checked.contains(&"adoption.min_downloads")
+    );
+    assert!(
+        has(
+            &audits[0],
+            "error",
+            "sections.required",
+            "present but not filled"
+        ),
+        "the template's placeholders"
+    );
+    ok(&hubscope(&db, &["db", "stats"]));
+}
