@@ -10,7 +10,6 @@ use anyhow::{Context as _, bail};
 use hubscope_card::{CanonicalSection, CardAnalyzer, LicenseStatus};
 use hubscope_govern::{Audit, CardFacts, LicenseFacts, Policy, Severity, Subject, audit};
 use hubscope_store::Store;
-use rusqlite::OptionalExtension as _;
 use serde_json::Value;
 
 use crate::atomic::write_atomically;
@@ -288,12 +287,31 @@ fn readme_subject(path: &Path) -> anyhow::Result<Subject> {
     })
 }
 
+/// Reads and checks a policy file.
+pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the policy {}", path.display()))?;
+    Ok(Policy::parse(&text).with_context(|| format!("policy {}", path.display()))?)
+}
+
+/// Audits of stored models (`ids` must all be stored: otherwise an error naming the first
+/// missing one and how to fetch it).
+pub fn audit_stored(store: &Store, policy: &Policy, ids: &[String]) -> anyhow::Result<Vec<Audit>> {
+    let mut subjects = stored_subjects(store, Some(ids))?;
+    for id in ids {
+        if !subjects.iter().any(|s| &s.subject.id == id) {
+            bail!(
+                "model {id}: not in the store (and not a file); crawl it first: hubscope crawl models --id {id}"
+            );
+        }
+    }
+    resolve_bases(store, &mut subjects)?;
+    Ok(subjects.iter().map(|s| audit(policy, &s.subject)).collect())
+}
+
 pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let text = std::fs::read_to_string(&args.policy)
-        .with_context(|| format!("cannot read the policy {}", args.policy.display()))?;
-    let policy =
-        Policy::parse(&text).with_context(|| format!("policy {}", args.policy.display()))?;
+    let policy = load_policy(&args.policy)?;
     if args.targets.is_empty() && !args.all && args.query.is_none() {
         bail!("audit needs model ids or README paths, --all, or --query TEXT");
     }
@@ -320,25 +338,12 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
         } else {
             Vec::new()
         };
-        if !ids.is_empty() {
-            let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-            let found = stored_subjects(&store, Some(&wanted))?;
-            for id in &wanted {
-                if !found.iter().any(|s| &s.subject.id == id) {
-                    let hint = store
-                        .connection()
-                        .query_row("SELECT 1 FROM models LIMIT 1", [], |_| Ok(()))
-                        .optional()?
-                        .map_or("the store has no models yet", |()| "not in the store");
-                    bail!(
-                        "model {id}: {hint} (and not a file); crawl it first: hubscope crawl models --id {id}"
-                    );
-                }
-            }
-            subjects.extend(found);
-        }
         resolve_bases(&store, &mut subjects)?;
         audits.extend(subjects.iter().map(|s| audit(&policy, &s.subject)));
+        if !ids.is_empty() {
+            let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+            audits.extend(audit_stored(&store, &policy, &wanted)?);
+        }
     }
     let failed = audits.iter().filter(|a| !a.passed).count();
     let output = render(&audits, &policy, args.format, &readmes)?;

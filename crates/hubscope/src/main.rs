@@ -11,6 +11,7 @@ mod atomic;
 mod audit_cmd;
 mod card_batches;
 mod card_cmd;
+mod catalog_cmd;
 mod classifier;
 mod classify_cmd;
 mod code_cmd;
@@ -95,6 +96,9 @@ enum Command {
     /// Check models (stored, or README files) against a written policy; exit code 1 when any
     /// fails, so it can gate CI.
     Audit(audit_cmd::AuditArgs),
+    /// The internal catalog of approved models, with its append-only decision log.
+    #[command(subcommand)]
+    Catalog(catalog_cmd::CatalogCommand),
     /// Inspect the database.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
@@ -161,6 +165,7 @@ fn main() -> ExitCode {
         Command::Agreement(args) => code_cmd::agreement(&cli.db, args),
         Command::Taxonomy(command) => taxonomy_cmd::run(&cli.db, command),
         Command::Audit(args) => audit_cmd::run(&cli.db, args),
+        Command::Catalog(command) => catalog_cmd::run(&cli.db, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -303,3 +303,158 @@ fn exit_codes_gate_ci_and_formats_render() {
     );
     ok(&hubscope(&db, &["db", "stats"]));
 }
+
+#[test]
+fn the_catalog_records_decisions_refuses_failing_models_and_sees_drift() {
+    let (dir, db) = store();
+    let run = |args: &[&str]| hubscope(&db, args);
+    ok(&run(&[
+        "catalog",
+        "add",
+        "bigscience/bloom",
+        "--by",
+        "ana",
+        "--reason",
+        "multilingual generation",
+    ]));
+    let o = run(&["catalog", "add", "bigscience/bloom"]);
+    assert_eq!(o.status.code(), Some(2), "already proposed");
+    let stderr = ok(&run(&[
+        "catalog",
+        "approve",
+        "bigscience/bloom",
+        "--policy",
+        POLICY,
+        "--by",
+        "ana",
+    ]));
+    assert!(
+        stderr.contains("approved by ana (decision 2; policy example 1.0: passes)"),
+        "{stderr}"
+    );
+    // A failing model is refused (exit 1, findings shown) unless overridden with a reason.
+    let o = run(&[
+        "catalog",
+        "approve",
+        "12sebas/new_jar",
+        "--policy",
+        POLICY,
+        "--by",
+        "bob",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("weights.pickle_only"));
+    let o = run(&[
+        "catalog",
+        "approve",
+        "12sebas/new_jar",
+        "--policy",
+        POLICY,
+        "--override",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "an override needs a reason");
+    let stderr = ok(&run(&[
+        "catalog",
+        "approve",
+        "12sebas/new_jar",
+        "--policy",
+        POLICY,
+        "--by",
+        "bob",
+        "--override",
+        "--reason",
+        "internal demo only",
+    ]));
+    assert!(stderr.contains("FAILS — override recorded"), "{stderr}");
+    assert_eq!(
+        run(&["catalog", "approve", "bigscience/bloom"])
+            .status
+            .code(),
+        Some(2),
+        "no policy"
+    );
+    assert_eq!(
+        run(&["catalog", "reject", "BramVanroy/fietje-2"])
+            .status
+            .code(),
+        Some(2),
+        "no reason"
+    );
+    assert_eq!(
+        run(&[
+            "catalog",
+            "deprecate",
+            "BramVanroy/fietje-2",
+            "--reason",
+            "old"
+        ])
+        .status
+        .code(),
+        Some(2),
+        "not approved"
+    );
+    assert_eq!(
+        run(&["catalog", "add", "nobody/nothing"]).status.code(),
+        Some(2)
+    );
+
+    let o = run(&["catalog", "history", "bigscience/bloom", "--format", "json"]);
+    let history: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["action"], "proposed");
+    assert_eq!(history[0]["reason"], "multilingual generation");
+    assert_eq!(history[1]["decided_by"], "ana");
+    assert_eq!(history[1]["policy_name"], "example");
+    assert!(
+        history[1]["policy_hash"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha1:")
+    );
+    assert!(history[1]["card_sha1"].is_string() && history[1]["revision"].is_string());
+    let o = run(&[
+        "catalog", "list", "--status", "approved", "--format", "json",
+    ]);
+    let approved: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(approved.len(), 2);
+    assert_eq!(approved[0]["model_id"], "12sebas/new_jar");
+    assert_eq!(approved[0]["overridden"], true);
+    let csv = String::from_utf8_lossy(&run(&["catalog", "export"]).stdout).to_string();
+    assert_eq!(csv.lines().count(), 1 + 3);
+    assert!(csv.starts_with("id,model_id,revision,card_sha1,action,decided_by"));
+
+    // The log cannot be altered, not even by hand.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for sql in [
+        "UPDATE catalog_decisions SET action = 'rejected'",
+        "DELETE FROM catalog_decisions",
+    ] {
+        let e = conn.execute(sql, []).unwrap_err().to_string();
+        assert!(e.contains("append-only"), "{e}");
+    }
+    drop(conn);
+
+    // Nothing changed upstream: no drift. Then BLOOM's card turns non-commercial upstream.
+    ok(&run(&["catalog", "drift", "--policy", POLICY]));
+    let readme = hubscope_corpus::readme("bigscience/bloom").replacen(
+        "license: bigscience-bloom-rail-1.0",
+        "license: cc-by-nc-4.0",
+        1,
+    );
+    assert!(readme.contains("license: cc-by-nc-4.0"));
+    let cards = dir.path().join("bloom.jsonl");
+    std::fs::write(
+        &cards,
+        serde_json::json!({"id": "bigscience/bloom", "readme": readme}).to_string(),
+    )
+    .unwrap();
+    ok(&run(&["ingest", "cards", cards.to_str().unwrap()]));
+    let o = run(&["catalog", "drift", "--policy", POLICY]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("FAIL bigscience/bloom (card changed): now fails"),
+        "{out}"
+    );
+    assert!(out.contains("licence cc-by-nc-4.0 is denied"), "{out}");
+}

@@ -20,6 +20,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod catalog;
 mod codes;
 mod db;
 mod discussion;
@@ -32,6 +33,7 @@ mod schema;
 mod stats;
 pub mod time;
 
+pub use catalog::{Action, Decision};
 pub use codes::{Code, CodeImport, MACHINE_CODER_PREFIX, RESOLVED_CODER};
 pub use db::Store;
 pub use discussion::{Comment, DiscussionThread};

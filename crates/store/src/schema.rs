@@ -251,6 +251,36 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX codes_coder ON codes(coder);
     "#,
+    // 5: the internal catalog's decision log. Append-only: triggers refuse UPDATE and DELETE,
+    // so no command (nor a hand-written SQL statement) can rewrite history. A model's state is
+    // its latest decision.
+    r#"
+    CREATE TABLE catalog_decisions (
+        id              INTEGER PRIMARY KEY,
+        model_id        TEXT NOT NULL,
+        revision        TEXT,                   -- the repository sha the decision is about
+        card_sha1       TEXT,                   -- the card text audited (cards.content_sha1)
+        action          TEXT NOT NULL CHECK (action IN ('proposed', 'approved', 'rejected', 'deprecated')),
+        decided_by      TEXT NOT NULL,
+        decided_at      TEXT NOT NULL,
+        reason          TEXT,
+        override        INTEGER NOT NULL DEFAULT 0,
+        policy_name     TEXT,
+        policy_version  TEXT,
+        policy_hash     TEXT,
+        passed          INTEGER,                -- the audit's verdict, when audited
+        findings        TEXT                    -- the audit's findings, JSON
+    );
+    CREATE INDEX catalog_decisions_model ON catalog_decisions(model_id, id);
+    CREATE TRIGGER catalog_decisions_append_only_update BEFORE UPDATE ON catalog_decisions
+    BEGIN
+        SELECT RAISE(ABORT, 'the catalog decision log is append-only: decisions cannot be changed');
+    END;
+    CREATE TRIGGER catalog_decisions_append_only_delete BEFORE DELETE ON catalog_decisions
+    BEGIN
+        SELECT RAISE(ABORT, 'the catalog decision log is append-only: decisions cannot be deleted');
+    END;
+    "#,
 ];
 
 /// Brings a database to the latest schema version.
