@@ -62,6 +62,9 @@ pub struct Decision {
     pub findings: Option<String>,
 }
 
+/// A stored model's repository sha and its latest card's content hash (either may be unknown).
+pub type Revision = (Option<String>, Option<String>);
+
 const COLUMNS: &str =
     "id, model_id, revision, card_sha1, action, decided_by, decided_at, reason, override,
      policy_name, policy_version, policy_hash, passed, findings";
@@ -152,10 +155,7 @@ impl Store {
     }
 
     /// The stored model's sha and its latest card's content hash, when stored.
-    pub fn model_revision(
-        &self,
-        model_id: &str,
-    ) -> Result<Option<(Option<String>, Option<String>)>, StoreError> {
+    pub fn model_revision(&self, model_id: &str) -> Result<Option<Revision>, StoreError> {
         Ok(self
             .conn
             .query_row(

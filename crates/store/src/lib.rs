@@ -33,7 +33,7 @@ mod schema;
 mod stats;
 pub mod time;
 
-pub use catalog::{Action, Decision};
+pub use catalog::{Action, Decision, Revision};
 pub use codes::{Code, CodeImport, MACHINE_CODER_PREFIX, RESOLVED_CODER};
 pub use db::Store;
 pub use discussion::{Comment, DiscussionThread};
