@@ -291,7 +291,7 @@ fn readme_subject(path: &Path) -> anyhow::Result<Subject> {
 pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the policy {}", path.display()))?;
-    Ok(Policy::parse(&text).with_context(|| format!("policy {}", path.display()))?)
+    Policy::parse(&text).with_context(|| format!("policy {}", path.display()))
 }
 
 /// Audits of stored models (`ids` must all be stored: otherwise an error naming the first

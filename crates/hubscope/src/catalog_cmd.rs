@@ -142,13 +142,11 @@ fn change(db: &Path, action: Action, args: Change) -> anyhow::Result<()> {
         }
         Action::Rejected if reason.is_none() => bail!("reject needs --reason \"…\""),
         Action::Deprecated if reason.is_none() => bail!("deprecate needs --reason \"…\""),
-        Action::Deprecated => {
-            if current.as_ref().map(|d| d.action) != Some(Action::Approved) {
-                bail!(
-                    "only an approved model can be deprecated; {} is not approved",
-                    args.model
-                );
-            }
+        Action::Deprecated if current.as_ref().map(|d| d.action) != Some(Action::Approved) => {
+            bail!(
+                "only an approved model can be deprecated; {} is not approved",
+                args.model
+            );
         }
         _ => {}
     }

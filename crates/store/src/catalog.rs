@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn the_log_is_append_only_and_the_latest_decision_is_the_state() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("c.db")).unwrap();
+        let mut store = Store::open(dir.path().join("c.db")).unwrap();
         let first = store.record_decision(proposed("org/a")).unwrap();
         let mut approve = proposed("org/a");
         approve.action = Action::Approved;
