@@ -98,6 +98,8 @@ pub struct Subject {
     pub files: Option<Vec<String>>,
     pub downloads: Option<u64>,
     pub likes: Option<u64>,
+    /// Parameters (from the safetensors metadata).
+    pub parameters: Option<u64>,
     /// Days since the repository last changed.
     pub stale_days: Option<u32>,
     pub pipeline_tag: Option<String>,

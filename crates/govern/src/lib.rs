@@ -24,6 +24,8 @@
 pub mod audit;
 pub mod policy;
 pub mod sarif;
+pub mod shortlist;
 
 pub use audit::{Audit, CardFacts, Finding, LicenseFacts, Subject, audit, pickle_only_weights};
 pub use policy::{MetadataField, Policy, PolicyError, Severity};
+pub use shortlist::{Ranked, rank};

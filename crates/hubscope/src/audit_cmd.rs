@@ -133,15 +133,15 @@ fn card_data_analysis(card_data: &str) -> Option<Value> {
 }
 
 /// A stored model's facts.
-struct Stored {
-    subject: Subject,
+pub struct Stored {
+    pub subject: Subject,
 }
 
 /// Reads the stored models `ids` (all when `None`) with their latest card analysis.
-fn stored_subjects(store: &Store, ids: Option<&[String]>) -> anyhow::Result<Vec<Stored>> {
+pub fn stored_subjects(store: &Store, ids: Option<&[String]>) -> anyhow::Result<Vec<Stored>> {
     let now = chrono::Utc::now();
     let sql = "SELECT m.id, m.sha, m.gated, m.private, m.siblings, m.downloads, m.likes,
-                      m.last_modified, m.pipeline_tag, m.library, m.card_data, m.has_card,
+                      m.last_modified, m.pipeline_tag, m.library, m.card_data, m.safetensors_params,
                       (SELECT c.analysis FROM cards c WHERE c.model_id = m.id ORDER BY c.id DESC LIMIT 1)
                FROM models m";
     let conn = store.connection();
@@ -161,6 +161,7 @@ fn stored_subjects(store: &Store, ids: Option<&[String]>) -> anyhow::Result<Vec<
             files: siblings.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok()),
             downloads: row.get::<_, Option<i64>>(5)?.map(|d| d.max(0) as u64),
             likes: row.get::<_, Option<i64>>(6)?.map(|d| d.max(0) as u64),
+            parameters: row.get::<_, Option<i64>>(11)?.map(|p| p.max(0) as u64),
             stale_days: last_modified
                 .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
                 .map(|t| (now - t.with_timezone(&chrono::Utc)).num_days().max(0) as u32),
@@ -228,7 +229,7 @@ fn ancestors(parents: &HashMap<String, Vec<String>>, id: &str) -> Vec<String> {
 }
 
 /// Fills `bases` of each subject: its ancestors with their licences when stored.
-fn resolve_bases(store: &Store, subjects: &mut [Stored]) -> anyhow::Result<()> {
+pub fn resolve_bases(store: &Store, subjects: &mut [Stored]) -> anyhow::Result<()> {
     let conn = store.connection();
     let mut parents: HashMap<String, Vec<String>> = HashMap::new();
     let mut statement = conn.prepare("SELECT DISTINCT child_id, parent_id FROM lineage")?;

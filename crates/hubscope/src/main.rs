@@ -23,6 +23,7 @@ mod ingest_cmd;
 mod mentions_cmd;
 mod progress;
 mod report_cmd;
+mod select_cmd;
 mod study_cmd;
 mod taxonomy_cmd;
 mod topics;
@@ -99,6 +100,11 @@ enum Command {
     /// The internal catalog of approved models, with its append-only decision log.
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCommand),
+    /// Candidates for a task, ranked by a transparent score (documentation, evaluation,
+    /// adoption, maintenance, licence fit); models failing a policy set apart.
+    Shortlist(select_cmd::ShortlistArgs),
+    /// Models side by side: metadata, licence, sections, score, findings.
+    Compare(select_cmd::CompareArgs),
     /// Inspect the database.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
@@ -166,6 +172,8 @@ fn main() -> ExitCode {
         Command::Taxonomy(command) => taxonomy_cmd::run(&cli.db, command),
         Command::Audit(args) => audit_cmd::run(&cli.db, args),
         Command::Catalog(command) => catalog_cmd::run(&cli.db, command),
+        Command::Shortlist(args) => select_cmd::shortlist(&cli.db, args),
+        Command::Compare(args) => select_cmd::compare(&cli.db, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -458,3 +458,101 @@ fn the_catalog_records_decisions_refuses_failing_models_and_sees_drift() {
     );
     assert!(out.contains("licence cc-by-nc-4.0 is denied"), "{out}");
 }
+
+#[test]
+fn shortlist_ranks_on_evidence_and_compare_sets_models_side_by_side() {
+    let (_dir, db) = store();
+    let o = hubscope(
+        &db,
+        &[
+            "shortlist",
+            "--task",
+            "text-generation",
+            "--policy",
+            POLICY,
+            "--top",
+            "5",
+            "--format",
+            "json",
+        ],
+    );
+    ok(&o);
+    let list: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let shown = list["shortlist"].as_array().unwrap();
+    assert_eq!(shown.len(), 5);
+    let totals: Vec<f64> = shown.iter().map(|r| r["total"].as_f64().unwrap()).collect();
+    assert!(
+        totals.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {totals:?}"
+    );
+    for r in shown {
+        let parts: f64 = [
+            "documentation",
+            "evaluation",
+            "adoption",
+            "maintenance",
+            "license",
+        ]
+        .iter()
+        .map(|k| r[*k].as_f64().unwrap())
+        .sum();
+        assert!((parts - r["total"].as_f64().unwrap()).abs() < 1e-9, "{r}");
+    }
+    // A pickle-only BLOOM fine-tune without a licence fails the policy: set apart, with why.
+    let failing = list["failing_policy"].as_array().unwrap();
+    let jar = failing
+        .iter()
+        .find(|f| f["model_id"] == "12sebas/new_jar")
+        .unwrap();
+    assert!(jar["errors"].to_string().contains("pickle"), "{jar}");
+    assert!(!shown.iter().any(|r| r["model_id"] == "12sebas/new_jar"));
+    // Filters: MIT only leaves MIT models (fietje-2 among them).
+    let o = hubscope(
+        &db,
+        &[
+            "shortlist",
+            "--task",
+            "text-generation",
+            "--license-allow",
+            "mit",
+            "--top",
+            "50",
+            "--format",
+            "json",
+        ],
+    );
+    let mit: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        mit["shortlist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["model_id"] == "BramVanroy/fietje-2")
+    );
+    let o = hubscope(&db, &["shortlist", "--task", "no-such-task"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = hubscope(
+        &db,
+        &[
+            "compare",
+            "bigscience/bloom",
+            "BramVanroy/fietje-2",
+            "12sebas/new_jar",
+            "--policy",
+            POLICY,
+            "--format",
+            "json",
+        ],
+    );
+    ok(&o);
+    let models: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(models[0]["licence"], "bigscience-bloom-rail-1.0");
+    assert_eq!(models[1]["licence"], "mit");
+    assert_eq!(models[1]["base models"], "microsoft/phi-2");
+    assert_eq!(models[2]["pickle-only weights"], "YES");
+    assert_eq!(models[0]["audit"]["passed"], true);
+    assert_eq!(models[2]["audit"]["passed"], false);
+    let o = hubscope(&db, &["compare", "bigscience/bloom", "nobody/nothing"]);
+    assert_eq!(o.status.code(), Some(2));
+}

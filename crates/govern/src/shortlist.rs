@@ -1,0 +1,188 @@
+//! Ranking candidates for a task on evidence, not hype: a transparent score out of 100 made of
+//! five parts, each shown — documentation (the card's completeness score), evaluation evidence,
+//! adoption (downloads and likes, on a log scale against the best candidate), maintenance
+//! (recency of the last change) and licence fit.
+
+use serde::Serialize;
+
+use crate::audit::Subject;
+
+/// How much each part weighs (they sum to 100).
+pub const WEIGHTS: Weights = Weights {
+    documentation: 30.0,
+    evaluation: 20.0,
+    adoption: 20.0,
+    maintenance: 15.0,
+    license: 15.0,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Weights {
+    pub documentation: f64,
+    pub evaluation: f64,
+    pub adoption: f64,
+    pub maintenance: f64,
+    pub license: f64,
+}
+
+/// A candidate's score and its parts (each already weighted: they add up to `total`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranked {
+    pub model_id: String,
+    pub total: f64,
+    pub documentation: f64,
+    pub evaluation: f64,
+    pub adoption: f64,
+    pub maintenance: f64,
+    pub license: f64,
+}
+
+/// Licences that need no review for most commercial reuse (Hub ids, lower case).
+const PERMISSIVE: [&str; 9] = [
+    "apache-2.0",
+    "mit",
+    "bsd-2-clause",
+    "bsd-3-clause",
+    "cc-by-4.0",
+    "cc0-1.0",
+    "unlicense",
+    "bsl-1.0",
+    "isc",
+];
+
+/// Licence fit, 0–1: `allowed` (when given) or a permissive licence 1; a known other licence
+/// 0.5; none or unknown 0.
+pub fn license_fit(subject: &Subject, allowed: &[String]) -> f64 {
+    let Some(l) = &subject.license else {
+        return 0.0;
+    };
+    let names: Vec<String> = [Some(&l.raw), l.id.as_ref(), l.spdx.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    let matches = |list: &[&str]| names.iter().any(|n| list.contains(&n.as_str()));
+    let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+    if (!allowed.is_empty() && matches(&allowed)) || (allowed.is_empty() && matches(&PERMISSIVE)) {
+        1.0
+    } else if l.id.is_some() {
+        0.5
+    } else {
+        0.0
+    }
+}
+
+/// Maintenance, 0–1: changed in the last 90 days 1, then falling linearly to 0 at two years;
+/// unknown 0.
+pub fn maintenance(stale_days: Option<u32>) -> f64 {
+    match stale_days {
+        Some(d) if d <= 90 => 1.0,
+        Some(d) if d >= 730 => 0.0,
+        Some(d) => 1.0 - f64::from(d - 90) / 640.0,
+        None => 0.0,
+    }
+}
+
+/// Scores and ranks `candidates` (best first; ties by model id).
+pub fn rank(candidates: &[&Subject], allowed: &[String]) -> Vec<Ranked> {
+    let log = |v: Option<u64>| (v.unwrap_or(0) as f64 + 1.0).log10();
+    let top_downloads = candidates
+        .iter()
+        .map(|s| log(s.downloads))
+        .fold(0.0, f64::max);
+    let top_likes = candidates.iter().map(|s| log(s.likes)).fold(0.0, f64::max);
+    let share = |v: f64, top: f64| if top > 0.0 { v / top } else { 0.0 };
+    let mut ranked: Vec<Ranked> = candidates
+        .iter()
+        .map(|s| {
+            let card = s.card.as_ref();
+            let documentation =
+                WEIGHTS.documentation * f64::from(card.map_or(0, |c| c.score)) / 100.0;
+            let evidence = card.is_some_and(|c| c.eval_results > 0 || c.evaluation_with_numbers);
+            let evaluation = if evidence { WEIGHTS.evaluation } else { 0.0 };
+            let adoption = WEIGHTS.adoption
+                * (0.7 * share(log(s.downloads), top_downloads)
+                    + 0.3 * share(log(s.likes), top_likes));
+            let maintenance = WEIGHTS.maintenance * maintenance(s.stale_days);
+            let license = WEIGHTS.license * license_fit(s, allowed);
+            Ranked {
+                model_id: s.id.clone(),
+                total: documentation + evaluation + adoption + maintenance + license,
+                documentation,
+                evaluation,
+                adoption,
+                maintenance,
+                license,
+            }
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.total
+            .total_cmp(&a.total)
+            .then_with(|| a.model_id.cmp(&b.model_id))
+    });
+    ranked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{CardFacts, LicenseFacts};
+    use hubscope_card::LicenseStatus;
+
+    fn subject(id: &str, score: u8, downloads: u64, license: &str, stale: u32) -> Subject {
+        Subject {
+            id: id.into(),
+            card: Some(CardFacts {
+                score,
+                ..CardFacts::default()
+            }),
+            license: Some(LicenseFacts {
+                raw: license.into(),
+                id: Some(license.into()),
+                spdx: None,
+                status: LicenseStatus::Known,
+                described: false,
+            }),
+            downloads: Some(downloads),
+            likes: Some(downloads / 10),
+            stale_days: Some(stale),
+            ..Subject::default()
+        }
+    }
+
+    #[test]
+    fn parts_add_up_and_evidence_wins() {
+        let a = subject("a", 80, 10_000, "apache-2.0", 30);
+        let b = subject("b", 20, 100, "cc-by-nc-4.0", 1_000);
+        let ranked = rank(&[&b, &a], &[]);
+        assert_eq!(ranked[0].model_id, "a");
+        for r in &ranked {
+            let sum = r.documentation + r.evaluation + r.adoption + r.maintenance + r.license;
+            assert!((r.total - sum).abs() < 1e-9);
+            assert!(r.total <= 100.0);
+        }
+        let a = &ranked[0];
+        assert!((a.documentation - 24.0).abs() < 1e-9);
+        assert!(
+            (a.adoption - 20.0).abs() < 1e-9,
+            "the best candidate has full adoption"
+        );
+        assert!((a.maintenance - 15.0).abs() < 1e-9);
+        assert!((a.license - 15.0).abs() < 1e-9);
+        let b = &ranked[1];
+        assert_eq!(b.maintenance, 0.0);
+        assert!(
+            (b.license - 7.5).abs() < 1e-9,
+            "a known, non-permissive licence"
+        );
+        assert_eq!(
+            license_fit(
+                &subject("c", 0, 0, "cc-by-nc-4.0", 0),
+                &["cc-by-nc-4.0".into()]
+            ),
+            1.0
+        );
+        assert!((maintenance(Some(410)) - 0.5).abs() < 1e-9);
+    }
+}

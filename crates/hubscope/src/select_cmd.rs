@@ -1,0 +1,435 @@
+//! Selection: `hubscope shortlist` (candidates for a task, ranked by a transparent score, with
+//! the models that fail the policy set apart) and `hubscope compare` (models side by side).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use hubscope_govern::shortlist::{WEIGHTS, rank};
+use hubscope_govern::{Audit, Severity, Subject, audit, pickle_only_weights};
+use hubscope_store::Store;
+use serde_json::json;
+
+use crate::audit_cmd::{load_policy, resolve_bases, stored_subjects};
+
+/// Candidates for a task, ranked on evidence.
+#[derive(Debug, clap::Args)]
+pub struct ShortlistArgs {
+    /// The task, as a Hub pipeline tag (text-classification, text-generation, …).
+    #[arg(long, value_name = "PIPELINE_TAG")]
+    task: String,
+    /// Only models whose card declares this language (ISO code, e.g. `nl`).
+    #[arg(long, value_name = "CODE")]
+    language: Option<String>,
+    /// Only models under these licences (Hub or SPDX ids, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    license_allow: Vec<String>,
+    /// Only models with at most this many parameters (known from safetensors metadata).
+    #[arg(long, value_name = "N")]
+    max_params: Option<u64>,
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Audit the candidates: those failing it are listed apart, with the reason.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = SelectFormat::Table)]
+    format: SelectFormat,
+}
+
+/// Models side by side.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Two or more stored model ids.
+    #[arg(required = true, num_args = 2..)]
+    models: Vec<String>,
+    /// Also audit them against this policy.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = SelectFormat::Table)]
+    format: SelectFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SelectFormat {
+    Table,
+    Json,
+}
+
+fn print(text: &str) -> anyhow::Result<()> {
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    Ok(())
+}
+
+fn errors(a: &Audit) -> Vec<String> {
+    a.findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.message.clone())
+        .collect()
+}
+
+pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()> {
+    let policy = args.policy.as_deref().map(load_policy).transpose()?;
+    let store = Store::open_existing(db)?;
+    let allowed: Vec<String> = args
+        .license_allow
+        .iter()
+        .map(|l| l.trim().to_ascii_lowercase())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut unknown_size = 0;
+    let mut subjects = stored_subjects(&store, None)?;
+    subjects.retain(|s| {
+        let s = &s.subject;
+        if s.pipeline_tag.as_deref() != Some(args.task.as_str()) {
+            return false;
+        }
+        if let Some(lang) = &args.language
+            && !s.languages.iter().any(|l| l.eq_ignore_ascii_case(lang))
+        {
+            return false;
+        }
+        if !allowed.is_empty() {
+            let ok = s.license.as_ref().is_some_and(|l| {
+                [Some(&l.raw), l.id.as_ref(), l.spdx.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| allowed.contains(&n.to_ascii_lowercase()))
+            });
+            if !ok {
+                return false;
+            }
+        }
+        if let Some(max) = args.max_params {
+            match s.parameters {
+                Some(p) if p <= max => {}
+                Some(_) => return false,
+                None => {
+                    unknown_size += 1;
+                    return false;
+                }
+            }
+        }
+        true
+    });
+    if subjects.is_empty() {
+        bail!(
+            "no stored model matches --task {}{}: check the pipeline tag, or crawl more models",
+            args.task,
+            if unknown_size > 0 {
+                format!(" ({unknown_size} left out because their size is unknown)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    resolve_bases(&store, &mut subjects)?;
+    let audits: Vec<Option<Audit>> = subjects
+        .iter()
+        .map(|s| policy.as_ref().map(|p| audit(p, &s.subject)))
+        .collect();
+    let passing: Vec<&Subject> = subjects
+        .iter()
+        .zip(&audits)
+        .filter(|(_, a)| a.as_ref().is_none_or(|a| a.passed))
+        .map(|(s, _)| &s.subject)
+        .collect();
+    let failing: Vec<(&Subject, Vec<String>)> = subjects
+        .iter()
+        .zip(&audits)
+        .filter_map(|(s, a)| {
+            a.as_ref()
+                .filter(|a| !a.passed)
+                .map(|a| (&s.subject, errors(a)))
+        })
+        .collect();
+    let ranked = rank(&passing, &allowed);
+    let shown = &ranked[..ranked.len().min(args.top)];
+    match args.format {
+        SelectFormat::Json => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({
+                "task": args.task,
+                "candidates": ranked.len(),
+                "weights": WEIGHTS,
+                "shortlist": shown,
+                "failing_policy": failing.iter().map(|(s, e)| json!({"model_id": s.id, "errors": e})).collect::<Vec<_>>(),
+                "left_out_unknown_size": unknown_size,
+            }))?
+        )),
+        SelectFormat::Table => {
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "{:>3} {:<48} {:>6}  {:>5} {:>5} {:>5} {:>5} {:>5}",
+                "#", "model", "score", "docs", "eval", "adopt", "maint", "lic"
+            );
+            let _ = writeln!(
+                out,
+                "{:>3} {:<48} {:>6}  {:>5} {:>5} {:>5} {:>5} {:>5}",
+                "",
+                "(out of)",
+                100,
+                WEIGHTS.documentation,
+                WEIGHTS.evaluation,
+                WEIGHTS.adoption,
+                WEIGHTS.maintenance,
+                WEIGHTS.license
+            );
+            for (i, r) in shown.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "{:>3} {:<48} {:>6.1}  {:>5.1} {:>5.1} {:>5.1} {:>5.1} {:>5.1}",
+                    i + 1,
+                    r.model_id,
+                    r.total,
+                    r.documentation,
+                    r.evaluation,
+                    r.adoption,
+                    r.maintenance,
+                    r.license
+                );
+            }
+            if !failing.is_empty() {
+                let _ = writeln!(out, "\nfailing the policy ({}):", failing.len());
+                for (s, e) in failing.iter().take(args.top) {
+                    let _ = writeln!(out, "  {} — {}", s.id, e.join("; "));
+                }
+                if failing.len() > args.top {
+                    let _ = writeln!(
+                        out,
+                        "  … {} more (--format json lists them all)",
+                        failing.len() - args.top
+                    );
+                }
+            }
+            print(&out)?;
+            eprintln!(
+                "hubscope shortlist: {} candidates for {}{}, {} shown{}",
+                ranked.len() + failing.len(),
+                args.task,
+                if failing.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} fail the policy)", failing.len())
+                },
+                shown.len(),
+                if unknown_size > 0 {
+                    format!("; {unknown_size} left out because their size is unknown")
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+    }
+}
+
+pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
+    let policy = args.policy.as_deref().map(load_policy).transpose()?;
+    let store = Store::open_existing(db)?;
+    let mut subjects = stored_subjects(&store, Some(&args.models))?;
+    for id in &args.models {
+        if !subjects.iter().any(|s| &s.subject.id == id) {
+            bail!("model {id}: not in the store; crawl it first: hubscope crawl models --id {id}");
+        }
+    }
+    resolve_bases(&store, &mut subjects)?;
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let rows: Vec<(&str, Vec<String>)> = vec![
+        (
+            "pipeline",
+            subjects
+                .iter()
+                .map(|s| opt(s.subject.pipeline_tag.clone()))
+                .collect(),
+        ),
+        (
+            "library",
+            subjects
+                .iter()
+                .map(|s| opt(s.subject.library_name.clone()))
+                .collect(),
+        ),
+        (
+            "licence",
+            subjects
+                .iter()
+                .map(|s| {
+                    opt(s
+                        .subject
+                        .license
+                        .as_ref()
+                        .map(|l| l.id.clone().unwrap_or(l.raw.clone())))
+                })
+                .collect(),
+        ),
+        (
+            "base models",
+            subjects
+                .iter()
+                .map(|s| {
+                    s.subject
+                        .bases
+                        .iter()
+                        .map(|(b, _)| b.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .collect(),
+        ),
+        (
+            "parameters",
+            subjects
+                .iter()
+                .map(|s| opt(s.subject.parameters.map(|p| p.to_string())))
+                .collect(),
+        ),
+        (
+            "downloads",
+            subjects
+                .iter()
+                .map(|s| opt(s.subject.downloads.map(|p| p.to_string())))
+                .collect(),
+        ),
+        (
+            "likes",
+            subjects
+                .iter()
+                .map(|s| opt(s.subject.likes.map(|p| p.to_string())))
+                .collect(),
+        ),
+        (
+            "days since change",
+            subjects
+                .iter()
+                .map(|s| opt(s.subject.stale_days.map(|p| p.to_string())))
+                .collect(),
+        ),
+        (
+            "card score",
+            subjects
+                .iter()
+                .map(|s| opt(s.subject.card.as_ref().map(|c| c.score.to_string())))
+                .collect(),
+        ),
+        (
+            "sections filled",
+            subjects
+                .iter()
+                .map(|s| {
+                    opt(s
+                        .subject
+                        .card
+                        .as_ref()
+                        .map(|c| format!("{}/13", c.filled.len())))
+                })
+                .collect(),
+        ),
+        (
+            "evaluation evidence",
+            subjects
+                .iter()
+                .map(|s| {
+                    let yes = s
+                        .subject
+                        .card
+                        .as_ref()
+                        .is_some_and(|c| c.eval_results > 0 || c.evaluation_with_numbers);
+                    (if yes { "yes" } else { "no" }).to_string()
+                })
+                .collect(),
+        ),
+        (
+            "pickle-only weights",
+            subjects
+                .iter()
+                .map(|s| match &s.subject.files {
+                    Some(f) => (if pickle_only_weights(f).is_empty() {
+                        "no"
+                    } else {
+                        "YES"
+                    })
+                    .to_string(),
+                    None => "-".into(),
+                })
+                .collect(),
+        ),
+        (
+            "gated",
+            subjects
+                .iter()
+                .map(|s| {
+                    opt(s
+                        .subject
+                        .gated
+                        .map(|g| if g { "yes".into() } else { "no".into() }))
+                })
+                .collect(),
+        ),
+    ];
+    let audits: Vec<Option<Audit>> = subjects
+        .iter()
+        .map(|s| policy.as_ref().map(|p| audit(p, &s.subject)))
+        .collect();
+    match args.format {
+        SelectFormat::Json => {
+            let models: Vec<serde_json::Value> = subjects
+                .iter()
+                .zip(&audits)
+                .enumerate()
+                .map(|(i, (s, a))| {
+                    let mut m = serde_json::Map::new();
+                    m.insert("model_id".into(), json!(s.subject.id));
+                    for (name, values) in &rows {
+                        m.insert((*name).to_string(), json!(values[i]));
+                    }
+                    if let Some(a) = a {
+                        m.insert("audit".into(), json!(a));
+                    }
+                    serde_json::Value::Object(m)
+                })
+                .collect();
+            print(&format!("{}\n", serde_json::to_string_pretty(&models)?))
+        }
+        SelectFormat::Table => {
+            let width = 28;
+            let mut out = format!("{:<20}", "");
+            for s in &subjects {
+                let _ = write!(out, " {:<width$}", clip(&s.subject.id, width));
+            }
+            out.push('\n');
+            for (name, values) in &rows {
+                let _ = write!(out, "{name:<20}");
+                for v in values {
+                    let _ = write!(out, " {:<width$}", clip(v, width));
+                }
+                out.push('\n');
+            }
+            if policy.is_some() {
+                let _ = write!(out, "{:<20}", "policy");
+                for a in audits.iter().flatten() {
+                    let e = a
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity == Severity::Error)
+                        .count();
+                    let w = a.findings.len() - e;
+                    let verdict = if a.passed { "pass" } else { "FAIL" };
+                    let _ = write!(out, " {:<width$}", format!("{verdict} ({e} err, {w} warn)"));
+                }
+                out.push('\n');
+            }
+            print(&out)
+        }
+    }
+}
+
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(width - 1).collect();
+    s.push('…');
+    s
+}
