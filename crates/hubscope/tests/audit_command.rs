@@ -556,3 +556,63 @@ fn shortlist_ranks_on_evidence_and_compare_sets_models_side_by_side() {
     let o = hubscope(&db, &["compare", "bigscience/bloom", "nobody/nothing"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The SARIF output validates against the official SARIF 2.1.0 JSON schema (the schema file
+/// `scripts/test.sh` fetches, `HUBSCOPE_SARIF_SCHEMA`), with Python's jsonschema
+/// (`HUBSCOPE_PYTHON`), over every finding of the 1,820 real models.
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    let (Some(python), Some(schema)) = (
+        std::env::var_os("HUBSCOPE_PYTHON"),
+        std::env::var_os("HUBSCOPE_SARIF_SCHEMA"),
+    ) else {
+        eprintln!(
+            "HUBSCOPE_PYTHON or HUBSCOPE_SARIF_SCHEMA not set (scripts/test.sh sets both): the schema check is not run"
+        );
+        return;
+    };
+    let (dir, db) = store();
+    let sarif = dir.path().join("all.sarif");
+    let o = hubscope(
+        &db,
+        &[
+            "audit",
+            "--policy",
+            POLICY,
+            "--all",
+            "--format",
+            "sarif",
+            "--out",
+            sarif.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let script = "import json, sys, jsonschema\n\
+                  schema = json.load(open(sys.argv[1]))\n\
+                  doc = json.load(open(sys.argv[2]))\n\
+                  errors = list(jsonschema.Draft4Validator(schema).iter_errors(doc))\n\
+                  print(len(errors), len(doc['runs'][0]['results']))\n\
+                  for e in errors[:5]: print(list(e.path), e.message[:200])\n";
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(&schema)
+        .arg(&sarif)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut counts = stdout.split_whitespace();
+    assert_eq!(counts.next(), Some("0"), "schema errors: {stdout}");
+    let results: usize = counts.next().unwrap().parse().unwrap();
+    assert!(results > 10_000, "{stdout}");
+}
