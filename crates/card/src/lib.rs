@@ -43,7 +43,7 @@ pub use body::HeadingKind;
 pub use card::{ModelCard, OutlineNode, SectionCoverage, Sections, Signals};
 pub use front_matter::{FrontMatter, YamlError};
 pub use generator::Generator;
-pub use license::{License, LicenseStatus};
+pub use license::{License, LicenseStatus, normalize as normalize_license};
 pub use metadata::{EvalResults, Metadata};
 pub use prose::count_words;
 pub use score::{Criterion, Score};

@@ -124,12 +124,47 @@ fn card_facts(analysis: &Value) -> CardFacts {
     facts
 }
 
-/// The analysis of a card made of `card_data` alone (the Hub's parsed front matter), for models
-/// stored without a README: licence and metadata, normalised by the card engine.
-fn card_data_analysis(card_data: &str) -> Option<Value> {
-    let readme = format!("---\n{card_data}\n---\n");
-    let card = CardAnalyzer::new().analyze(&readme).ok()?;
-    serde_json::to_value(&card).ok()
+/// Licence and metadata from `card_data` (the Hub's parsed front matter, JSON), for models stored
+/// without a README: read directly, the licence normalised as the card engine does.
+fn card_data_facts(card_data: &str, subject: &mut Subject) {
+    let Ok(data) = serde_json::from_str::<Value>(card_data) else {
+        return;
+    };
+    // A field may be a string or a list of strings.
+    let list = |key: &str| -> Vec<String> {
+        match &data[key] {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let licences = list("license");
+    if !licences.is_empty() {
+        let l = hubscope_card::normalize_license(
+            &licences.join(", "),
+            data["license_name"].as_str().map(str::to_string),
+            data["license_link"].as_str().map(str::to_string),
+        );
+        subject.license = Some(LicenseFacts {
+            raw: l.raw,
+            id: l.id,
+            spdx: l.spdx,
+            status: l.status,
+            described: l.name.is_some() || l.link.is_some(),
+        });
+    }
+    subject.languages = list("language");
+    subject.datasets = list("datasets");
+    subject.base_models = list("base_model");
+    if subject.pipeline_tag.is_none() {
+        subject.pipeline_tag = data["pipeline_tag"].as_str().map(str::to_string);
+    }
+    if subject.library_name.is_none() {
+        subject.library_name = data["library_name"].as_str().map(str::to_string);
+    }
 }
 
 /// A stored model's facts.
@@ -139,13 +174,24 @@ pub struct Stored {
 
 /// Reads the stored models `ids` (all when `None`) with their latest card analysis.
 pub fn stored_subjects(store: &Store, ids: Option<&[String]>) -> anyhow::Result<Vec<Stored>> {
+    let mut out = Vec::new();
+    for_each_subject(store, ids, |subject| out.push(Stored { subject }))?;
+    Ok(out)
+}
+
+/// Calls `visit` with each stored model's facts (`ids`, or all), one at a time: memory stays
+/// bounded over millions of models.
+pub fn for_each_subject(
+    store: &Store,
+    ids: Option<&[String]>,
+    mut visit: impl FnMut(Subject),
+) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     let sql = "SELECT m.id, m.sha, m.gated, m.private, m.siblings, m.downloads, m.likes,
                       m.last_modified, m.pipeline_tag, m.library, m.card_data, m.safetensors_params,
                       (SELECT c.analysis FROM cards c WHERE c.model_id = m.id ORDER BY c.id DESC LIMIT 1)
                FROM models m";
     let conn = store.connection();
-    let mut rows_out = Vec::new();
     let mut read = |row: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
         let id: String = row.get(0)?;
         let gated: Option<String> = row.get(2)?;
@@ -176,12 +222,12 @@ pub fn stored_subjects(store: &Store, ids: Option<&[String]>) -> anyhow::Result<
                 metadata_facts(a, &mut subject);
             }
             None => {
-                if let Some(a) = card_data.as_deref().and_then(card_data_analysis) {
-                    metadata_facts(&a, &mut subject);
+                if let Some(data) = card_data.as_deref() {
+                    card_data_facts(data, &mut subject);
                 }
             }
         }
-        rows_out.push(Stored { subject });
+        visit(subject);
         Ok(())
     };
     match ids {
@@ -202,7 +248,7 @@ pub fn stored_subjects(store: &Store, ids: Option<&[String]>) -> anyhow::Result<
             }
         }
     }
-    Ok(rows_out)
+    Ok(())
 }
 
 /// Every ancestor of `id` through the lineage table, nearest first (cycles and depth guarded).
@@ -228,44 +274,51 @@ fn ancestors(parents: &HashMap<String, Vec<String>>, id: &str) -> Vec<String> {
     out
 }
 
-/// Fills `bases` of each subject: its ancestors with their licences when stored.
-pub fn resolve_bases(store: &Store, subjects: &mut [Stored]) -> anyhow::Result<()> {
-    let conn = store.connection();
-    let mut parents: HashMap<String, Vec<String>> = HashMap::new();
-    let mut statement = conn.prepare("SELECT DISTINCT child_id, parent_id FROM lineage")?;
-    let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-    for row in rows {
-        let (child, parent) = row?;
-        parents.entry(child).or_default().push(parent);
+/// Base models through lineage, and the licences of every model that is someone's base: loaded
+/// once, so each audited model's bases are a lookup.
+pub struct Bases {
+    parents: HashMap<String, Vec<String>>,
+    licences: HashMap<String, Option<LicenseFacts>>,
+}
+
+impl Bases {
+    pub fn load(store: &Store) -> anyhow::Result<Bases> {
+        let conn = store.connection();
+        let mut parents: HashMap<String, Vec<String>> = HashMap::new();
+        let mut statement = conn.prepare("SELECT DISTINCT child_id, parent_id FROM lineage")?;
+        let rows =
+            statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (child, parent) = row?;
+            parents.entry(child).or_default().push(parent);
+        }
+        let mut bases: Vec<String> = parents.values().flatten().cloned().collect();
+        bases.sort_unstable();
+        bases.dedup();
+        let mut licences = HashMap::with_capacity(bases.len());
+        for_each_subject(store, Some(&bases), |s| {
+            licences.insert(s.id, s.license);
+        })?;
+        Ok(Bases { parents, licences })
     }
-    let wanted: HashSet<String> = subjects
-        .iter()
-        .flat_map(|s| ancestors(&parents, &s.subject.id))
-        .collect();
-    let mut licences: HashMap<String, Option<LicenseFacts>> = HashMap::new();
-    let known: HashMap<&str, &Option<LicenseFacts>> = subjects
-        .iter()
-        .map(|s| (s.subject.id.as_str(), &s.subject.license))
-        .collect();
-    let missing: Vec<String> = wanted
-        .iter()
-        .filter(|id| !known.contains_key(id.as_str()))
-        .cloned()
-        .collect();
-    for stored in stored_subjects(store, Some(&missing))? {
-        licences.insert(stored.subject.id.clone(), stored.subject.license);
-    }
-    for (id, l) in known {
-        licences.insert(id.to_string(), l.clone());
-    }
-    for stored in subjects.iter_mut() {
-        stored.subject.bases = ancestors(&parents, &stored.subject.id)
+
+    /// Every ancestor of `id` with its licence (None when not stored or not declared).
+    pub fn of(&self, id: &str) -> Vec<(String, Option<LicenseFacts>)> {
+        ancestors(&self.parents, id)
             .into_iter()
             .map(|base| {
-                let l = licences.get(&base).cloned().flatten();
-                (base, l)
+                let licence = self.licences.get(&base).cloned().flatten();
+                (base, licence)
             })
-            .collect();
+            .collect()
+    }
+}
+
+/// Fills `bases` of each subject: its ancestors with their licences when stored.
+pub fn resolve_bases(store: &Store, subjects: &mut [Stored]) -> anyhow::Result<()> {
+    let bases = Bases::load(store)?;
+    for stored in subjects.iter_mut() {
+        stored.subject.bases = bases.of(&stored.subject.id);
     }
     Ok(())
 }
@@ -329,18 +382,19 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
     }
     if !ids.is_empty() || args.all || args.query.is_some() {
         let store = Store::open_existing(db)?;
-        let mut subjects = if args.all || args.query.is_some() {
-            let mut all = stored_subjects(&store, None)?;
-            if let Some(q) = &args.query {
-                let q = q.to_lowercase();
-                all.retain(|s| s.subject.id.to_lowercase().contains(&q));
-            }
-            all
-        } else {
-            Vec::new()
-        };
-        resolve_bases(&store, &mut subjects)?;
-        audits.extend(subjects.iter().map(|s| audit(&policy, &s.subject)));
+        if args.all || args.query.is_some() {
+            let bases = Bases::load(&store)?;
+            let query = args.query.as_ref().map(|q| q.to_lowercase());
+            for_each_subject(&store, None, |mut subject| {
+                if query
+                    .as_ref()
+                    .is_none_or(|q| subject.id.to_lowercase().contains(q))
+                {
+                    subject.bases = bases.of(&subject.id);
+                    audits.push(audit(&policy, &subject));
+                }
+            })?;
+        }
         if !ids.is_empty() {
             let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
             audits.extend(audit_stored(&store, &policy, &wanted)?);
