@@ -34,6 +34,51 @@ pub struct AuditArgs {
     /// Write the output here instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Fetch models that are not in the store from the Hub first (`crawl models --id`, with
+    /// their READMEs), and their base models, so inherited licences are known.
+    #[arg(long)]
+    fetch: bool,
+}
+
+/// Crawls the `ids` missing from the store, then the missing base models of what is stored,
+/// a few generations up.
+fn fetch_missing(db: &Path, ids: &[String]) -> anyhow::Result<()> {
+    let missing = |wanted: &[String]| -> anyhow::Result<Vec<String>> {
+        if !db.exists() {
+            return Ok(wanted.to_vec());
+        }
+        let store = Store::open_existing(db)?;
+        let mut out = Vec::new();
+        for id in wanted {
+            if store.model_revision(id)?.is_none() {
+                out.push(id.clone());
+            }
+        }
+        Ok(out)
+    };
+    let mut wanted = ids.to_vec();
+    for _generation in 0..4 {
+        let fetch = missing(&wanted)?;
+        if !fetch.is_empty() {
+            let mut args = vec!["crawl", "models", "--readmes"];
+            for id in &fetch {
+                args.extend(["--id", id.as_str()]);
+            }
+            crate::study_cmd::step(db, &args)?;
+        }
+        // The bases of what is now stored, one generation up.
+        let store = Store::open_existing(db)?;
+        let bases = Bases::load(&store)?;
+        let parents: Vec<String> = wanted
+            .iter()
+            .flat_map(|id| bases.parents.get(id).cloned().unwrap_or_default())
+            .collect();
+        if parents.is_empty() {
+            break;
+        }
+        wanted = parents;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -355,7 +400,7 @@ pub fn audit_stored(store: &Store, policy: &Policy, ids: &[String]) -> anyhow::R
     for id in ids {
         if !subjects.iter().any(|s| &s.subject.id == id) {
             bail!(
-                "model {id}: not in the store (and not a file); crawl it first: hubscope crawl models --id {id}"
+                "model {id}: not in the store (and not a file); fetch it with --fetch, or: hubscope crawl models --id {id}"
             );
         }
     }
@@ -373,6 +418,10 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
         .targets
         .iter()
         .partition(|t| Path::new(t.as_str()).is_file());
+    if args.fetch && !ids.is_empty() {
+        let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        fetch_missing(db, &wanted)?;
+    }
     let mut audits = Vec::new();
     let mut readmes = HashSet::new();
     for path in paths {

@@ -63,7 +63,7 @@ enum Step {
     Classify(crate::classify_cmd::ClassifyArgs),
 }
 
-fn step(db: &Path, args: &[&str]) -> anyhow::Result<()> {
+pub(crate) fn step(db: &Path, args: &[&str]) -> anyhow::Result<()> {
     let step =
         Step::try_parse_from(args).map_err(|e| anyhow::anyhow!("internal step {args:?}: {e}"))?;
     match step {

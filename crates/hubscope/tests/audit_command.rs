@@ -616,3 +616,80 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     let results: usize = counts.next().unwrap().parse().unwrap();
     assert!(results > 10_000, "{stdout}");
 }
+
+/// `--fetch` crawls a model missing from the store, and its base model, from the Hub (a
+/// loopback Hub serving the real dumps), then audits it; a model the Hub does not have is exit 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_crawls_missing_models_and_their_bases_first() {
+    let data = std::sync::Arc::new(
+        hubscope_testhub::HubData::load(
+            Some(&hubscope_corpus::path("hub/models.jsonl")),
+            Some(&hubscope_corpus::path("hub/readmes.jsonl")),
+            None,
+            None,
+        )
+        .unwrap(),
+    );
+    let hub = hubscope_testhub::TestHub::start(data).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fetched.db");
+    let command = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hubscope"));
+        cmd.arg("--db").arg(&db).args(args);
+        cmd.env("HF_ENDPOINT", hub.url())
+            .env_remove("HF_TOKEN")
+            .env("HF_HOME", dir.path().join("hf-home"))
+            .env_remove("HF_HUB_OFFLINE");
+        cmd
+    };
+    let mut cmd = command(&[
+        "audit",
+        "--policy",
+        POLICY,
+        "--fetch",
+        "12sebas/new_jar",
+        "--format",
+        "json",
+    ]);
+    let o = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let audits: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(audits.len(), 1);
+    assert!(has(
+        &audits[0],
+        "error",
+        "weights.pickle_only",
+        "pytorch_model.bin"
+    ));
+    // The base was fetched too: its licence is known, not "not known here".
+    assert!(
+        has(
+            &audits[0],
+            "warning",
+            "license.inherit",
+            "bigscience/bloom, whose licence bigscience-bloom-rail-1.0 needs review"
+        ),
+        "{:?}",
+        findings(&audits[0])
+    );
+    let mut cmd = command(&[
+        "audit",
+        "--policy",
+        POLICY,
+        "--fetch",
+        "nobody/no-such-model",
+    ]);
+    let o = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nobody/no-such-model"));
+}
