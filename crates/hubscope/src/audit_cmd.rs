@@ -3,7 +3,7 @@
 //! command can gate CI.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -422,48 +422,80 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
         let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
         fetch_missing(db, &wanted)?;
     }
-    let mut audits = Vec::new();
-    let mut readmes = HashSet::new();
-    for path in paths {
-        let subject = readme_subject(Path::new(path))?;
-        readmes.insert(subject.id.clone());
-        audits.push(audit(&policy, &subject));
-    }
-    if !ids.is_empty() || args.all || args.query.is_some() {
-        let store = Store::open_existing(db)?;
-        if args.all || args.query.is_some() {
-            let bases = Bases::load(&store)?;
+    // Audits are rendered as they are made (SARIF, which lists its rules first, collects them):
+    // memory stays bounded over millions of stored models.
+    let readme_subjects: Vec<Subject> = paths
+        .iter()
+        .map(|p| readme_subject(Path::new(p.as_str())))
+        .collect::<anyhow::Result<_>>()?;
+    let readmes: HashSet<String> = readme_subjects.iter().map(|s| s.id.clone()).collect();
+    let store = if !ids.is_empty() || args.all || args.query.is_some() {
+        Some(Store::open_existing(db)?)
+    } else {
+        None
+    };
+    let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    let explicit = match &store {
+        Some(store) if !wanted.is_empty() => audit_stored(store, &policy, &wanted)?,
+        _ => Vec::new(),
+    };
+    let (mut total, mut failed) = (0usize, 0usize);
+    let emit = |w: &mut dyn std::io::Write| -> anyhow::Result<()> {
+        let mut renderer = Renderer::new(args.format, &policy, &readmes);
+        renderer.start(w)?;
+        let mut push = |w: &mut dyn std::io::Write, a: Audit| -> anyhow::Result<()> {
+            total += 1;
+            failed += usize::from(!a.passed);
+            renderer.push(w, a)
+        };
+        for subject in &readme_subjects {
+            push(w, audit(&policy, subject))?;
+        }
+        if let Some(store) = &store
+            && (args.all || args.query.is_some())
+        {
+            let bases = Bases::load(store)?;
             let query = args.query.as_ref().map(|q| q.to_lowercase());
-            for_each_subject(&store, None, |mut subject| {
-                if query
-                    .as_ref()
-                    .is_none_or(|q| subject.id.to_lowercase().contains(q))
+            let mut error = None;
+            for_each_subject(store, None, |mut subject| {
+                if error.is_some()
+                    || query
+                        .as_ref()
+                        .is_some_and(|q| !subject.id.to_lowercase().contains(q))
                 {
-                    subject.bases = bases.of(&subject.id);
-                    audits.push(audit(&policy, &subject));
+                    return;
+                }
+                subject.bases = bases.of(&subject.id);
+                if let Err(e) = push(w, audit(&policy, &subject)) {
+                    error = Some(e);
                 }
             })?;
+            if let Some(e) = error {
+                return Err(e);
+            }
         }
-        if !ids.is_empty() {
-            let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-            audits.extend(audit_stored(&store, &policy, &wanted)?);
+        for a in explicit {
+            push(w, a)?;
         }
-    }
-    let failed = audits.iter().filter(|a| !a.passed).count();
-    let output = render(&audits, &policy, args.format, &readmes)?;
+        renderer.finish(w)
+    };
     match &args.out {
-        Some(path) => write_atomically(path, |w| Ok(w.write_all(output.as_bytes())?))
+        Some(path) => write_atomically(path, |w| emit(w))
             .with_context(|| format!("writing {}", path.display()))?,
-        None => std::io::Write::write_all(&mut std::io::stdout().lock(), output.as_bytes())?,
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            emit(&mut lock)?;
+            std::io::Write::flush(&mut lock)?;
+        }
     }
     eprintln!(
-        "hubscope audit: {} models against {} {} ({}) in {:.2} s: {} passed, {failed} failed",
-        audits.len(),
+        "hubscope audit: {total} models against {} {} ({}) in {:.2} s: {} passed, {failed} failed",
         policy.name,
         policy.version,
         policy.hash,
         started.elapsed().as_secs_f64(),
-        audits.len() - failed
+        total - failed
     );
     if failed > 0 {
         return Err(PolicyFailed.into());
@@ -480,34 +512,62 @@ fn counts(a: &Audit) -> (usize, usize) {
     (errors, a.findings.len() - errors)
 }
 
-fn render(
-    audits: &[Audit],
-    policy: &Policy,
+/// Writes audits as they come: a header, one block or row per audit, a footer.
+struct Renderer<'a> {
     format: AuditFormat,
-    readmes: &HashSet<String>,
-) -> anyhow::Result<String> {
-    let mut out = String::new();
-    match format {
-        AuditFormat::Json => {
-            out = serde_json::to_string_pretty(audits)?;
-            out.push('\n');
+    policy: &'a Policy,
+    readmes: &'a HashSet<String>,
+    first: bool,
+    /// SARIF lists the rules that fired before the results: it is written at the end.
+    sarif: Vec<Audit>,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(format: AuditFormat, policy: &'a Policy, readmes: &'a HashSet<String>) -> Self {
+        Renderer {
+            format,
+            policy,
+            readmes,
+            first: true,
+            sarif: Vec::new(),
         }
-        AuditFormat::Sarif => {
-            let log = hubscope_govern::sarif::sarif(audits, |a| {
-                if readmes.contains(&a.model_id) {
-                    a.model_id.clone()
-                } else {
-                    format!("hf://{}/README.md", a.model_id)
+    }
+
+    fn start(&mut self, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        match self.format {
+            AuditFormat::Json => w.write_all(b"[")?,
+            AuditFormat::Md => {
+                writeln!(
+                    w,
+                    "# Audit against {} {}\n\nPolicy hash `{}`.\n",
+                    self.policy.name, self.policy.version, self.policy.hash
+                )?;
+                writeln!(w, "| Model | Result | Errors | Warnings | Findings |")?;
+                writeln!(w, "|---|---|---:|---:|---|")?;
+            }
+            AuditFormat::Table | AuditFormat::Sarif => {}
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, w: &mut dyn std::io::Write, a: Audit) -> anyhow::Result<()> {
+        let first = std::mem::replace(&mut self.first, false);
+        match self.format {
+            AuditFormat::Json => {
+                w.write_all(if first { b"\n" } else { b",\n" })?;
+                let text = serde_json::to_string_pretty(&a)?;
+                for (i, line) in text.lines().enumerate() {
+                    if i > 0 {
+                        w.write_all(b"\n")?;
+                    }
+                    write!(w, "  {line}")?;
                 }
-            });
-            out = serde_json::to_string_pretty(&log)?;
-            out.push('\n');
-        }
-        AuditFormat::Table => {
-            for a in audits {
-                let (errors, warnings) = counts(a);
-                let _ = writeln!(
-                    out,
+            }
+            AuditFormat::Sarif => self.sarif.push(a),
+            AuditFormat::Table => {
+                let (errors, warnings) = counts(&a);
+                writeln!(
+                    w,
                     "{} {}{}  ({errors} errors, {warnings} warnings)",
                     if a.passed { "PASS" } else { "FAIL" },
                     a.model_id,
@@ -515,31 +575,22 @@ fn render(
                         .as_deref()
                         .map(|r| format!(" @ {}", &r[..r.len().min(12)]))
                         .unwrap_or_default()
-                );
+                )?;
                 for f in &a.findings {
-                    let _ = writeln!(
-                        out,
+                    writeln!(
+                        w,
                         "  {:<8} {:<28} {}",
                         f.severity.as_str(),
                         f.rule,
                         f.message
-                    );
+                    )?;
                 }
                 if !a.not_checked.is_empty() {
-                    let _ = writeln!(out, "  not checked (no data): {}", a.not_checked.join(", "));
+                    writeln!(w, "  not checked (no data): {}", a.not_checked.join(", "))?;
                 }
             }
-        }
-        AuditFormat::Md => {
-            let _ = writeln!(
-                out,
-                "# Audit against {} {}\n\nPolicy hash `{}`.\n",
-                policy.name, policy.version, policy.hash
-            );
-            let _ = writeln!(out, "| Model | Result | Errors | Warnings | Findings |");
-            let _ = writeln!(out, "|---|---|---:|---:|---|");
-            for a in audits {
-                let (errors, warnings) = counts(a);
+            AuditFormat::Md => {
+                let (errors, warnings) = counts(&a);
                 let findings = a
                     .findings
                     .iter()
@@ -547,14 +598,34 @@ fn render(
                     .collect::<Vec<_>>()
                     .join("<br>")
                     .replace('|', "\\|");
-                let _ = writeln!(
-                    out,
+                writeln!(
+                    w,
                     "| {} | {} | {errors} | {warnings} | {findings} |",
                     a.model_id.replace('|', "\\|"),
                     if a.passed { "pass" } else { "**fail**" }
-                );
+                )?;
             }
         }
+        Ok(())
     }
-    Ok(out)
+
+    fn finish(&mut self, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        match self.format {
+            AuditFormat::Json => w.write_all(if self.first { b"]\n" } else { b"\n]\n" })?,
+            AuditFormat::Sarif => {
+                let readmes = self.readmes;
+                let log = hubscope_govern::sarif::sarif(&self.sarif, |a| {
+                    if readmes.contains(&a.model_id) {
+                        a.model_id.clone()
+                    } else {
+                        format!("hf://{}/README.md", a.model_id)
+                    }
+                });
+                serde_json::to_writer_pretty(&mut *w, &log)?;
+                w.write_all(b"\n")?;
+            }
+            AuditFormat::Table | AuditFormat::Md => {}
+        }
+        Ok(())
+    }
 }
