@@ -308,16 +308,7 @@ fn read_labels(
 ) -> anyhow::Result<(Vec<Labelled>, LeftOut)> {
     let raw = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the labels {}", path.display()))?;
-    let raw = raw.strip_prefix('\u{feff}').unwrap_or(&raw);
-    let first = raw.lines().next().unwrap_or("");
-    let delimiter = [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(raw.as_bytes());
+    let mut reader = hubscope_taxonomy::sheet::spreadsheet_csv(&raw);
     let headers: Vec<String> = reader
         .headers()
         .with_context(|| format!("{}: no header line", path.display()))?
