@@ -3,6 +3,7 @@
 //! command can gate CI.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,31 @@ pub struct AuditArgs {
     /// their READMEs), and their base models, so inherited licences are known.
     #[arg(long)]
     fetch: bool,
+    #[command(flatten)]
+    as_of: AsOf,
+}
+
+/// The moment staleness (days since `lastModified`) is measured from: now, or `--as-of`, so
+/// an audit of a dated snapshot gives the same findings whenever it is run.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AsOf {
+    /// Measure staleness from this date instead of today (YYYY-MM-DD or RFC 3339), e.g. the
+    /// day the stored snapshot was crawled.
+    #[arg(long = "as-of", value_name = "DATE", value_parser = parse_as_of)]
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AsOf {
+    pub fn moment(&self) -> chrono::DateTime<chrono::Utc> {
+        self.as_of.unwrap_or_else(chrono::Utc::now)
+    }
+}
+
+fn parse_as_of(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    hubscope_store::time::normalize_timestamp(text)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| format!("{text:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"))
 }
 
 /// Crawls the `ids` missing from the store, then the missing base models of what is stored,
@@ -217,27 +243,35 @@ pub struct Stored {
     pub subject: Subject,
 }
 
-/// Reads the stored models `ids` (all when `None`) with their latest card analysis.
-pub fn stored_subjects(store: &Store, ids: Option<&[String]>) -> anyhow::Result<Vec<Stored>> {
+/// Reads the stored models `ids` (all when `None`) with their latest card analysis, staleness
+/// measured at `now`.
+pub fn stored_subjects(
+    store: &Store,
+    ids: Option<&[String]>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Vec<Stored>> {
     let mut out = Vec::new();
-    for_each_subject(store, ids, |subject| out.push(Stored { subject }))?;
+    for_each_subject(store, ids, now, |subject| {
+        out.push(Stored { subject });
+        ControlFlow::Continue(())
+    })?;
     Ok(out)
 }
 
-/// Calls `visit` with each stored model's facts (`ids`, or all), one at a time: memory stays
-/// bounded over millions of models.
+/// Calls `visit` with each stored model's facts (`ids`, or all), one at a time, until it
+/// breaks: memory stays bounded over millions of models.
 pub fn for_each_subject(
     store: &Store,
     ids: Option<&[String]>,
-    mut visit: impl FnMut(Subject),
+    now: chrono::DateTime<chrono::Utc>,
+    mut visit: impl FnMut(Subject) -> ControlFlow<()>,
 ) -> anyhow::Result<()> {
-    let now = chrono::Utc::now();
     let sql = "SELECT m.id, m.sha, m.gated, m.private, m.siblings, m.downloads, m.likes,
                       m.last_modified, m.pipeline_tag, m.library, m.card_data, m.safetensors_params,
                       (SELECT c.analysis FROM cards c WHERE c.model_id = m.id ORDER BY c.id DESC LIMIT 1)
                FROM models m";
     let conn = store.connection();
-    let mut read = |row: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
+    let mut read = |row: &rusqlite::Row<'_>| -> rusqlite::Result<ControlFlow<()>> {
         let id: String = row.get(0)?;
         let gated: Option<String> = row.get(2)?;
         let siblings: Option<String> = row.get(4)?;
@@ -272,23 +306,26 @@ pub fn for_each_subject(
                 }
             }
         }
-        visit(subject);
-        Ok(())
+        Ok(visit(subject))
     };
     match ids {
         None => {
             let mut statement = conn.prepare(sql)?;
             let mut rows = statement.query([])?;
             while let Some(row) = rows.next()? {
-                read(row)?;
+                if read(row)?.is_break() {
+                    break;
+                }
             }
         }
         Some(ids) => {
             let mut statement = conn.prepare(&format!("{sql} WHERE m.id = ?1"))?;
             for id in ids {
                 let mut rows = statement.query([id])?;
-                if let Some(row) = rows.next()? {
-                    read(row)?;
+                if let Some(row) = rows.next()?
+                    && read(row)?.is_break()
+                {
+                    break;
                 }
             }
         }
@@ -298,14 +335,20 @@ pub fn for_each_subject(
 
 /// Every ancestor of `id` through the lineage table, nearest first (cycles and depth guarded).
 fn ancestors(parents: &HashMap<String, Vec<String>>, id: &str) -> Vec<String> {
+    if !parents.contains_key(id) {
+        return Vec::new();
+    }
     let mut out = Vec::new();
-    let mut seen: HashSet<&str> = HashSet::from([id]);
+    // A list, not a set: a model has a handful of ancestors, and this runs once per audited
+    // model.
+    let mut seen: Vec<&str> = vec![id];
     let mut frontier = vec![id];
     for _ in 0..16 {
         let mut next = Vec::new();
         for node in frontier {
             for parent in parents.get(node).into_iter().flatten() {
-                if seen.insert(parent.as_str()) {
+                if !seen.contains(&parent.as_str()) {
+                    seen.push(parent.as_str());
                     out.push(parent.clone());
                     next.push(parent.as_str());
                 }
@@ -341,8 +384,10 @@ impl Bases {
         bases.sort_unstable();
         bases.dedup();
         let mut licences = HashMap::with_capacity(bases.len());
-        for_each_subject(store, Some(&bases), |s| {
+        // Only the licences are kept: the moment does not matter.
+        for_each_subject(store, Some(&bases), chrono::Utc::now(), |s| {
             licences.insert(s.id, s.license);
+            ControlFlow::Continue(())
         })?;
         Ok(Bases { parents, licences })
     }
@@ -393,10 +438,15 @@ pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
     Policy::parse(&text).with_context(|| format!("policy {}", path.display()))
 }
 
-/// Audits of stored models (`ids` must all be stored: otherwise an error naming the first
-/// missing one and how to fetch it).
-pub fn audit_stored(store: &Store, policy: &Policy, ids: &[String]) -> anyhow::Result<Vec<Audit>> {
-    let mut subjects = stored_subjects(store, Some(ids))?;
+/// Audits of stored models at `now` (`ids` must all be stored: otherwise an error naming the
+/// first missing one and how to fetch it).
+pub fn audit_stored(
+    store: &Store,
+    policy: &Policy,
+    ids: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Vec<Audit>> {
+    let mut subjects = stored_subjects(store, Some(ids), now)?;
     for id in ids {
         if !subjects.iter().any(|s| &s.subject.id == id) {
             bail!(
@@ -410,6 +460,7 @@ pub fn audit_stored(store: &Store, policy: &Policy, ids: &[String]) -> anyhow::R
 
 pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let now = args.as_of.moment();
     let policy = load_policy(&args.policy)?;
     if args.targets.is_empty() && !args.all && args.query.is_none() {
         bail!("audit needs model ids or README paths, --all, or --query TEXT");
@@ -436,7 +487,7 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
     };
     let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     let explicit = match &store {
-        Some(store) if !wanted.is_empty() => audit_stored(store, &policy, &wanted)?,
+        Some(store) if !wanted.is_empty() => audit_stored(store, &policy, &wanted, now)?,
         _ => Vec::new(),
     };
     let (mut total, mut failed) = (0usize, 0usize);
@@ -454,20 +505,25 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
         if let Some(store) = &store
             && (args.all || args.query.is_some())
         {
+            // One thread: a reader thread handing parsed models over was slower (allocations
+            // freed across threads, and the output's page-cache copies dominate anyway).
             let bases = Bases::load(store)?;
             let query = args.query.as_ref().map(|q| q.to_lowercase());
             let mut error = None;
-            for_each_subject(store, None, |mut subject| {
-                if error.is_some()
-                    || query
-                        .as_ref()
-                        .is_some_and(|q| !subject.id.to_lowercase().contains(q))
+            for_each_subject(store, None, now, |mut subject| {
+                if query
+                    .as_ref()
+                    .is_some_and(|q| !subject.id.to_lowercase().contains(q))
                 {
-                    return;
+                    return ControlFlow::Continue(());
                 }
                 subject.bases = bases.of(&subject.id);
-                if let Err(e) = push(w, audit(&policy, &subject)) {
-                    error = Some(e);
+                match push(w, audit(&policy, &subject)) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(e) => {
+                        error = Some(e);
+                        ControlFlow::Break(())
+                    }
                 }
             })?;
             if let Some(e) = error {
@@ -490,7 +546,8 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
         }
     }
     eprintln!(
-        "hubscope audit: {total} models against {} {} ({}) in {:.2} s: {} passed, {failed} failed",
+        "hubscope audit: {total} model{} against {} {} ({}) in {:.2} s: {} passed, {failed} failed",
+        if total == 1 { "" } else { "s" },
         policy.name,
         policy.version,
         policy.hash,

@@ -85,12 +85,40 @@ pub enum ExportFormat {
     Json,
 }
 
-/// The OS user, for decisions without --by.
+/// The OS user, for decisions without --by: the login variables first, then (where they are
+/// unset, as in containers and cron jobs) the account of the process's user id, as `whoami`
+/// finds it.
 fn os_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(account_of_process)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The name of the process's user: the owner of `/proc/self` looked up in `/etc/passwd`
+/// (`uid:N` when the id has no entry). None where there is no `/proc`.
+#[cfg(unix)]
+fn account_of_process() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    Some(user_name(&passwd, uid).unwrap_or_else(|| format!("uid:{uid}")))
+}
+
+#[cfg(not(unix))]
+fn account_of_process() -> Option<String> {
+    None
+}
+
+/// The name of user `uid` in a passwd file (`name:password:uid:...`).
+fn user_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?.parse::<u32>().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 fn print(text: &str) -> anyhow::Result<()> {
@@ -164,7 +192,13 @@ fn change(db: &Path, action: Action, args: Change) -> anyhow::Result<()> {
         None => None,
     };
     let audit = match &policy {
-        Some(p) => audit_stored(&store, p, std::slice::from_ref(&args.model))?.pop(),
+        Some(p) => audit_stored(
+            &store,
+            p,
+            std::slice::from_ref(&args.model),
+            chrono::Utc::now(),
+        )?
+        .pop(),
         None => None,
     };
     let passed = audit.as_ref().map(|a| a.passed);
@@ -392,9 +426,14 @@ fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
             continue;
         }
         changed += 1;
-        let audit = audit_stored(&store, &policy, std::slice::from_ref(&d.model_id))?
-            .pop()
-            .context("an audit per model")?;
+        let audit = audit_stored(
+            &store,
+            &policy,
+            std::slice::from_ref(&d.model_id),
+            chrono::Utc::now(),
+        )?
+        .pop()
+        .context("an audit per model")?;
         let what = [
             sha_changed.then(|| {
                 format!(
@@ -438,4 +477,20 @@ fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
 
 fn short(sha: Option<&str>) -> String {
     sha.map_or("-".into(), |s| s[..s.len().min(10)].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::user_name;
+
+    #[test]
+    fn user_name_is_read_from_a_passwd_file() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n\
+                      # a comment\n\
+                      broken line\n\
+                      ana:x:1000:1000:Ana:/home/ana:/bin/sh\n";
+        assert_eq!(user_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(user_name(passwd, 1000).as_deref(), Some("ana"));
+        assert_eq!(user_name(passwd, 7), None);
+    }
 }

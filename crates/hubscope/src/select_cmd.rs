@@ -10,7 +10,7 @@ use hubscope_govern::{Audit, Severity, Subject, audit, pickle_only_weights};
 use hubscope_store::Store;
 use serde_json::json;
 
-use crate::audit_cmd::{load_policy, resolve_bases, stored_subjects};
+use crate::audit_cmd::{AsOf, load_policy, resolve_bases, stored_subjects};
 
 /// Candidates for a task, ranked on evidence.
 #[derive(Debug, clap::Args)]
@@ -34,6 +34,8 @@ pub struct ShortlistArgs {
     policy: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = SelectFormat::Table)]
     format: SelectFormat,
+    #[command(flatten)]
+    as_of: AsOf,
 }
 
 /// Models side by side.
@@ -47,6 +49,8 @@ pub struct CompareArgs {
     policy: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = SelectFormat::Table)]
     format: SelectFormat,
+    #[command(flatten)]
+    as_of: AsOf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,7 +82,7 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
         .filter(|l| !l.is_empty())
         .collect();
     let mut unknown_size = 0;
-    let mut subjects = stored_subjects(&store, None)?;
+    let mut subjects = stored_subjects(&store, None, args.as_of.moment())?;
     subjects.retain(|s| {
         let s = &s.subject;
         if s.pipeline_tag.as_deref() != Some(args.task.as_str()) {
@@ -228,7 +232,7 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
 pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
     let store = Store::open_existing(db)?;
-    let mut subjects = stored_subjects(&store, Some(&args.models))?;
+    let mut subjects = stored_subjects(&store, Some(&args.models), args.as_of.moment())?;
     for id in &args.models {
         if !subjects.iter().any(|s| &s.subject.id == id) {
             bail!("model {id}: not in the store; crawl it first: hubscope crawl models --id {id}");

@@ -183,6 +183,95 @@ fn real_models_get_the_findings_checked_by_hand() {
     }
 }
 
+/// Staleness is measured from `--as-of` when given, so an audit of a dated snapshot is
+/// reproducible. BLOOM's `lastModified` in the dump is 2023-07-28T17:50:20Z: 522 whole days
+/// before 2025-01-01 and 887 before 2026-01-01 (Python's `datetime` subtraction); the example
+/// policy allows 730.
+#[test]
+fn staleness_is_measured_from_as_of() {
+    let (_dir, db) = store();
+    let audit_at = |day: &str| -> Value {
+        let o = hubscope(
+            &db,
+            &[
+                "audit",
+                "--policy",
+                POLICY,
+                "--format",
+                "json",
+                "--as-of",
+                day,
+                "bigscience/bloom",
+            ],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_slice::<Vec<Value>>(&o.stdout)
+            .unwrap()
+            .remove(0)
+    };
+    let early = audit_at("2025-01-01");
+    assert!(
+        !has(&early, "warning", "maintenance.max_stale_days", ""),
+        "{early}"
+    );
+    let late = audit_at("2026-01-01");
+    assert!(
+        has(
+            &late,
+            "warning",
+            "maintenance.max_stale_days",
+            "last changed 887 days ago"
+        ),
+        "{late}"
+    );
+    // The shortlist scores maintenance at the same moment: full marks when fresh.
+    let o = hubscope(
+        &db,
+        &[
+            "shortlist",
+            "--task",
+            "text-generation",
+            "--format",
+            "json",
+            "--top",
+            "100",
+            "--as-of",
+            "2023-07-29",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let list: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bloom = list["shortlist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["model_id"] == "bigscience/bloom")
+        .unwrap();
+    assert_eq!(bloom["maintenance"], 15.0, "changed a day before: {bloom}");
+    let bad = hubscope(
+        &db,
+        &[
+            "audit",
+            "--policy",
+            POLICY,
+            "--as-of",
+            "yesterday",
+            "bigscience/bloom",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("\"yesterday\" is not a date"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
 #[test]
 fn exit_codes_gate_ci_and_formats_render() {
     let (dir, db) = store();
@@ -692,4 +781,34 @@ async fn fetch_crawls_missing_models_and_their_bases_first() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("nobody/no-such-model"));
+}
+
+/// Without `--by`, the decider is `$USER`, else (no login variables, as in containers and
+/// cron jobs) the account of the process's user id, as `id -un` prints it.
+#[test]
+fn decisions_without_by_name_the_os_user() {
+    let (_dir, db) = store();
+    let add = |model: &str, user: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hubscope"));
+        command.arg("--db").arg(&db).args(["catalog", "add", model]);
+        command
+            .env_remove("USER")
+            .env_remove("USERNAME")
+            .env_remove("LOGNAME");
+        if let Some(user) = user {
+            command.env("USER", user);
+        }
+        ok(&command.output().unwrap());
+        let history = hubscope(&db, &["catalog", "history", model, "--format", "json"]);
+        let history: Vec<Value> = serde_json::from_slice(&history.stdout).unwrap();
+        history[0]["decided_by"].as_str().unwrap().to_string()
+    };
+    assert_eq!(add("bigscience/bloom", Some("bea")), "bea");
+    let id = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let expected = String::from_utf8_lossy(&id.stdout).trim().to_string();
+    assert!(!expected.is_empty(), "id -un printed nothing");
+    assert_eq!(add("BramVanroy/fietje-2", None), expected);
 }
