@@ -812,3 +812,81 @@ fn decisions_without_by_name_the_os_user() {
     assert!(!expected.is_empty(), "id -un printed nothing");
     assert_eq!(add("BramVanroy/fietje-2", None), expected);
 }
+
+/// Rows from the Hub in shapes the API does not document (a licence that is a number or a list,
+/// a cardData that is a string, files without names, a date that is not one, negative or
+/// textual counts, a model that is its own base): audited on what can be read, never a panic.
+/// The rows are written here, not taken from `../shared/data`.
+#[test]
+fn hostile_rows_are_audited_on_what_can_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hostile.db");
+    let rows = dir.path().join("hostile.jsonl");
+    std::fs::write(
+        &rows,
+        concat!(
+            r#"{"id":"x/license-number","sha":"a","createdAt":"2024-01-01T00:00:00.000Z","lastModified":"not a date","downloads":-5,"likes":"many","gated":"manual","cardData":{"license":42,"language":[1,["en"]],"base_model":{"x":1},"datasets":"one"},"siblings":[{"rfilename":"pytorch_model.bin"},{"name":"x"},7]}"#,
+            "\n",
+            r#"{"id":"x/license-list","sha":"b","createdAt":"2024-01-01T00:00:00.000Z","cardData":{"license":["mit","cc-by-nc-4.0"],"base_model":["x/license-number","x/license-list"]},"siblings":"nope","safetensors":{"total":"big"}}"#,
+            "\n",
+            r#"{"id":"x/card-string","sha":"c","createdAt":"2024-01-01T00:00:00.000Z","cardData":"license: mit","private":"yes"}"#,
+            "\n",
+            r#"{"id":"x/other","sha":"d","cardData":{"license":"other","license_name":null,"base_model":"x/other"}}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    ok(&hubscope(
+        &db,
+        &["ingest", "models", rows.to_str().unwrap()],
+    ));
+    let o = hubscope(
+        &db,
+        &["audit", "--all", "--policy", POLICY, "--format", "json"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let audits: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(audits.len(), 4);
+    let by_id = |id: &str| audits.iter().find(|a| a["model_id"] == id).unwrap();
+    let number = by_id("x/license-number");
+    assert!(
+        has(number, "error", "weights.pickle_only", "pytorch_model.bin"),
+        "{number}"
+    );
+    assert!(has(number, "warning", "access.gated", ""), "{number}");
+    assert!(
+        has(number, "error", "license", "no licence declared"),
+        "{number}"
+    );
+    let list = by_id("x/license-list");
+    assert!(has(list, "error", "license", "not recognised"), "{list}");
+    assert!(
+        has(
+            list,
+            "warning",
+            "license.inherit",
+            "derived from x/license-number"
+        ),
+        "{list}"
+    );
+    assert!(has(by_id("x/card-string"), "error", "access.private", ""));
+    let other = by_id("x/other");
+    assert!(
+        has(
+            other,
+            "error",
+            "license",
+            "without license_name or license_link"
+        ),
+        "{other}"
+    );
+    assert!(
+        !has(other, "warning", "license.inherit", ""),
+        "its own base is no ancestor"
+    );
+}
