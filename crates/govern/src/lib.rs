@@ -1,6 +1,7 @@
-//! hubscope's governance: a written [`Policy`] for reusing models (TOML), and [`audit`]s of
-//! models against it — what the study recommends to companies: check documentation, licence and
-//! evidence before reusing a public model.
+//! hubscope's governance: a written [`Policy`] for reusing models (TOML), [`audit`]s of models
+//! against it, shortlists ([`rank`]) and proof-of-concept evaluation on a team's own labelled
+//! texts ([`poc`]) — what the study recommends to companies: check documentation, licence and
+//! evidence, and evaluate on your own data, before reusing a public model.
 //!
 //! ```
 //! use hubscope_govern::{Policy, Subject, audit};
@@ -22,10 +23,12 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod poc;
 pub mod policy;
 pub mod sarif;
 pub mod shortlist;
 
 pub use audit::{Audit, CardFacts, Finding, LicenseFacts, Subject, audit, pickle_only_weights};
+pub use poc::{ClassScore, Latency, PocError, ProbeOptions, ProbeScores, cross_validate, latency};
 pub use policy::{MetadataField, Policy, PolicyError, Severity};
 pub use shortlist::{Ranked, rank};

@@ -88,7 +88,7 @@ pub enum ExportFormat {
 /// The OS user, for decisions without --by: the login variables first, then (where they are
 /// unset, as in containers and cron jobs) the account of the process's user id, as `whoami`
 /// finds it.
-fn os_user() -> String {
+pub(crate) fn os_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
@@ -332,30 +332,65 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
         }
         CatalogCommand::Show { model } => {
             let store = Store::open_existing(db)?;
-            let Some(d) = store.current_decision(&model)? else {
+            let decision = store.current_decision(&model)?;
+            let evaluations = store.poc_evaluations(&model)?;
+            if decision.is_none() && evaluations.is_empty() {
                 bail!("{model} is not in the catalog (hubscope catalog add {model})");
-            };
-            let mut out = format!("{}\n", decision_line(&d));
-            let _ = writeln!(
-                out,
-                "revision {}  card {}  policy {} {} {}",
-                d.revision.as_deref().unwrap_or("-"),
-                d.card_sha1.as_deref().unwrap_or("-"),
-                d.policy_name.as_deref().unwrap_or("-"),
-                d.policy_version.as_deref().unwrap_or(""),
-                d.policy_hash.as_deref().unwrap_or("")
-            );
-            if let Some(findings) = &d.findings {
-                let list: serde_json::Value = serde_json::from_str(findings)?;
-                for f in list.as_array().into_iter().flatten() {
+            }
+            let mut out = String::new();
+            match &decision {
+                Some(d) => {
+                    let _ = writeln!(out, "{}", decision_line(d));
                     let _ = writeln!(
                         out,
-                        "  {:<8} {:<28} {}",
-                        f["severity"].as_str().unwrap_or(""),
-                        f["rule"].as_str().unwrap_or(""),
-                        f["message"].as_str().unwrap_or("")
+                        "revision {}  card {}  policy {} {} {}",
+                        d.revision.as_deref().unwrap_or("-"),
+                        d.card_sha1.as_deref().unwrap_or("-"),
+                        d.policy_name.as_deref().unwrap_or("-"),
+                        d.policy_version.as_deref().unwrap_or(""),
+                        d.policy_hash.as_deref().unwrap_or("")
                     );
+                    if let Some(findings) = &d.findings {
+                        let list: serde_json::Value = serde_json::from_str(findings)?;
+                        for f in list.as_array().into_iter().flatten() {
+                            let _ = writeln!(
+                                out,
+                                "  {:<8} {:<28} {}",
+                                f["severity"].as_str().unwrap_or(""),
+                                f["rule"].as_str().unwrap_or(""),
+                                f["message"].as_str().unwrap_or("")
+                            );
+                        }
+                    }
                 }
+                None => {
+                    let _ = writeln!(out, "{model}: not in the catalog (no decision yet)");
+                }
+            }
+            if !evaluations.is_empty() {
+                let _ = writeln!(out, "proof-of-concept evaluations (hubscope poc):");
+            }
+            for e in &evaluations {
+                let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
+                let _ = writeln!(
+                    out,
+                    "  #{} {} by {}: {} ({} texts, {} labels) accuracy {:.3} macro-F1 {:.3}, \
+                     latency p50 {} p95 {}, {} texts/s{}",
+                    e.id,
+                    e.evaluated_at,
+                    e.evaluated_by,
+                    e.dataset,
+                    e.texts,
+                    e.labels,
+                    e.accuracy,
+                    e.macro_f1,
+                    ms(e.latency_p50_ms),
+                    ms(e.latency_p95_ms),
+                    e.texts_per_second.map_or("-".into(), |t| format!("{t:.0}")),
+                    e.revision
+                        .as_deref()
+                        .map_or(String::new(), |r| format!(", revision {}", short(Some(r))))
+                );
             }
             print(&out)
         }

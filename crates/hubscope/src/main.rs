@@ -21,6 +21,7 @@ mod db_cmd;
 mod export_cmd;
 mod ingest_cmd;
 mod mentions_cmd;
+mod poc_cmd;
 mod progress;
 mod report_cmd;
 mod select_cmd;
@@ -105,13 +106,17 @@ enum Command {
     Shortlist(select_cmd::ShortlistArgs),
     /// Models side by side: metadata, licence, sections, score, findings.
     Compare(select_cmd::CompareArgs),
+    /// Evaluate local encoder models on your own labelled texts (accuracy, macro-F1, latency,
+    /// throughput, memory), optionally recorded in the catalog.
+    Poc(poc_cmd::PocArgs),
     /// Inspect the database.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
 }
 
-/// The commands that may embed texts (`classify`, `sample`'s suggestions, `study`'s taxonomy).
-const EMBEDDING_COMMANDS: [&str; 3] = ["classify", "sample", "study"];
+/// The commands that may embed texts (`classify`, `sample`'s suggestions, `study`'s taxonomy,
+/// `poc`).
+const EMBEDDING_COMMANDS: [&str; 4] = ["classify", "sample", "study", "poc"];
 
 /// candle sizes its pool for element-wise work from `CANDLE_NUM_THREADS` when it is first used;
 /// hubscope-embed runs batches side by side on rayon, and that pool then only adds contention
@@ -174,6 +179,7 @@ fn main() -> ExitCode {
         Command::Catalog(command) => catalog_cmd::run(&cli.db, command),
         Command::Shortlist(args) => select_cmd::shortlist(&cli.db, args),
         Command::Compare(args) => select_cmd::compare(&cli.db, args),
+        Command::Poc(args) => poc_cmd::run(&cli.db, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

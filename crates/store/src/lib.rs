@@ -28,6 +28,7 @@ mod error;
 mod export;
 mod forum;
 mod ingest;
+mod poc;
 mod record;
 mod schema;
 mod stats;
@@ -44,6 +45,7 @@ pub use ingest::{
     Batch, CardRevision, CrawlCheckpoint, IngestCounts, IngestKind, IngestReport, IngestSession,
     Issue, MAX_STORED_ISSUES, Severity, SourceInfo, git_blob_sha1,
 };
+pub use poc::PocRecord;
 pub use record::{
     Gated, LineageEdge, LineageSource, ModelField, ModelRecord, RecordBuilder, Relation,
     derive_lineage,

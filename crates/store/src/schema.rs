@@ -281,6 +281,38 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT RAISE(ABORT, 'the catalog decision log is append-only: decisions cannot be deleted');
     END;
     "#,
+    // 6: proof-of-concept evaluations of local encoders on a team's own labelled texts, kept
+    // beside the catalog's decisions and, like them, append-only: an evaluation is evidence.
+    r#"
+    CREATE TABLE poc_evaluations (
+        id                INTEGER PRIMARY KEY,
+        model_id          TEXT NOT NULL,
+        revision          TEXT,                 -- the Hugging Face cache snapshot evaluated, if any
+        weights_sha1      TEXT,                 -- model.safetensors as evaluated
+        dataset           TEXT NOT NULL,        -- the labelled file's name
+        dataset_sha1      TEXT NOT NULL,
+        texts             INTEGER NOT NULL,
+        labels            INTEGER NOT NULL,
+        accuracy          REAL NOT NULL,
+        macro_f1          REAL NOT NULL,
+        latency_p50_ms    REAL,
+        latency_p95_ms    REAL,
+        texts_per_second  REAL,
+        peak_memory_mb    REAL,
+        evaluated_by      TEXT NOT NULL,
+        evaluated_at      TEXT NOT NULL,
+        details           TEXT NOT NULL         -- the whole evaluation, JSON
+    );
+    CREATE INDEX poc_evaluations_model ON poc_evaluations(model_id, id);
+    CREATE TRIGGER poc_evaluations_append_only_update BEFORE UPDATE ON poc_evaluations
+    BEGIN
+        SELECT RAISE(ABORT, 'proof-of-concept evaluations are append-only: they cannot be changed');
+    END;
+    CREATE TRIGGER poc_evaluations_append_only_delete BEFORE DELETE ON poc_evaluations
+    BEGIN
+        SELECT RAISE(ABORT, 'proof-of-concept evaluations are append-only: they cannot be deleted');
+    END;
+    "#,
 ];
 
 /// Brings a database to the latest schema version.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codebook::{Codebook, NO_CHALLENGE};
 use crate::lexical::{LACK_OF_SUPPORT, Prediction};
+use crate::probe::{LinearProbe, dot, softmax_into};
 use crate::sample::SplitMix64;
 
 /// One training example.
@@ -73,6 +74,12 @@ pub enum TrainError {
     NotFinite { index: usize },
     #[error("example {index}: category {category} is not in the codebook")]
     UnknownCategory { index: usize, category: u16 },
+    #[error("example {index}: class {class} is not below the {k} classes")]
+    UnknownClass {
+        index: usize,
+        class: usize,
+        k: usize,
+    },
 }
 
 /// The text of a codebook entry that is embedded as an example of its category.
@@ -172,87 +179,12 @@ impl VectorClassifier {
             rows.push((vector, class, weight));
         }
 
-        // Balance: each category's total weight scaled by (share)^-balance, then all weights
-        // normalised to sum to 1.
-        let k = classes.len();
-        let mut per_class = vec![0f32; k];
-        for (_, class, weight) in &rows {
-            per_class[*class] += weight;
-        }
-        let total: f32 = per_class.iter().sum();
-        let factor: Vec<f32> = per_class
-            .iter()
-            .map(|&w| {
-                if w > 0.0 {
-                    (total / w).powf(options.balance)
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let mut weights_sum = 0f32;
-        let mut sample_weight: Vec<f32> = rows
-            .iter()
-            .map(|(_, class, weight)| {
-                let w = weight * factor[*class];
-                weights_sum += w;
-                w
-            })
-            .collect();
-        for w in &mut sample_weight {
-            *w /= weights_sum.max(f32::MIN_POSITIVE);
-        }
-
-        // Full-batch gradient descent with Nesterov momentum on the weighted cross-entropy.
-        let mut w = vec![vec![0f32; dimension]; k];
-        let mut b = vec![0f32; k];
-        let mut velocity_w = vec![vec![0f32; dimension]; k];
-        let mut velocity_b = vec![0f32; k];
-        let momentum = 0.9f32;
-        let mut probabilities = vec![0f32; k];
-        for _ in 0..options.iterations {
-            let look_w: Vec<Vec<f32>> = w
-                .iter()
-                .zip(&velocity_w)
-                .map(|(wr, vr)| wr.iter().zip(vr).map(|(a, v)| a + momentum * v).collect())
-                .collect();
-            let look_b: Vec<f32> = b
-                .iter()
-                .zip(&velocity_b)
-                .map(|(a, v)| a + momentum * v)
-                .collect();
-            let mut grad_w: Vec<Vec<f32>> = look_w
-                .iter()
-                .map(|row| row.iter().map(|x| options.l2 * x).collect())
-                .collect();
-            let mut grad_b = vec![0f32; k];
-            for ((vector, class, _), weight) in rows.iter().zip(&sample_weight) {
-                softmax_into(&look_w, &look_b, vector, &mut probabilities);
-                for c in 0..k {
-                    let error = (probabilities[c] - if c == *class { 1.0 } else { 0.0 }) * weight;
-                    if error != 0.0 {
-                        for (g, x) in grad_w[c].iter_mut().zip(vector.iter()) {
-                            *g += error * x;
-                        }
-                        grad_b[c] += error;
-                    }
-                }
-            }
-            for c in 0..k {
-                for j in 0..dimension {
-                    velocity_w[c][j] =
-                        momentum * velocity_w[c][j] - options.learning_rate * grad_w[c][j];
-                    w[c][j] += velocity_w[c][j];
-                }
-                velocity_b[c] = momentum * velocity_b[c] - options.learning_rate * grad_b[c];
-                b[c] += velocity_b[c];
-            }
-        }
+        let probe = LinearProbe::fit_rows(&rows, classes.len(), &options);
         Ok(VectorClassifier {
             classes,
             names,
-            weights: w,
-            bias: b,
+            weights: probe.weights,
+            bias: probe.bias,
             entries,
         })
     }
@@ -306,26 +238,6 @@ impl VectorClassifier {
             score: f64::from(probabilities[best]),
             runner_up_id: second.map(|s| self.classes[s]),
         }
-    }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn softmax_into(weights: &[Vec<f32>], bias: &[f32], vector: &[f32], out: &mut [f32]) {
-    let mut top = f32::NEG_INFINITY;
-    for ((o, row), b) in out.iter_mut().zip(weights).zip(bias) {
-        *o = dot(row, vector) + b;
-        top = top.max(*o);
-    }
-    let mut sum = 0f32;
-    for o in out.iter_mut() {
-        *o = (*o - top).exp();
-        sum += *o;
-    }
-    for o in out.iter_mut() {
-        *o /= sum;
     }
 }
 
