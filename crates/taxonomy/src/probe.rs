@@ -146,8 +146,25 @@ impl LinearProbe {
     }
 }
 
+/// The dot product, summed in eight lanes so the compiler can keep them in one vector register
+/// (a single running sum is a chain of dependent additions it may not reorder).
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut lanes = [0f32; 8];
+    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
 
 pub(crate) fn softmax_into(weights: &[Vec<f32>], bias: &[f32], vector: &[f32], out: &mut [f32]) {
