@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use hubscope_govern::{Audit, Severity};
 use hubscope_report::{Column, Format, Frame};
-use hubscope_store::{Action, Decision, Store};
+use hubscope_store::{Action, Decision, PocRecord, Store};
 
 use crate::atomic::write_atomically;
 use crate::audit_cmd::{PolicyFailed, audit_stored, load_policy};
@@ -50,6 +50,10 @@ pub enum CatalogCommand {
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
         format: ExportFormat,
+        /// The recorded proof-of-concept evaluations (`hubscope poc --record`) instead of the
+        /// decisions.
+        #[arg(long)]
+        evaluations: bool,
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -304,6 +308,41 @@ fn frame(decisions: &[Decision]) -> Frame {
         .with("findings", text(&|d| d.findings.clone()))
 }
 
+fn evaluations_frame(evaluations: &[PocRecord]) -> Frame {
+    let text = |f: &dyn Fn(&PocRecord) -> Option<String>| {
+        Column::Text(evaluations.iter().map(f).collect())
+    };
+    let float =
+        |f: &dyn Fn(&PocRecord) -> Option<f64>| Column::Float(evaluations.iter().map(f).collect());
+    let int = |f: &dyn Fn(&PocRecord) -> i64| {
+        Column::Int(evaluations.iter().map(|e| Some(f(e))).collect())
+    };
+    Frame::new()
+        .with("id", int(&|e| e.id))
+        .with("model_id", text(&|e| Some(e.model_id.clone())))
+        .with("revision", text(&|e| e.revision.clone()))
+        .with("weights_sha1", text(&|e| e.weights_sha1.clone()))
+        .with("dataset", text(&|e| Some(e.dataset.clone())))
+        .with("dataset_sha1", text(&|e| Some(e.dataset_sha1.clone())))
+        .with(
+            "texts",
+            int(&|e| i64::try_from(e.texts).unwrap_or(i64::MAX)),
+        )
+        .with(
+            "labels",
+            int(&|e| i64::try_from(e.labels).unwrap_or(i64::MAX)),
+        )
+        .with("accuracy", float(&|e| Some(e.accuracy)))
+        .with("macro_f1", float(&|e| Some(e.macro_f1)))
+        .with("latency_p50_ms", float(&|e| e.latency_p50_ms))
+        .with("latency_p95_ms", float(&|e| e.latency_p95_ms))
+        .with("texts_per_second", float(&|e| e.texts_per_second))
+        .with("peak_memory_mb", float(&|e| e.peak_memory_mb))
+        .with("evaluated_by", text(&|e| Some(e.evaluated_by.clone())))
+        .with("evaluated_at", text(&|e| Some(e.evaluated_at.clone())))
+        .with("details", text(&|e| Some(e.details.clone())))
+}
+
 pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
     match command {
         CatalogCommand::Add(c) => change(db, Action::Proposed, c),
@@ -414,14 +453,22 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
             }
         }
         CatalogCommand::Drift { policy } => drift(db, &policy),
-        CatalogCommand::Export { format, out } => {
+        CatalogCommand::Export {
+            format,
+            evaluations,
+            out,
+        } => {
             let store = Store::open_existing(db)?;
-            let mut all = Vec::new();
-            for entry in store.catalog()? {
-                all.extend(store.decisions(&entry.model_id)?);
-            }
-            all.sort_by_key(|d| d.id);
-            let table = frame(&all);
+            let table = if evaluations {
+                evaluations_frame(&store.all_poc_evaluations()?)
+            } else {
+                let mut all = Vec::new();
+                for entry in store.catalog()? {
+                    all.extend(store.decisions(&entry.model_id)?);
+                }
+                all.sort_by_key(|d| d.id);
+                frame(&all)
+            };
             let format = match format {
                 ExportFormat::Csv => Format::Csv,
                 ExportFormat::Json => Format::Json,

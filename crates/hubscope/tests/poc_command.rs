@@ -141,6 +141,30 @@ fn tickets_are_told_apart_and_the_evaluation_is_recorded() {
     );
     assert!(shown.contains("revision c9745ed1d9"), "{shown}");
 
+    // Exported for spreadsheets: one row per evaluation, oldest first.
+    let exported = hubscope(&db, &["catalog", "export", "--evaluations"]);
+    ok(&exported);
+    let mut reader = csv::Reader::from_reader(exported.stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][column("model_id")], "all-MiniLM-L6-v2");
+    assert_eq!(
+        &rows[1][column("model_id")],
+        "sentence-transformers/all-MiniLM-L6-v2"
+    );
+    assert_eq!(&rows[1][column("dataset")], "tickets.csv");
+    assert_eq!(&rows[1][column("dataset_sha1")], sha1sum(&data).as_str());
+    assert_eq!(&rows[1][column("evaluated_by")], "ana");
+    let accuracy: f64 = rows[1][column("accuracy")].parse().unwrap();
+    // (serde_json without `float_roundtrip` may read a float one unit in the last place off.)
+    let expected = evaluations[1]["probe"]["accuracy"].as_f64().unwrap();
+    assert!(
+        (accuracy - expected).abs() < 1e-12,
+        "{accuracy} vs {expected}"
+    );
+
     // An evaluation is evidence: the database refuses to change or delete it.
     let conn = rusqlite::Connection::open(&db).unwrap();
     assert!(

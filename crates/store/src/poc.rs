@@ -93,6 +93,15 @@ impl Store {
         Ok(evaluation)
     }
 
+    /// Every recorded evaluation, oldest first.
+    pub fn all_poc_evaluations(&self) -> Result<Vec<PocRecord>, StoreError> {
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM poc_evaluations ORDER BY id"
+        ))?;
+        let rows = statement.query_map([], record)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every evaluation of `model_id`, oldest first.
     pub fn poc_evaluations(&self, model_id: &str) -> Result<Vec<PocRecord>, StoreError> {
         let mut statement = self.conn.prepare(&format!(
@@ -142,6 +151,8 @@ mod tests {
         let stored = store.poc_evaluations("org/a").unwrap();
         assert_eq!(stored, vec![first, second]);
         assert!(store.poc_evaluations("org/c").unwrap().is_empty());
+        let all = store.all_poc_evaluations().unwrap();
+        assert_eq!(all.iter().map(|e| e.id).collect::<Vec<_>>(), [1, 2, 3]);
 
         let conn = rusqlite::Connection::open(dir.path().join("p.db")).unwrap();
         let update = conn
