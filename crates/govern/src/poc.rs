@@ -116,7 +116,7 @@ pub fn cross_validate(
             let (mut train_vectors, mut train_labels) = (Vec::new(), Vec::new());
             for (i, f) in fold_of.iter().enumerate() {
                 if *f != fold {
-                    train_vectors.push(vectors[i].clone());
+                    train_vectors.push(vectors[i].as_slice());
                     train_labels.push(labels[i]);
                 }
             }

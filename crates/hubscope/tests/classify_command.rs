@@ -6,6 +6,10 @@
 
 use std::process::Command;
 
+mod common;
+
+use common::{labels, thread_texts};
+
 fn hubscope(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_hubscope"))
         .args(args)
@@ -123,47 +127,6 @@ fn classify_real_threads_and_report_bad_lines() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("p.jsonl:1: no category_id"));
-}
-
-/// The hand-coded threads: `(id, final code, text code, replies)`.
-fn labels() -> Vec<(String, u16, u16, u64)> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../taxonomy/labels/hub-discussions.csv"
-    );
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (
-                r[0].to_string(),
-                r[1].parse().unwrap(),
-                r[2].parse().unwrap(),
-                r[4].parse().unwrap(),
-            )
-        })
-        .collect()
-}
-
-/// Title and first visible comment of every thread of the dump, by `repo_id#num`.
-fn thread_texts() -> std::collections::HashMap<String, (String, String)> {
-    hubscope_corpus::read_to_string("forum/hub-discussions.jsonl")
-        .lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            let first = v["comments"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["hidden"] != true)
-                .and_then(|c| c["text"].as_str())
-                .unwrap_or("")
-                .to_string();
-            let id = format!("{}#{}", v["repo_id"].as_str().unwrap(), v["num"]);
-            (id, (v["title"].as_str().unwrap_or("").to_string(), first))
-        })
-        .collect()
 }
 
 /// Held-out accuracy of the embedding classifier: trained on four fifths of the labelled set

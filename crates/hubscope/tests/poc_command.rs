@@ -9,7 +9,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{hubscope, ok};
+use common::{hubscope, labels, ok, thread_texts};
 use serde_json::Value;
 
 fn tickets() -> PathBuf {
@@ -188,34 +188,14 @@ fn tickets_are_told_apart_and_the_evaluation_is_recorded() {
 #[test]
 fn real_hand_coded_threads_are_predicted_well_above_the_majority_baseline() {
     let model = hubscope_corpus::model_dir();
-    let texts: std::collections::HashMap<String, String> =
-        hubscope_corpus::read_to_string("forum/hub-discussions.jsonl")
-            .lines()
-            .map(|line| {
-                let v: Value = serde_json::from_str(line).unwrap();
-                let first = v["comments"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|c| c["hidden"] != true)
-                    .and_then(|c| c["text"].as_str())
-                    .unwrap_or("");
-                let id = format!("{}#{}", v["repo_id"].as_str().unwrap(), v["num"]);
-                (
-                    id,
-                    format!("{}\n{}", v["title"].as_str().unwrap_or(""), first),
-                )
-            })
-            .collect();
-    let labels = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../taxonomy/labels/hub-discussions.csv"
-    );
-    let mut rows = Vec::new();
-    for r in csv::Reader::from_path(labels).unwrap().records() {
-        let r = r.unwrap();
-        rows.push((texts[&r[0]].clone(), r[2].to_string()));
-    }
+    let texts = thread_texts();
+    let mut rows: Vec<(String, String)> = labels()
+        .into_iter()
+        .map(|(id, _, text_code, _)| {
+            let (title, first) = &texts[&id];
+            (format!("{title}\n{first}"), text_code.to_string())
+        })
+        .collect();
     let mut per_label = std::collections::HashMap::<String, usize>::new();
     for (_, l) in &rows {
         *per_label.entry(l.clone()).or_default() += 1;

@@ -17,29 +17,21 @@ pub struct LinearProbe {
 impl LinearProbe {
     /// Trains on `vectors` whose classes are `classes` (each below `k`), every example counting
     /// once before balancing (`options.balance`). `options.codebook_weight` plays no part.
-    pub fn fit(
-        vectors: &[Vec<f32>],
+    pub fn fit<V: AsRef<[f32]>>(
+        vectors: &[V],
         classes: &[usize],
         k: usize,
         options: &TrainOptions,
     ) -> Result<LinearProbe, TrainError> {
-        let dimension = vectors.first().ok_or(TrainError::Empty)?.len();
+        let dimension = vectors.first().ok_or(TrainError::Empty)?.as_ref().len();
         let mut rows = Vec::with_capacity(vectors.len());
         for (index, (vector, &class)) in vectors.iter().zip(classes).enumerate() {
-            if vector.len() != dimension {
-                return Err(TrainError::Dimension {
-                    index,
-                    expected: dimension,
-                    found: vector.len(),
-                });
-            }
-            if !vector.iter().all(|v| v.is_finite()) {
-                return Err(TrainError::NotFinite { index });
-            }
+            let vector = vector.as_ref();
+            check_vector(index, vector, dimension)?;
             if class >= k {
                 return Err(TrainError::UnknownClass { index, class, k });
             }
-            rows.push((vector.as_slice(), class, 1.0));
+            rows.push((vector, class, 1.0));
         }
         Ok(LinearProbe::fit_rows(&rows, k, options))
     }
@@ -146,6 +138,25 @@ impl LinearProbe {
     }
 }
 
+/// Refuses example `index` when it is not of `dimension` or holds a non-finite value.
+pub(crate) fn check_vector(
+    index: usize,
+    vector: &[f32],
+    dimension: usize,
+) -> Result<(), TrainError> {
+    if vector.len() != dimension {
+        return Err(TrainError::Dimension {
+            index,
+            expected: dimension,
+            found: vector.len(),
+        });
+    }
+    if !vector.iter().all(|v| v.is_finite()) {
+        return Err(TrainError::NotFinite { index });
+    }
+    Ok(())
+}
+
 /// The dot product, summed in eight lanes so the compiler can keep them in one vector register
 /// (a single running sum is a chain of dependent additions it may not reorder).
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -211,7 +222,7 @@ mod tests {
     fn bad_examples_are_named() {
         let options = TrainOptions::default();
         assert_eq!(
-            LinearProbe::fit(&[], &[], 2, &options),
+            LinearProbe::fit::<Vec<f32>>(&[], &[], 2, &options),
             Err(TrainError::Empty)
         );
         assert_eq!(

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codebook::{Codebook, NO_CHALLENGE};
 use crate::lexical::{LACK_OF_SUPPORT, Prediction};
-use crate::probe::{LinearProbe, dot, softmax_into};
+use crate::probe::{LinearProbe, check_vector, dot, softmax_into};
 use crate::sample::SplitMix64;
 
 /// One training example.
@@ -162,16 +162,7 @@ impl VectorClassifier {
         }
         let mut rows: Vec<(&[f32], usize, f32)> = Vec::with_capacity(all.len());
         for (index, (vector, category, weight)) in all.into_iter().enumerate() {
-            if vector.len() != dimension {
-                return Err(TrainError::Dimension {
-                    index,
-                    expected: dimension,
-                    found: vector.len(),
-                });
-            }
-            if !vector.iter().all(|v| v.is_finite()) {
-                return Err(TrainError::NotFinite { index });
-            }
+            check_vector(index, vector, dimension)?;
             let class = classes
                 .iter()
                 .position(|&c| c == category)

@@ -26,3 +26,44 @@ pub fn ingest(db: &Path, kind: &str, relative: &str) {
     let path = hubscope_corpus::path(relative);
     ok(&hubscope(db, &["ingest", kind, path.to_str().unwrap()]));
 }
+
+/// The hand-coded threads: `(id, final code, text code, replies)`.
+pub fn labels() -> Vec<(String, u16, u16, u64)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../taxonomy/labels/hub-discussions.csv"
+    );
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].to_string(),
+                r[1].parse().unwrap(),
+                r[2].parse().unwrap(),
+                r[4].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Title and first visible comment of every thread of the dump, by `repo_id#num`.
+pub fn thread_texts() -> std::collections::HashMap<String, (String, String)> {
+    hubscope_corpus::read_to_string("forum/hub-discussions.jsonl")
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let first = v["comments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["hidden"] != true)
+                .and_then(|c| c["text"].as_str())
+                .unwrap_or("")
+                .to_string();
+            let id = format!("{}#{}", v["repo_id"].as_str().unwrap(), v["num"]);
+            (id, (v["title"].as_str().unwrap_or("").to_string(), first))
+        })
+        .collect()
+}
