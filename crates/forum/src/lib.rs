@@ -26,8 +26,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use hubscope_hub::{Bucket, ClientStats, HubClient, HubConfig, HubError, end_session, parse_since};
 use hubscope_source::discourse::{self, ListedTopic};
 use hubscope_store::{
-    Batch, CrawlCheckpoint, ForumCategory, ForumThread, IngestCounts, IngestKind, IngestSession,
-    Issue, Severity, SourceInfo, Store, time,
+    Batch, CrawlCheckpoint, DeclaredBy, ForumCategory, ForumThread, Frame, FrameDeclaration,
+    IngestCounts, IngestKind, IngestSession, Issue, Severity, SourceInfo, Store, time,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -143,11 +143,9 @@ impl ForumMiner {
         on_page: &(dyn Fn(&ForumReport) + Sync),
     ) -> Result<ForumReport, HubError> {
         let since = parse_since(self.options.since.as_deref())?;
-        let info = SourceInfo {
-            source: self.client.endpoint().to_string(),
-            format: "api".into(),
-            bytes: None,
-        };
+        let since_text = since.clone();
+        let info = SourceInfo::new(self.client.endpoint().to_string(), "api")
+            .key(format!("crawl:{}", self.client.endpoint()));
         let mut session = store.begin_ingest(IngestKind::Forum, &info)?;
         session.set_commit_every(u64::MAX);
         let mut report = ForumReport {
@@ -158,6 +156,28 @@ impl ForumMiner {
             .crawl(&mut session, since, stop, on_page, &mut report)
             .await;
         report.client = self.client.stats();
+        if result.is_ok() && report.finished && report.stopped.is_none() {
+            // Read to its end, the whole forum's list is a census of its topics; a category
+            // filter is a part of the forum, a sample. An unfinished crawl keeps its frame.
+            let whole = self.options.categories.is_empty();
+            session.declare_frame(&FrameDeclaration {
+                frame: if whole { Frame::Census } else { Frame::Sample },
+                window: None,
+                snapshot: Some(time::now()),
+                declared_by: DeclaredBy::Crawl,
+                declared_in: None,
+                describes: Some(match (&since_text, whole) {
+                    (Some(since), true) => format!("every forum topic active since {since}"),
+                    (None, true) => "every topic of the forum".into(),
+                    (_, false) => {
+                        format!(
+                            "the topics of categories {}",
+                            self.options.categories.join(", ")
+                        )
+                    }
+                }),
+            })?;
+        }
         if let Some(stopped) = end_session(session, result)? {
             report.stopped = Some(stopped);
         }

@@ -10,9 +10,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use hubscope_card::CardAnalyzer;
+use hubscope_store::time::Month;
 use hubscope_store::{
-    Batch, CardRevision, Comment, CrawlCheckpoint, DiscussionThread, IngestCounts, IngestKind,
-    IngestSession, Issue, ModelRecord, Severity, SourceInfo, Store, time,
+    Batch, CardRevision, Comment, CrawlCheckpoint, DeclaredBy, DiscussionThread, Frame,
+    FrameDeclaration, IngestCounts, IngestKind, IngestSession, Issue, ModelRecord, MonthSpan,
+    Severity, SourceInfo, Store, StoredSource, time,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -145,11 +147,17 @@ impl Crawler {
         on_page: &(dyn Fn(&CrawlReport) + Sync),
     ) -> Result<CrawlReport, HubError> {
         let state = store.crawl_state(FULL_CRAWL)?;
-        let info = SourceInfo {
-            source: self.client.url("/api/models")?.to_string(),
-            format: "api".into(),
-            bytes: None,
+        let listing = self.client.url("/api/models")?.to_string();
+        let since = parse_since(self.options.since.as_deref())?;
+        // One source per kind of crawl: the full listing (resumed and re-synced across runs),
+        // each --since slice, and the models crawled by id. What it is a census of is known
+        // once it has run (see `frame_after`); until then its declaration stays as it was.
+        let key = match (&since, self.options.ids.is_empty()) {
+            (_, false) => format!("crawl:{listing} --id"),
+            (Some(since), true) => format!("crawl:{listing} --since {since}"),
+            (None, true) => format!("crawl:{listing}"),
         };
+        let info = SourceInfo::new(listing, "api").key(key);
         let mut session = store.begin_ingest(IngestKind::Models, &info)?;
         // Commits happen at page boundaries only, with the checkpoint.
         session.set_commit_every(u64::MAX);
@@ -164,10 +172,85 @@ impl Crawler {
             self.crawl_ids(&mut session, &mut report).await
         };
         report.client = self.client.stats();
+        let budget = matches!(result, Err(HubError::Budget(_)));
+        if result.is_ok() || budget {
+            let previous = session.source()?;
+            if let Some(declaration) =
+                self.frame_after(&report, budget, since.as_deref(), &previous)
+            {
+                session.declare_frame(&declaration)?;
+            }
+        }
         if let Some(stopped) = end_session(session, result)? {
             report.stopped = Some(stopped);
         }
         Ok(report)
+    }
+
+    /// What a crawl that ran (to its end, or stopped cleanly) is a record of; `None` keeps the
+    /// source's declaration as it was.
+    ///
+    /// - The full listing read to its end is a census of every model created up to now; an
+    ///   unfinished one stays what it was (a census of its last complete read, if it had one;
+    ///   a sample until then).
+    /// - A `--since` slice read to its date is a census from the first whole month after the
+    ///   date to now; one stopped early (`--limit`, the request budget) is a sample.
+    /// - Models crawled `--id` by id are a sample.
+    fn frame_after(
+        &self,
+        report: &CrawlReport,
+        stopped_by_budget: bool,
+        since: Option<&str>,
+        previous: &StoredSource,
+    ) -> Option<FrameDeclaration> {
+        let finished = report.finished && report.stopped.is_none() && !stopped_by_budget;
+        let now = time::now();
+        let census = |window: Option<MonthSpan>, describes: String| FrameDeclaration {
+            frame: Frame::Census,
+            window,
+            snapshot: Some(now.clone()),
+            declared_by: DeclaredBy::Crawl,
+            declared_in: None,
+            describes: Some(describes),
+        };
+        let sample = |describes: String| FrameDeclaration {
+            frame: Frame::Sample,
+            window: None,
+            snapshot: Some(now.clone()),
+            declared_by: DeclaredBy::Crawl,
+            declared_in: None,
+            describes: Some(describes),
+        };
+        if !self.options.ids.is_empty() {
+            return Some(sample("models crawled one by one (--id)".into()));
+        }
+        match since {
+            None if finished => Some(census(
+                None,
+                "the Hub's whole model listing, read to its end".into(),
+            )),
+            None if previous.frame == Frame::Census => None,
+            None => Some(sample(
+                "an unfinished crawl of the Hub's listing (a census once it is read to its end)"
+                    .into(),
+            )),
+            Some(since) if finished => {
+                let first = first_whole_month(since);
+                let last = Month::parse(&now);
+                match first.zip(last).and_then(|(a, b)| MonthSpan::new(a, b)) {
+                    Some(window) => Some(census(
+                        Some(window),
+                        format!("every model created since {since}"),
+                    )),
+                    None => Some(sample(format!(
+                        "the models created since {since}: no whole month yet"
+                    ))),
+                }
+            }
+            Some(since) => Some(sample(format!(
+                "the newest models created since {since}, stopped before reaching the date"
+            ))),
+        }
     }
 
     fn first_page(&self, descending: bool) -> Result<Url, HubError> {
@@ -545,6 +628,16 @@ impl Crawler {
         threads.sort_by(|a, b| (&a.repo_id, a.num).cmp(&(&b.repo_id, b.num)));
         Ok((threads, issues))
     }
+}
+
+/// The first month wholly after `since`: its own month when it is the month's first instant.
+fn first_whole_month(since: &str) -> Option<Month> {
+    let month = Month::parse(since)?;
+    Some(if since == month.start_timestamp() {
+        month
+    } else {
+        month.next()
+    })
 }
 
 /// A `--since` date or time, normalised (see [`time::normalize_timestamp`]).

@@ -9,8 +9,8 @@ use anyhow::{Context as _, bail};
 use hubscope_embed::Encoder;
 use hubscope_taxonomy::vector::{entry_texts, stratified_folds};
 use hubscope_taxonomy::{
-    Codebook, EntryVector, Evaluation, Example, LexicalClassifier, Prediction, TrainOptions,
-    VectorClassifier, evaluate,
+    Agreement, Codebook, EntryVector, Evaluation, Example, LexicalClassifier, Prediction,
+    TrainOptions, VectorClassifier, evaluate,
 };
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +65,21 @@ pub struct CrossValidation {
     pub seed: u64,
     pub items: usize,
     pub embedding: Scores,
+    /// The lexical classifier with the training folds' texts added to its documents.
     pub lexical: Scores,
+    /// The agreement with the final codes, confusion included (what corrects the shares of
+    /// the classifier's codes): the embedding classifier's under cross-validation, and the
+    /// lexical one's as `classify --method lexical` applies it (codebook and keywords only, so
+    /// every labelled text is unseen).
+    #[serde(default)]
+    pub agreement: Option<Agreements>,
+}
+
+/// The measured agreement of each method.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Agreements {
+    pub embedding: Agreement,
+    pub lexical: Agreement,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -102,7 +116,32 @@ pub enum Classifier {
     },
 }
 
+/// The built-in classifier's file (its weights and its training record).
+pub fn builtin() -> anyhow::Result<ClassifierFile> {
+    serde_json::from_str(BUILTIN).context("the built-in classifier")
+}
+
 impl Classifier {
+    /// The classifier's measured agreement with people's codes, when it was measured on this
+    /// codebook: the embedding one's from its training record; the lexical one's from the
+    /// built-in record (the lexical classifier is the same wherever it runs).
+    pub fn agreement(&self, codebook: &Codebook) -> Option<Agreement> {
+        match self {
+            Classifier::Embedding { file, .. } => file
+                .training
+                .cross_validation
+                .as_ref()?
+                .agreement
+                .as_ref()
+                .map(|a| a.embedding.clone()),
+            Classifier::Lexical(_) => {
+                let file = builtin().ok()?;
+                (file.codebook == codebook_ids(codebook)).then_some(())?;
+                file.training.cross_validation?.agreement.map(|a| a.lexical)
+            }
+        }
+    }
+
     pub fn method(&self) -> &'static str {
         match self {
             Classifier::Lexical(_) => "lexical",
@@ -125,7 +164,7 @@ impl Classifier {
                     format!("{}: not a hubscope classifier file", path.display())
                 })?
             }
-            None => serde_json::from_str(BUILTIN).context("the built-in classifier")?,
+            None => builtin()?,
         };
         let name = weights.map_or("the built-in classifier".to_string(), |p| {
             p.display().to_string()
@@ -262,7 +301,13 @@ pub fn train(
 
     let cross_validation = if folds >= 2 && labelled.len() >= folds {
         Some(cross_validate(
-            codebook, labelled, &examples, &entries, options, folds, seed,
+            codebook,
+            labelled,
+            labels_name,
+            &examples,
+            &entries,
+            options,
+            Folds { folds, seed },
         )?)
     } else {
         None
@@ -296,11 +341,11 @@ pub fn train(
 fn cross_validate(
     codebook: &Codebook,
     labelled: &[Labelled],
+    labels_name: &str,
     examples: &[Example],
     entries: &[EntryVector],
     options: TrainOptions,
-    folds: usize,
-    seed: u64,
+    Folds { folds, seed }: Folds,
 ) -> anyhow::Result<CrossValidation> {
     use rayon::prelude::*;
     let finals: Vec<u16> = labelled.iter().map(|l| l.category_id).collect();
@@ -344,11 +389,33 @@ fn cross_validate(
     let lexical: Vec<u32> = predicted.iter().map(|p| u32::from(p.1)).collect();
     let e = evaluate(&gold, &embedding).context("nothing to evaluate")?;
     let x = evaluate(&gold, &lexical).context("nothing to evaluate")?;
+    let plain = LexicalClassifier::new(codebook, &[]);
+    let applied: Vec<u32> = labelled
+        .par_iter()
+        .map(|l| u32::from(plain.classify(&l.text, l.replies).category_id))
+        .collect();
+    let a = evaluate(&gold, &applied).context("nothing to evaluate")?;
     Ok(CrossValidation {
         folds,
         seed,
         items: labelled.len(),
         embedding: Scores::from(&e),
         lexical: Scores::from(&x),
+        agreement: Some(Agreements {
+            embedding: Agreement::from_evaluation(
+                &e,
+                format!(
+                    "{} hand-coded texts ({labels_name}), by {folds}-fold cross-validation",
+                    labelled.len()
+                ),
+            ),
+            lexical: Agreement::from_evaluation(
+                &a,
+                format!(
+                    "{} hand-coded texts ({labels_name}), none of which it learns from",
+                    labelled.len()
+                ),
+            ),
+        }),
     })
 }

@@ -8,12 +8,13 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use hubscope_store::{Code, Store};
+use hubscope_store::{Classification, Code, Store};
 use hubscope_taxonomy::{Codebook, LexicalClassifier, Prediction, TrainOptions, evaluate};
 use serde_json::{Value, json};
 
 use crate::atomic::write_atomically;
 use crate::classifier::{Classifier, Labelled};
+use crate::terminal::clean;
 use crate::topics::{self, MAX_TEXT, Topic};
 
 /// Classify topics into the study's challenge categories.
@@ -224,7 +225,7 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
                     "category_id": p.category_id,
                     "category": p.category,
                     "subcategory": p.subcategory,
-                    "score": (p.score * 1e6).round() / 1e6,
+                    "confidence": (p.score * 1e6).round() / 1e6,
                     "runner_up_id": p.runner_up_id,
                 });
                 if !source.is_empty() {
@@ -249,7 +250,8 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
                     category_id: p.category_id,
                     subcategory: p.subcategory.clone(),
                     benefit_id: None,
-                    note: Some(format!("score {:.3}", p.score)),
+                    note: None,
+                    confidence: Some((p.score * 1e6).round() / 1e6),
                 })
             })
             .collect();
@@ -258,6 +260,31 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
             &format!("classify --method {}", classifier.method()),
             &codes,
         )?;
+        let agreement = classifier.agreement(&codebook);
+        store.record_classification(&Classification {
+            coder: coder.clone(),
+            method: classifier.method().into(),
+            classifier: args
+                .classifier
+                .as_ref()
+                .map_or("built-in".into(), |p| p.display().to_string()),
+            classified_at: hubscope_store::time::now(),
+            items: codes.len() as u64,
+            agreement: agreement.as_ref().map(serde_json::to_string).transpose()?,
+        })?;
+        match &agreement {
+            Some(a) => eprintln!(
+                "  measured agreement with people's codes: accuracy {:.3}, Cohen's κ {} ({})",
+                a.accuracy,
+                a.kappa.map_or("undefined".into(), |k| format!("{k:.3}")),
+                clean(&a.measured_on)
+            ),
+            None => eprintln!(
+                "  this classifier's agreement with people's codes was never measured \
+                 (trained without cross-validation, or on another codebook): its shares are \
+                 reported uncorrected"
+            ),
+        }
     }
     let seconds = started.elapsed().as_secs_f64();
     let n = results.len();
@@ -487,6 +514,15 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
 
 /// `id → category_id` of a JSON Lines file; `category_id` may also be a number in a string.
 fn codes_of(path: &Path) -> anyhow::Result<HashMap<String, u32>> {
+    Ok(coded_lines(path)?
+        .into_iter()
+        .map(|(id, (code, _))| (id, code))
+        .collect())
+}
+
+/// `id → (category_id, confidence)` of a JSON Lines file (`confidence`, or `score` as older
+/// files have it; `None` when neither is a number).
+fn coded_lines(path: &Path) -> anyhow::Result<HashMap<String, (u32, Option<f64>)>> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut out = HashMap::new();
@@ -509,25 +545,71 @@ fn codes_of(path: &Path) -> anyhow::Result<HashMap<String, u32>> {
             _ => None,
         }
         .with_context(|| format!("{}: no category_id (a whole number)", at()))?;
-        if out.insert(id.clone(), code as u32).is_some() {
+        let code = u32::try_from(code)
+            .with_context(|| format!("{}: category_id {code} is not a category", at()))?;
+        let confidence = v
+            .get("confidence")
+            .or_else(|| v.get("score"))
+            .and_then(Value::as_f64)
+            .filter(|c| c.is_finite());
+        if out.insert(id.clone(), (code, confidence)).is_some() {
             bail!("{}: id {id} appears twice", at());
         }
     }
     Ok(out)
 }
 
+/// Accuracy of the most confident share of the predictions.
+struct CoveragePoint {
+    coverage: f64,
+    items: usize,
+    accuracy: f64,
+    min_confidence: f64,
+}
+
+/// Accuracy of the most confident 25, 50, 75 and 100 % of `(confidence, correct)` predictions
+/// (ties broken towards the wrong ones, so a share never looks better than it is).
+fn coverage_curve(predictions: &[(f64, bool)]) -> Vec<CoveragePoint> {
+    let mut sorted = predictions.to_vec();
+    sorted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    [0.25, 0.5, 0.75, 1.0]
+        .iter()
+        .filter_map(|&coverage| {
+            let items = ((sorted.len() as f64 * coverage).round() as usize).min(sorted.len());
+            let kept = &sorted[..items];
+            let last = kept.last()?;
+            Some(CoveragePoint {
+                coverage,
+                items,
+                accuracy: kept.iter().filter(|(_, ok)| *ok).count() as f64 / items as f64,
+                min_confidence: last.0,
+            })
+        })
+        .collect()
+}
+
 fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
     // Written at the end through a Result, so `| head` is not a panic.
     let mut report = String::new();
     let g = codes_of(gold)?;
-    let p = codes_of(pred)?;
+    let p = coded_lines(pred)?;
     let mut ids: Vec<&String> = g.keys().filter(|id| p.contains_key(*id)).collect();
     ids.sort();
     let missing = g.len() - ids.len();
-    let (gv, pv): (Vec<u32>, Vec<u32>) = ids.iter().map(|id| (g[*id], p[*id])).unzip();
+    let (gv, pv): (Vec<u32>, Vec<u32>) = ids.iter().map(|id| (g[*id], p[*id].0)).unzip();
     let e = evaluate(&gv, &pv).with_context(|| "no id is in both files")?;
+    let confident: Vec<(f64, bool)> = ids
+        .iter()
+        .filter_map(|id| p[*id].1.map(|c| (c, g[*id] == p[*id].0)))
+        .collect();
+    let curve = coverage_curve(&confident);
     if as_json {
-        let _ = writeln!(report, "{}", serde_json::to_string_pretty(&e)?);
+        let mut v = serde_json::to_value(&e)?;
+        v["by_coverage"] = json!(curve
+            .iter()
+            .map(|c| json!({"coverage": c.coverage, "items": c.items, "accuracy": c.accuracy, "min_confidence": c.min_confidence}))
+            .collect::<Vec<_>>());
+        let _ = writeln!(report, "{}", serde_json::to_string_pretty(&v)?);
     } else {
         let _ = writeln!(
             report,
@@ -567,10 +649,57 @@ fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
                 row.iter().map(|n| format!("{n:>4}")).collect::<String>()
             );
         }
+        if curve.is_empty() {
+            let _ = writeln!(
+                report,
+                "accuracy against coverage: the predictions carry no confidence"
+            );
+        } else {
+            let _ = writeln!(
+                report,
+                "accuracy against coverage (the most confident predictions first):"
+            );
+            for c in &curve {
+                let _ = writeln!(
+                    report,
+                    "  most confident {:>3.0} %: {:>6} items, accuracy {:.3} (confidence ≥ {:.3})",
+                    c.coverage * 100.0,
+                    c.items,
+                    c.accuracy,
+                    c.min_confidence
+                );
+            }
+        }
     }
     if missing > 0 {
         eprintln!("  {missing} gold ids have no prediction and are left out");
     }
     std::io::Write::write_all(&mut std::io::stdout().lock(), report.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accuracy_against_coverage_counts_the_most_confident_first() {
+        // Eight predictions: the four most confident are right but one, the rest wrong but one.
+        let p = [
+            (0.9, true),
+            (0.8, true),
+            (0.7, false),
+            (0.7, true),
+            (0.5, false),
+            (0.4, true),
+            (0.3, false),
+            (0.2, false),
+        ];
+        let curve = coverage_curve(&p);
+        let points: Vec<(usize, f64)> = curve.iter().map(|c| (c.items, c.accuracy)).collect();
+        // A tie at 0.7 puts the wrong one first: the top quarter is (0.9, 0.8), both right.
+        assert_eq!(points, [(2, 1.0), (4, 0.75), (6, 4.0 / 6.0), (8, 0.5)]);
+        assert_eq!(curve[1].min_confidence, 0.7);
+        assert!(coverage_curve(&[]).is_empty());
+    }
 }

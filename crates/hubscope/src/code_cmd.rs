@@ -51,9 +51,14 @@ pub struct SampleArgs {
     /// Allocate the sample to forum categories in proportion to their size.
     #[arg(long, value_enum)]
     stratify: Option<Stratum>,
+    /// Instead of a random sample: the N topics the classifier was least confident about
+    /// (its stored codes, `hubscope classify`), not yet coded by a person — where people's
+    /// codes teach it most. The suggestion column holds its stored code.
+    #[arg(long, value_name = "N", conflicts_with_all = ["size", "stratify", "seed"])]
+    uncertain: Option<usize>,
     /// The seed: the same seed and store give the same sample.
-    #[arg(long)]
-    seed: u64,
+    #[arg(long, required_unless_present = "uncertain")]
+    seed: Option<u64>,
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
     /// The classifier whose guess fills the `suggestion` column (`auto`: embedding when its
@@ -163,6 +168,10 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
         );
     }
     let population = items.len() as u64;
+    if let Some(n) = args.uncertain {
+        return sample_uncertain(&store, &items, n, &args);
+    }
+    let seed = args.seed.unwrap_or_default();
     let size = match args.size {
         Some(n) => n,
         None => cochran(population, args.confidence, args.margin, 0.5).with_context(|| {
@@ -173,7 +182,7 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
         })? as usize,
     };
     let chosen: Vec<usize> = match args.stratify {
-        None => simple_sample(items.len(), size, args.seed),
+        None => simple_sample(items.len(), size, seed),
         Some(Stratum::Category) => {
             if matches!(args.population, Population::Discussions) {
                 bail!("Hub discussions have no categories: --stratify category is for the forum");
@@ -183,7 +192,7 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
                 strata.entry(item.stratum).or_default().push(i);
             }
             let lists: Vec<Vec<usize>> = strata.into_values().collect();
-            stratified_sample(&lists, size, args.seed).0
+            stratified_sample(&lists, size, seed).0
         }
     };
     let source = args.population.as_str();
@@ -208,8 +217,147 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
             (text, Some(item.replies as u64))
         })
         .collect();
-    let suggestions = classifier.classify(&codebook, &texts)?;
-    write_atomically(&args.out, |out| {
+    let suggestions: Vec<String> = classifier
+        .classify(&codebook, &texts)?
+        .iter()
+        .map(|s| {
+            suggestion(
+                s.category_id,
+                &s.category,
+                s.subcategory.as_deref(),
+                s.score,
+            )
+        })
+        .collect();
+    let picked: Vec<&Item> = chosen.iter().map(|&i| &items[i]).collect();
+    write_sheet(&args.out, source, &picked, &suggestions)?;
+    eprintln!(
+        "hubscope sample: {} of {population} {source} topics (Cochran: {:.0} % confidence, ±{:.0} %{}; seed {seed}; suggestions: {}) → {}",
+        chosen.len(),
+        args.confidence * 100.0,
+        args.margin * 100.0,
+        if args.stratify.is_some() {
+            ", stratified by category"
+        } else {
+            ""
+        },
+        classifier.method(),
+        args.out.display()
+    );
+    eprintln!(
+        "  fill category (0–17 or a name), subcategory, benefit and note; then: hubscope code import --coder NAME {}",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// The suggestion column: `3 Category / Subcategory (0.42)`.
+fn suggestion(id: u16, category: &str, subcategory: Option<&str>, confidence: f64) -> String {
+    format!(
+        "{id} {category}{} ({confidence:.2})",
+        subcategory.map(|s| format!(" / {s}")).unwrap_or_default()
+    )
+}
+
+/// `sample --uncertain N`: the N stored topics of the population whose machine code is the
+/// least confident (ties by id), leaving out those a person has coded.
+fn sample_uncertain(
+    store: &Store,
+    items: &[Item],
+    n: usize,
+    args: &SampleArgs,
+) -> anyhow::Result<()> {
+    let source = args.population.as_str();
+    let codes = store.codes()?;
+    let machine = ["hubscope:embedding", "hubscope:lexical"]
+        .into_iter()
+        .find(|m| codes.iter().any(|c| c.coder == *m && c.source == source))
+        .with_context(|| {
+            format!(
+                "no classifier codes for the {source} topics: run `hubscope classify` first (it \
+                 stores each code with its confidence)"
+            )
+        })?;
+    let coded: BTreeSet<i64> = codes
+        .iter()
+        .filter(|c| c.source == source && !c.coder.starts_with(MACHINE_CODER_PREFIX))
+        .map(|c| c.item_id)
+        .collect();
+    let mut candidates: Vec<&Code> = codes
+        .iter()
+        .filter(|c| c.source == source && c.coder == machine && !coded.contains(&c.item_id))
+        .collect();
+    let without = candidates.iter().filter(|c| c.confidence.is_none()).count();
+    // Least confident first; codes stored without a confidence (older runs) last.
+    candidates.sort_by(|a, b| {
+        a.confidence
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&b.confidence.unwrap_or(f64::INFINITY))
+            .then(a.item_id.cmp(&b.item_id))
+    });
+    candidates.truncate(n);
+    let by_id: BTreeMap<i64, &Item> = items.iter().map(|i| (i.id, i)).collect();
+    let codebook = Codebook::challenges();
+    let name = |id: u16| {
+        codebook
+            .categories
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| "No challenge".to_string(), |c| c.name.clone())
+    };
+    let (picked, suggestions): (Vec<&Item>, Vec<String>) = candidates
+        .iter()
+        .filter_map(|c| {
+            let item = by_id.get(&c.item_id)?;
+            Some((
+                *item,
+                suggestion(
+                    c.category_id,
+                    &name(c.category_id),
+                    c.subcategory.as_deref(),
+                    c.confidence.unwrap_or(f64::NAN),
+                ),
+            ))
+        })
+        .unzip();
+    write_sheet(&args.out, source, &picked, &suggestions)?;
+    eprintln!(
+        "hubscope sample: the {} {source} topics {machine} was least sure of (confidence {}), of {} it coded and no person has{} → {}",
+        picked.len(),
+        match (candidates.first(), candidates.last()) {
+            (Some(a), Some(b)) => format!(
+                "{:.2}–{:.2}",
+                a.confidence.unwrap_or(f64::NAN),
+                b.confidence.unwrap_or(f64::NAN)
+            ),
+            _ => "none".into(),
+        },
+        codes
+            .iter()
+            .filter(|c| c.source == source && c.coder == machine && !coded.contains(&c.item_id))
+            .count(),
+        if without > 0 {
+            format!(" ({without} stored without a confidence: re-run classify)")
+        } else {
+            String::new()
+        },
+        args.out.display()
+    );
+    eprintln!(
+        "  fill category (0–17 or a name), subcategory, benefit and note; then: hubscope code import --coder NAME {}",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Writes a coding sheet: one row per item, with the machine's suggestion.
+fn write_sheet(
+    out: &Path,
+    source: &str,
+    items: &[&Item],
+    suggestions: &[String],
+) -> anyhow::Result<()> {
+    write_atomically(out, |out| {
         let mut w = csv::Writer::from_writer(out);
         w.write_record([
             "source",
@@ -223,26 +371,14 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
             "benefit",
             "note",
         ])?;
-        for (&i, suggestion) in chosen.iter().zip(&suggestions) {
-            let item = &items[i];
-            let guess = format!(
-                "{} {}{} ({:.2})",
-                suggestion.category_id,
-                suggestion.category,
-                suggestion
-                    .subcategory
-                    .as_deref()
-                    .map(|s| format!(" / {s}"))
-                    .unwrap_or_default(),
-                suggestion.score
-            );
+        for (item, guess) in items.iter().zip(suggestions) {
             w.write_record([
                 source,
                 &item.id.to_string(),
                 &item.title,
                 &clip(&item.text),
                 &item.replies.to_string(),
-                &guess,
+                guess,
                 "",
                 "",
                 "",
@@ -252,26 +388,7 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
         w.flush()?;
         Ok(())
     })
-    .with_context(|| format!("writing {}", args.out.display()))?;
-    eprintln!(
-        "hubscope sample: {} of {population} {source} topics (Cochran: {:.0} % confidence, ±{:.0} %{}; seed {}; suggestions: {}) → {}",
-        chosen.len(),
-        args.confidence * 100.0,
-        args.margin * 100.0,
-        if args.stratify.is_some() {
-            ", stratified by category"
-        } else {
-            ""
-        },
-        args.seed,
-        classifier.method(),
-        args.out.display()
-    );
-    eprintln!(
-        "  fill category (0–17 or a name), subcategory, benefit and note; then: hubscope code import --coder NAME {}",
-        args.out.display()
-    );
-    Ok(())
+    .with_context(|| format!("writing {}", out.display()))
 }
 
 pub fn code(db: &Path, command: CodeCommand) -> anyhow::Result<()> {
@@ -332,6 +449,7 @@ pub fn code(db: &Path, command: CodeCommand) -> anyhow::Result<()> {
                 subcategory: row.subcategory.clone(),
                 benefit_id: row.benefit,
                 note: row.note.clone(),
+                confidence: None,
             });
         }
     }
@@ -351,6 +469,31 @@ pub fn code(db: &Path, command: CodeCommand) -> anyhow::Result<()> {
         eprintln!("  line {} (id {}): {}", r.line, r.id, r.reason);
     }
     Ok(())
+}
+
+/// Fleiss' κ of `codes`' coders over the items every one of them coded: (those items, κ).
+pub fn fleiss_of(codes: &[Code]) -> (usize, Result<Option<f64>, String>) {
+    let coders: BTreeSet<&str> = codes.iter().map(|c| c.coder.as_str()).collect();
+    let mut items: BTreeMap<(&str, i64), BTreeMap<&str, u32>> = BTreeMap::new();
+    for c in codes {
+        items
+            .entry((c.source.as_str(), c.item_id))
+            .or_default()
+            .insert(c.coder.as_str(), u32::from(c.category_id));
+    }
+    let all: Vec<&BTreeMap<&str, u32>> =
+        items.values().filter(|m| m.len() == coders.len()).collect();
+    let categories: BTreeSet<u32> = codes.iter().map(|c| u32::from(c.category_id)).collect();
+    let table: Vec<Vec<u32>> = all
+        .iter()
+        .map(|m| {
+            categories
+                .iter()
+                .map(|c| m.values().filter(|v| *v == c).count() as u32)
+                .collect()
+        })
+        .collect();
+    (all.len(), fleiss_kappa(&table).map_err(|e| e.to_string()))
 }
 
 pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
@@ -414,34 +557,16 @@ pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let all: Vec<&BTreeMap<&str, u32>> =
-        items.values().filter(|m| m.len() == coders.len()).collect();
-    let categories: BTreeSet<u32> = codes.iter().map(|c| u32::from(c.category_id)).collect();
-    let table: Vec<Vec<u32>> = all
-        .iter()
-        .map(|m| {
-            categories
-                .iter()
-                .map(|c| m.values().filter(|v| *v == c).count() as u32)
-                .collect()
-        })
-        .collect();
-    match fleiss_kappa(&table) {
+    let (all, fleiss) = fleiss_of(&codes);
+    match fleiss {
         Ok(Some(k)) => {
             _ = writeln!(
                 report,
-                "Fleiss' κ ({} coders, {} items coded by all): {k:.3}",
+                "Fleiss' κ ({} coders, {all} items coded by all): {k:.3}",
                 coders.len(),
-                all.len()
             )
         }
-        Ok(None) => {
-            _ = writeln!(
-                report,
-                "Fleiss' κ: undefined ({} items coded by all)",
-                all.len()
-            )
-        }
+        Ok(None) => _ = writeln!(report, "Fleiss' κ: undefined ({all} items coded by all)"),
         Err(e) => _ = writeln!(report, "Fleiss' κ: {e}"),
     }
     let units: Vec<Vec<Option<u32>>> = items

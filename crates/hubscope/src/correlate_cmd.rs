@@ -11,14 +11,15 @@ use hubscope_report::{Column, Frame};
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{
-    Correlations, DateBasis, Models, MonthlyTable, Resolution, correlate, family_series,
-    load_with_families,
+    CorrelateOptions, Correlations, MIN_CORRELATION_MONTHS, Models, MonthlyTable, Population,
+    Resolution, Totals, Window, correlate, family_series, load_with_families,
 };
 
 use crate::args::{
     SourceArg, check_range, family_table, family_table_with_store_types, parse_month,
 };
 use crate::atomic::write_atomically;
+use crate::terminal::clean;
 use crate::trends_cmd::{FormatArg, p_text, write_frame};
 
 /// Spearman between monthly mentions and uploads, per family and across families.
@@ -36,9 +37,22 @@ pub struct CorrelateArgs {
     /// … correlated with this one, instead of the store.
     #[arg(long, value_name = "FILE", requires = "a")]
     b: Option<PathBuf>,
-    /// Which topics count as mentions (store mode).
+    /// Which topics count as mentions (store mode): forum topics and Hub discussions are not
+    /// the same population (the study counted forum topics).
     #[arg(long, value_enum, default_value_t = SourceArg::All)]
     source: SourceArg,
+    /// The months the families' totals are summed over for the across-family Spearman: the
+    /// months both tables share, or each table's own months (what a published total column
+    /// holds).
+    #[arg(long, value_enum, default_value_t = TotalsArg::Shared)]
+    totals: TotalsArg,
+    /// Fewer common months than this and no correlation is computed.
+    #[arg(long, value_name = "N", default_value_t = MIN_CORRELATION_MONTHS)]
+    min_months: usize,
+    /// Uploads of one source on its own (store mode; its id, path or file name, as `hubscope
+    /// sources` lists them) instead of the census months — a sample then describes only itself.
+    #[arg(long, value_name = "SOURCE")]
+    uploads_from: Option<String>,
     /// A family table instead of the built-in one (store mode).
     #[arg(long, value_name = "FILE")]
     families: Option<PathBuf>,
@@ -51,8 +65,23 @@ pub struct CorrelateArgs {
     chart: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum TotalsArg {
+    Shared,
+    Own,
+}
+
 pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
     check_range(args.from, args.to)?;
+    let options = CorrelateOptions {
+        from: args.from,
+        to: args.to,
+        totals: match args.totals {
+            TotalsArg::Shared => Totals::Shared,
+            TotalsArg::Own => Totals::Own,
+        },
+        min_months: args.min_months,
+    };
     let (a, b, names) = match (&args.a, &args.b) {
         (Some(a), Some(b)) => (
             MonthlyTable::read_wide_csv(a)?,
@@ -64,18 +93,34 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
             let mentions = mention_table(&store, args.families.as_deref(), args.source.sources())?;
             let (models, resolution) =
                 load_with_families(&store, family_table(args.families.as_deref())?)?;
-            let uploads = upload_table(&models, &resolution);
-            (mentions, uploads, ("mentions".into(), "uploads".into()))
+            let population = crate::trends_cmd::population(
+                &store,
+                &models,
+                &Window::default(),
+                args.uploads_from.as_deref(),
+            )?;
+            let uploads = upload_table(&models, &resolution, &population);
+            eprintln!(
+                "  mentions: {} ({}); uploads: {}",
+                mention_words(args.source.sources()),
+                mention_frames(&store, args.source.sources())?,
+                clean(&population.describe())
+            );
+            (
+                mentions,
+                uploads,
+                (mention_words(args.source.sources()), "uploads".into()),
+            )
         }
     };
-    let result = correlate(&a, &b, args.from, args.to);
+    let result = correlate(&a, &b, &options);
     write_frame(&frame(&result), args.format, args.out.as_deref())?;
     let chart = args
         .chart
         .clone()
         .or_else(|| args.out.as_ref().map(|p| p.with_extension("svg")));
     if let Some(path) = chart {
-        let svg = correlation_chart(&result).to_svg();
+        let svg = correlation_chart(&result, &names.0).to_svg();
         write_atomically(&path, |w| Ok(w.write_all(svg.as_bytes())?))
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("  chart: {}", path.display());
@@ -117,22 +162,54 @@ pub fn mention_table(
     Ok(mentions)
 }
 
-/// Monthly uploads per resolved family of loaded models; the last, incomplete month left out.
-pub fn upload_table(models: &Models, resolution: &Resolution) -> MonthlyTable {
-    let dated: Vec<Month> = models.models.iter().filter_map(|m| m.created).collect();
+/// Monthly uploads per resolved family of `population`, over its complete months.
+pub fn upload_table(
+    models: &Models,
+    resolution: &Resolution,
+    population: &Population,
+) -> MonthlyTable {
+    let (months, series) = family_series(models, resolution, population);
     let mut uploads = MonthlyTable::default();
-    if let (Some(first), Some(last)) = (dated.iter().min(), dated.iter().max()) {
-        let months: Vec<Month> = first.through(*last).filter(|m| m < last).collect();
-        uploads.months.extend(months.iter().copied());
-        for (family, counts) in family_series(models, resolution, &months, DateBasis::Created) {
-            for (month, n) in months.iter().zip(counts) {
-                if n > 0 {
-                    uploads.add(&family, *month, n as f64);
-                }
+    uploads.months.extend(months.iter().copied());
+    for (family, counts) in series {
+        for (month, n) in months.iter().zip(counts) {
+            if n > 0 {
+                uploads.add(&family, *month, n as f64);
             }
         }
     }
     uploads
+}
+
+/// What counts as a mention, in words.
+pub fn mention_words(sources: Vec<Source>) -> String {
+    match sources.as_slice() {
+        [Source::Forum] => "forum topics".into(),
+        [Source::Discussions] => "Hub discussions".into(),
+        _ => "forum topics and Hub discussions".into(),
+    }
+}
+
+/// The frames of the stored sources of `sources`' kind, in words.
+pub fn mention_frames(store: &Store, sources: Vec<Source>) -> anyhow::Result<String> {
+    let kinds: Vec<&str> = sources
+        .iter()
+        .map(|s| match s {
+            Source::Forum => "forum",
+            Source::Discussions => "discussions",
+        })
+        .collect();
+    let list: Vec<String> = store
+        .sources()?
+        .into_iter()
+        .filter(|s| kinds.contains(&s.kind.as_str()))
+        .map(|s| format!("{}: {}", s.short_name(), s.frame.as_str()))
+        .collect();
+    Ok(if list.is_empty() {
+        "none stored".into()
+    } else {
+        list.join(", ")
+    })
 }
 
 pub fn frame(c: &Correlations) -> Frame {
@@ -163,6 +240,7 @@ pub fn frame(c: &Correlations) -> Frame {
 }
 
 fn summary(c: &Correlations, (a, b): &(String, String)) {
+    let (a, b) = (&clean(a).into_owned(), &clean(b).into_owned());
     eprintln!(
         "hubscope correlate: {a} vs {b}: {} common months ({}), {} names in both ({} only in {a}, {} only in {b})",
         c.months.len(),
@@ -174,9 +252,17 @@ fn summary(c: &Correlations, (a, b): &(String, String)) {
         c.only_in_a.len(),
         c.only_in_b.len()
     );
+    if let Some(why) = &c.not_computed {
+        eprintln!("  not correlated: {why}");
+        return;
+    }
     match c.across_families {
         Some(r) => eprintln!(
-            "  across families: Spearman ρ {:.3} (p {}, n {})",
+            "  across families (totals over {} months): Spearman ρ {:.3} (p {}, n {})",
+            match c.totals {
+                Totals::Shared => "the shared",
+                Totals::Own => "each table's own",
+            },
             r.rho,
             p_text(r.p),
             r.n
@@ -187,7 +273,7 @@ fn summary(c: &Correlations, (a, b): &(String, String)) {
         match f.correlation {
             Some(r) => eprintln!(
                 "  {:<20} {:>8} {:>8}  ρ {:>6.3} (p {}, n {})",
-                f.family,
+                clean(&f.family),
                 f.total_a,
                 f.total_b,
                 r.rho,
@@ -196,7 +282,9 @@ fn summary(c: &Correlations, (a, b): &(String, String)) {
             ),
             None => eprintln!(
                 "  {:<20} {:>8} {:>8}  ρ undefined (a series is constant over the months)",
-                f.family, f.total_a, f.total_b
+                clean(&f.family),
+                f.total_a,
+                f.total_b
             ),
         }
     }

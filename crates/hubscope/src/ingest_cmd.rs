@@ -13,13 +13,14 @@ use hubscope_card::{CardAnalyzer, Limits};
 use hubscope_source::cards::{self, CardItem};
 use hubscope_source::{DiscussionReader, ModelReader, SourceError};
 use hubscope_store::{
-    Batch, CardRevision, IngestKind, IngestReport, IngestSession, Issue, Severity, SourceInfo,
-    Store, StoreError,
+    Batch, CardRevision, FrameDeclaration, IngestKind, IngestReport, IngestSession, Issue,
+    Severity, SourceInfo, Store, StoreError,
 };
 use rayon::prelude::*;
 
 use crate::card_batches::spawn_card_reader;
 use crate::progress::Progress;
+use crate::sources_cmd::FrameArgs;
 
 /// Store a dump of models, model cards or Hub discussions.
 #[derive(Debug, clap::Subcommand)]
@@ -32,6 +33,8 @@ pub enum IngestCommand {
         /// Records per transaction (a killed ingest loses at most the last, uncommitted one).
         #[arg(long, default_value_t = 100_000)]
         batch_size: usize,
+        #[command(flatten)]
+        frame: FrameArgs,
     },
     /// Model cards: README.md files, folders of them, or .jsonl files of {"id", "readme"}; each
     /// is analysed and a changed text stored as a new revision.
@@ -56,6 +59,8 @@ pub enum IngestCommand {
         /// Threads per transaction.
         #[arg(long, default_value_t = 20_000)]
         batch_size: usize,
+        #[command(flatten)]
+        frame: FrameArgs,
     },
     /// Forum topics and posts: a folder of saved Discourse JSON responses (/categories.json,
     /// topic lists, /t/{id}.json, /t/{id}/posts.json, /posts.json), recognised by their shape.
@@ -68,9 +73,14 @@ pub enum IngestCommand {
 pub fn run(db: &Path, command: IngestCommand) -> anyhow::Result<()> {
     let started = Instant::now();
     let (what, report) = match command {
-        IngestCommand::Models { file, batch_size } => {
-            ("models", ingest_models(db, &file, batch_size)?)
-        }
+        IngestCommand::Models {
+            file,
+            batch_size,
+            frame,
+        } => (
+            "models",
+            ingest_models(db, &file, batch_size, frame.declaration()?)?,
+        ),
         IngestCommand::Cards {
             paths,
             keep_text,
@@ -80,16 +90,29 @@ pub fn run(db: &Path, command: IngestCommand) -> anyhow::Result<()> {
             "cards",
             ingest_cards(db, &paths, keep_text, model_id.as_deref(), max_card_bytes)?,
         ),
-        IngestCommand::Discussions { file, batch_size } => {
-            ("discussions", ingest_discussions(db, &file, batch_size)?)
-        }
-        IngestCommand::Forum { dir } => ("forum", ingest_forum(db, &dir)?),
+        IngestCommand::Discussions {
+            file,
+            batch_size,
+            frame,
+        } => (
+            "discussions",
+            ingest_discussions(db, &file, batch_size, frame.declaration()?)?,
+        ),
+        IngestCommand::Forum { dir } => (
+            "forum",
+            ingest_forum(db, &dir, FrameDeclaration::undeclared())?,
+        ),
     };
+    print_summary(what, db, &report, started);
+    Ok(())
+}
+
+/// Prints the summary of an ingest that began at `started`.
+pub fn print_summary(what: &str, db: &Path, report: &IngestReport, started: Instant) {
     eprintln!(
         "{}",
-        summary(what, db, &report, started.elapsed().as_secs_f64())
+        summary(what, db, report, started.elapsed().as_secs_f64())
     );
-    Ok(())
 }
 
 /// The summary line(s) of an ingest.
@@ -119,6 +142,13 @@ fn summary(what: &str, db: &Path, report: &IngestReport, seconds: f64) -> String
         line.push_str(&format!(
             "\n  every issue: SELECT * FROM ingest_issues WHERE run_id = {}",
             report.run_id
+        ));
+    }
+    if what != "cards" {
+        line.push('\n');
+        line.push_str(&crate::sources_cmd::frame_line(
+            &report.source,
+            &report.declared,
         ));
     }
     line
@@ -180,7 +210,11 @@ fn spawn_batches<T: Send + 'static>(
 
 /// A folder of saved Discourse responses: categories, then topics with their posts, in one
 /// transaction (a folder of responses fits in memory; the reader caps each file at 64 MiB).
-fn ingest_forum(db: &Path, dir: &Path) -> anyhow::Result<IngestReport> {
+pub fn ingest_forum(
+    db: &Path,
+    dir: &Path,
+    frame: FrameDeclaration,
+) -> anyhow::Result<IngestReport> {
     if !dir.is_dir() {
         anyhow::bail!(
             "{} is not a folder of Discourse JSON responses",
@@ -189,7 +223,8 @@ fn ingest_forum(db: &Path, dir: &Path) -> anyhow::Result<IngestReport> {
     }
     let dump = hubscope_source::discourse::read_dir(dir)?;
     let mut store = Store::open(db)?;
-    let mut session = store.begin_ingest(IngestKind::Forum, &source_info(dir, "dir"))?;
+    let mut session =
+        store.begin_ingest(IngestKind::Forum, &source_info(dir, "dir").frame(frame))?;
     let result = session
         .write_forum_categories(dump.categories)
         .and_then(|_| session.write_forum_threads(dump.threads));
@@ -200,11 +235,13 @@ fn ingest_forum(db: &Path, dir: &Path) -> anyhow::Result<IngestReport> {
     Ok(session.finish()?)
 }
 
+/// The source `path`, known across runs by its canonical path.
 fn source_info(path: &Path, format: &str) -> SourceInfo {
-    SourceInfo {
-        source: path.display().to_string(),
-        format: format.to_string(),
-        bytes: std::fs::metadata(path).ok().map(|m| m.len()),
+    let info = SourceInfo::new(path.display().to_string(), format)
+        .bytes(std::fs::metadata(path).ok().map(|m| m.len()));
+    match std::fs::canonicalize(path) {
+        Ok(canonical) => info.key(canonical.display().to_string()),
+        Err(_) => info,
     }
 }
 
@@ -212,7 +249,12 @@ fn source_info(path: &Path, format: &str) -> SourceInfo {
 /// whatever the size of a transaction.
 const CHUNK: usize = 10_000;
 
-fn ingest_models(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<IngestReport> {
+pub fn ingest_models(
+    db: &Path,
+    file: &Path,
+    batch_size: usize,
+    frame: FrameDeclaration,
+) -> anyhow::Result<IngestReport> {
     let mut reader = ModelReader::open(file, batch_size.min(CHUNK))?;
     let format = reader.format();
     let (_, total) = reader.progress();
@@ -220,7 +262,7 @@ fn ingest_models(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<In
         hubscope_source::ModelFormat::Parquet => Progress::rows(total),
         _ => Progress::new(total),
     };
-    let info = source_info(file, format.as_str());
+    let info = source_info(file, format.as_str()).frame(frame);
     let next = move || {
         reader
             .next_batch()
@@ -257,10 +299,15 @@ fn ingest_stream<T: Send + 'static>(
     report
 }
 
-fn ingest_discussions(db: &Path, file: &Path, batch_size: usize) -> anyhow::Result<IngestReport> {
+pub fn ingest_discussions(
+    db: &Path,
+    file: &Path,
+    batch_size: usize,
+    frame: FrameDeclaration,
+) -> anyhow::Result<IngestReport> {
     let mut reader = DiscussionReader::open(file, batch_size.min(CHUNK))?;
     let progress = Progress::new(reader.progress().1);
-    let info = source_info(file, "jsonl");
+    let info = source_info(file, "jsonl").frame(frame);
     let next = move || {
         reader
             .next_batch()
@@ -277,7 +324,7 @@ fn ingest_discussions(db: &Path, file: &Path, batch_size: usize) -> anyhow::Resu
     )
 }
 
-fn ingest_cards(
+pub fn ingest_cards(
     db: &Path,
     paths: &[PathBuf],
     keep_text: bool,
@@ -302,14 +349,22 @@ fn ingest_cards(
     } else {
         "files"
     };
-    let info = SourceInfo {
-        source: paths
+    let info = SourceInfo::new(
+        paths
             .iter()
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(" "),
-        format: format.to_string(),
-        bytes: Some(total),
+        format,
+    )
+    .bytes(Some(total));
+    let info = match paths
+        .iter()
+        .map(|p| std::fs::canonicalize(p).map(|c| c.display().to_string()))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(keys) => info.key(keys.join(" ")),
+        Err(_) => info,
     };
     let session = store.begin_ingest(IngestKind::Cards, &info)?;
     let progress = Progress::new(total);

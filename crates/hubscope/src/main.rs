@@ -25,8 +25,10 @@ mod poc_cmd;
 mod progress;
 mod report_cmd;
 mod select_cmd;
+mod sources_cmd;
 mod study_cmd;
 mod taxonomy_cmd;
+mod terminal;
 mod topics;
 mod trends_cmd;
 
@@ -67,6 +69,9 @@ enum Command {
     /// Crawl the Hugging Face Hub into the database (resumable).
     #[command(subcommand)]
     Crawl(crawl_cmd::CrawlCommand),
+    /// The sources of the database and their sampling frames (census or sample); `sources
+    /// declare` sets a source's frame.
+    Sources(sources_cmd::SourcesArgs),
     /// Write the database's tables as Parquet or CSV datasets.
     Export(export_cmd::ExportArgs),
     /// Count, per month and model family, the forum topics and Hub discussions that mention
@@ -166,6 +171,7 @@ fn main() -> ExitCode {
         Command::Ingest(command) => ingest_cmd::run(&cli.db, command),
         Command::Crawl(command) => crawl_cmd::run(&cli.db, command),
         Command::Export(args) => export_cmd::run(&cli.db, args),
+        Command::Sources(args) => sources_cmd::run(&cli.db, args),
         Command::Db(command) => db_cmd::run(&cli.db, command),
         Command::Mentions(args) => mentions_cmd::run(&cli.db, args),
         Command::Trends(command) => trends_cmd::run(&cli.db, command),

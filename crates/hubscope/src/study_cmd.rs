@@ -5,9 +5,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Parser;
-use hubscope_store::Store;
+use hubscope_source::manifest::MAX_MANIFEST_BYTES;
+use hubscope_source::{MANIFEST_FILE, Manifest};
+use hubscope_store::{FrameDeclaration, Store};
 
+use crate::ingest_cmd;
 use crate::report_cmd::{ReportOptions, write_report};
+use crate::terminal::clean;
 
 /// Run the whole study: data → analyses → report.
 #[derive(Debug, clap::Args)]
@@ -29,6 +33,11 @@ pub struct StudyArgs {
     /// The forum to crawl (the Hub's address comes from HF_ENDPOINT).
     #[arg(long, value_name = "URL", default_value = hubscope_forum::DEFAULT_FORUM)]
     forum_base: String,
+    /// The sources manifest that declares what each dump of --from DIR is a record of (census
+    /// or sample); default: DIR/hubscope-sources.toml when there is one. A dump no manifest
+    /// declares is a sample.
+    #[arg(long, value_name = "FILE", requires = "from")]
+    manifest: Option<PathBuf>,
     /// The report's folder.
     #[arg(long, value_name = "DIR", default_value = "hubscope-report")]
     out: PathBuf,
@@ -57,8 +66,6 @@ pub enum StudyClassify {
 #[command(no_binary_name = true)]
 enum Step {
     #[command(subcommand)]
-    Ingest(crate::ingest_cmd::IngestCommand),
-    #[command(subcommand)]
     Crawl(crate::crawl_cmd::CrawlCommand),
     Classify(crate::classify_cmd::ClassifyArgs),
 }
@@ -67,7 +74,6 @@ pub(crate) fn step(db: &Path, args: &[&str]) -> anyhow::Result<()> {
     let step =
         Step::try_parse_from(args).map_err(|e| anyhow::anyhow!("internal step {args:?}: {e}"))?;
     match step {
-        Step::Ingest(c) => crate::ingest_cmd::run(db, c),
         Step::Crawl(c) => crate::crawl_cmd::run(db, c),
         Step::Classify(c) => crate::classify_cmd::run(db, c),
     }
@@ -98,21 +104,39 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
                 );
             }
             for (path, reason) in &skipped {
-                eprintln!("hubscope study: skipping {} ({reason})", path.display());
+                eprintln!(
+                    "hubscope study: skipping {} ({reason})",
+                    clean(&path.display().to_string())
+                );
             }
+            let frames = Frames::for_folder(dir, args.manifest.as_deref(), &dumps)?;
             // Models first: cards and lineage refer to them.
             for dump in &dumps {
+                let started = std::time::Instant::now();
                 let (kind, path) = match dump {
                     Dump::Models(p) => ("models", p),
                     Dump::Cards(p) => ("cards", p),
                     Dump::Discussions(p) => ("discussions", p),
                     Dump::Forum(p) => ("forum", p),
                 };
-                let path = path
-                    .to_str()
-                    .with_context(|| format!("{} is not UTF-8", path.display()))?;
-                eprintln!("hubscope study: ingesting {kind} from {path}");
-                step(db, &["ingest", kind, path])?;
+                eprintln!(
+                    "hubscope study: ingesting {kind} from {}",
+                    clean(&path.display().to_string())
+                );
+                let frame = frames.declaration(dir, path);
+                let report = match dump {
+                    Dump::Models(p) => ingest_cmd::ingest_models(db, p, 100_000, frame)?,
+                    Dump::Cards(p) => ingest_cmd::ingest_cards(
+                        db,
+                        std::slice::from_ref(p),
+                        false,
+                        None,
+                        hubscope_card::Limits::default().max_card_bytes,
+                    )?,
+                    Dump::Discussions(p) => ingest_cmd::ingest_discussions(db, p, 20_000, frame)?,
+                    Dump::Forum(p) => ingest_cmd::ingest_forum(db, p, frame)?,
+                };
+                ingest_cmd::print_summary(kind, db, &report, started);
             }
             if let Some(since) = &args.since {
                 from_month = Some(crate::args::parse_month(since).map_err(anyhow::Error::msg)?);
@@ -194,6 +218,95 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
     );
     println!("{}", index.display());
     Ok(())
+}
+
+/// The frames a folder's manifest declares for its dumps.
+struct Frames {
+    manifest: Option<(String, Manifest)>,
+}
+
+impl Frames {
+    /// Reads the manifest (`--manifest`, else `DIR/hubscope-sources.toml` when there is one) and
+    /// checks that every path it declares is a dump found in the folder.
+    fn for_folder(dir: &Path, given: Option<&Path>, dumps: &[Dump]) -> anyhow::Result<Frames> {
+        let path = match given {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = dir.join(MANIFEST_FILE);
+                if !p.is_file() {
+                    eprintln!(
+                        "hubscope study: no sources manifest ({MANIFEST_FILE} in the folder, or                          --manifest): every dump is taken as a sample, and no trend is drawn"
+                    );
+                    return Ok(Frames { manifest: None });
+                }
+                p
+            }
+        };
+        let shown = path.display().to_string();
+        let text = read_bounded(&path, MAX_MANIFEST_BYTES)
+            .with_context(|| format!("cannot read the sources manifest {shown}"))?;
+        let manifest =
+            Manifest::parse(&text).with_context(|| format!("sources manifest {shown}"))?;
+        for entry in &manifest.entries {
+            let found = dumps
+                .iter()
+                .any(|d| relative(dir, d.path()).as_deref() == Some(entry.path.as_str()));
+            if !found {
+                anyhow::bail!(
+                    "sources manifest {shown}, line {}: {:?} is not a dump found in {}",
+                    entry.line,
+                    entry.path,
+                    dir.display()
+                );
+            }
+        }
+        eprintln!("hubscope study: sampling frames from {}", clean(&shown));
+        Ok(Frames {
+            manifest: Some((shown, manifest)),
+        })
+    }
+
+    /// The declaration of the dump at `path`, or undeclared.
+    fn declaration(&self, dir: &Path, path: &Path) -> FrameDeclaration {
+        let Some((shown, manifest)) = &self.manifest else {
+            return FrameDeclaration::undeclared();
+        };
+        relative(dir, path)
+            .and_then(|r| manifest.entry(&r))
+            .map_or_else(FrameDeclaration::undeclared, |e| e.declaration(shown))
+    }
+}
+
+/// `path` relative to `dir`, with `/` separators.
+fn relative(dir: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(dir).ok()?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+/// A text file of at most `limit` bytes.
+fn read_bounded(path: &Path, limit: u64) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        anyhow::bail!("longer than {limit} bytes");
+    }
+    Ok(text)
+}
+
+impl Dump {
+    fn path(&self) -> &Path {
+        match self {
+            Dump::Models(p) | Dump::Cards(p) | Dump::Discussions(p) | Dump::Forum(p) => p,
+        }
+    }
 }
 
 /// The dumps in `dir` (searched three levels deep; folders named `*shape*`, examples of an

@@ -1,16 +1,19 @@
 //! `hubscope taxonomy stats`: how the coded topics spread over the taxonomy — items and shares
 //! per category and subcategory, as a table (text, CSV or JSON) and a sunburst chart (SVG).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use hubscope_report::{Column, Format, Frame, Sunburst};
 use hubscope_store::{Code, MACHINE_CODER_PREFIX, RESOLVED_CODER, Store};
-use hubscope_taxonomy::{TaxonomyStats, taxonomy_stats};
+use hubscope_taxonomy::{
+    Agreement, QuantifyOptions, ShareEstimate, TaxonomyStats, adjusted_shares, taxonomy_stats,
+};
 
 use crate::atomic::write_atomically;
+use crate::terminal::clean;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TaxonomyCommand {
@@ -48,10 +51,33 @@ enum StatsFormat {
 /// The codes counted: one per item, and how they were chosen.
 pub struct Chosen {
     pub codes: Vec<(u16, Option<String>)>,
+    /// Whose codes: a coder's name (`hubscope:embedding`), or `people`.
+    pub coder: String,
     /// Whose codes, in words.
     pub label: String,
     /// Items whose human coders disagree and that are not resolved yet.
     pub unresolved: u64,
+    /// The kinds of topic coded (`forum`, `discussions`).
+    pub sources: BTreeSet<String>,
+}
+
+impl Chosen {
+    /// The coded topics, in words.
+    pub fn topics(&self) -> String {
+        let words: Vec<&str> = self
+            .sources
+            .iter()
+            .map(|s| match s.as_str() {
+                "forum" => "forum topics",
+                _ => "Hub discussions",
+            })
+            .collect();
+        if words.is_empty() {
+            "topics".into()
+        } else {
+            words.join(" and ")
+        }
+    }
 }
 
 /// One code per item: `coder`'s, or (see [`StatsArgs::coder`]) the people's, else the machine's.
@@ -66,12 +92,14 @@ pub fn choose_codes(
         .filter(|c| source.is_none_or(|s| c.source == s))
         .collect();
     if let Some(coder) = coder {
+        let mine: Vec<Code> = codes.into_iter().filter(|c| c.coder == coder).collect();
         return Ok(Chosen {
-            codes: codes
+            sources: mine.iter().map(|c| c.source.clone()).collect(),
+            codes: mine
                 .into_iter()
-                .filter(|c| c.coder == coder)
                 .map(|c| (c.category_id, c.subcategory))
                 .collect(),
+            coder: coder.to_string(),
             label: format!("the codes of {coder}"),
             unresolved: 0,
         });
@@ -88,8 +116,10 @@ pub fn choose_codes(
             Some(m) => choose_codes(store, Some(&m), source),
             None => Ok(Chosen {
                 codes: Vec::new(),
+                coder: "none".into(),
                 label: "no codes".into(),
                 unresolved: 0,
+                sources: BTreeSet::new(),
             }),
         };
     }
@@ -102,6 +132,7 @@ pub fn choose_codes(
     }
     let mut chosen = Vec::new();
     let mut unresolved = 0;
+    let sources: BTreeSet<String> = items.keys().map(|(s, _)| s.clone()).collect();
     for list in items.into_values() {
         if let Some(resolved) = list.iter().find(|c| c.coder == RESOLVED_CODER) {
             chosen.push((resolved.category_id, resolved.subcategory.clone()));
@@ -113,8 +144,10 @@ pub fn choose_codes(
     }
     Ok(Chosen {
         codes: chosen,
+        coder: "people".into(),
         label: "the coders' codes (adjudicated, or agreed)".into(),
         unresolved,
+        sources,
     })
 }
 
@@ -144,10 +177,12 @@ pub fn sunburst(stats: &TaxonomyStats, title: &str) -> Sunburst {
     }
 }
 
-/// The stats as a long table: one row per category (subcategory empty) and per subcategory.
-pub fn frame(stats: &TaxonomyStats) -> Frame {
+/// The stats as a long table: one row per category (subcategory empty) and per subcategory;
+/// with a classifier's measured confusion, each category's corrected share and its interval.
+pub fn frame(stats: &TaxonomyStats, uncertainty: Option<&Uncertainty>) -> Frame {
     let (mut ids, mut names, mut subs, mut items, mut shares, mut within) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut corrected, mut low, mut high) = (vec![], vec![], vec![]);
     for c in &stats.categories {
         ids.push(Some(i64::from(c.id)));
         names.push(Some(c.name.clone()));
@@ -155,7 +190,14 @@ pub fn frame(stats: &TaxonomyStats) -> Frame {
         items.push(Some(c.items as i64));
         shares.push(Some(c.share));
         within.push(None);
+        let e = uncertainty.and_then(|u| u.corrected.iter().find(|e| e.category_id == c.id));
+        corrected.push(e.map(|e| e.share));
+        low.push(e.map(|e| e.ci_low));
+        high.push(e.map(|e| e.ci_high));
         for s in &c.subcategories {
+            corrected.push(None);
+            low.push(None);
+            high.push(None);
             ids.push(Some(i64::from(c.id)));
             names.push(Some(c.name.clone()));
             subs.push(Some(s.name.clone().unwrap_or_else(|| "(none)".into())));
@@ -168,13 +210,56 @@ pub fn frame(stats: &TaxonomyStats) -> Frame {
             within.push(Some(s.share_in_category));
         }
     }
-    Frame::new()
+    let frame = Frame::new()
         .with("category_id", Column::Int(ids))
         .with("category", Column::Text(names))
         .with("subcategory", Column::Text(subs))
         .with("items", Column::Int(items))
         .with("share", Column::Float(shares))
-        .with("share_in_category", Column::Float(within))
+        .with("share_in_category", Column::Float(within));
+    if uncertainty.is_some() {
+        frame
+            .with("corrected_share", Column::Float(corrected))
+            .with("ci_low", Column::Float(low))
+            .with("ci_high", Column::Float(high))
+    } else {
+        frame
+    }
+}
+
+/// How far a classifier's codes can be trusted: its measured agreement with people, and the
+/// shares corrected for its confusion, with intervals.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Uncertainty {
+    pub agreement: Agreement,
+    pub corrected: Vec<ShareEstimate>,
+}
+
+/// For a classifier's codes (`hubscope:METHOD`), the agreement recorded by the `classify` run
+/// that made them and the corrected shares; `None` for people's codes, or when the classifier's
+/// agreement was never measured.
+pub fn uncertainty(store: &Store, chosen: &Chosen) -> anyhow::Result<Option<Uncertainty>> {
+    if !chosen.coder.starts_with(MACHINE_CODER_PREFIX) || chosen.codes.is_empty() {
+        return Ok(None);
+    }
+    let Some(run) = store.latest_classification(&chosen.coder)? else {
+        return Ok(None);
+    };
+    let Some(text) = run.agreement else {
+        return Ok(None);
+    };
+    let agreement: Agreement = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "the recorded agreement of {}'s classifier is not readable; run classify again",
+            chosen.coder
+        )
+    })?;
+    let predicted: Vec<u16> = chosen.codes.iter().map(|(c, _)| *c).collect();
+    let corrected = adjusted_shares(&agreement, &predicted, &QuantifyOptions::default());
+    Ok(Some(Uncertainty {
+        agreement,
+        corrected,
+    }))
 }
 
 pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
@@ -187,11 +272,20 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
     )?;
     let codebook = crate::classify_cmd::load_codebook(args.codebook.as_deref())?;
     let stats = taxonomy_stats(&codebook, &chosen.codes);
-    let table = frame(&stats);
+    let uncertainty = uncertainty(&store, &chosen)?;
+    let table = frame(&stats, uncertainty.as_ref());
+    // The stats as they are, with the classifier's agreement and the corrected shares beside.
+    let mut json = serde_json::to_value(&stats)?;
+    json["uncertainty"] = serde_json::to_value(&uncertainty)?;
+    let corrected = |id: u16| {
+        uncertainty
+            .as_ref()
+            .and_then(|u| u.corrected.iter().find(|e| e.category_id == id))
+    };
     let mut report = Vec::new();
     match args.format {
         StatsFormat::Csv => table.write(Format::Csv, &mut report)?,
-        StatsFormat::Json => serde_json::to_writer_pretty(&mut report, &stats)?,
+        StatsFormat::Json => serde_json::to_writer_pretty(&mut report, &json)?,
         StatsFormat::Text => {
             let mut text = String::new();
             let _ = writeln!(
@@ -208,10 +302,43 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
                     String::new()
                 }
             );
+            match &uncertainty {
+                Some(u) => {
+                    let _ = writeln!(
+                        text,
+                        "a classifier's codes: against people's codes it has accuracy {:.3}, Cohen's κ {} ({}); shares corrected for its confusion, with 95 % bootstrap intervals",
+                        u.agreement.accuracy,
+                        u.agreement
+                            .kappa
+                            .map_or("undefined".into(), |k| format!("{k:.3}")),
+                        clean(&u.agreement.measured_on)
+                    );
+                    let _ = writeln!(
+                        text,
+                        "{:>3} {:<34} {:>6} {:>8} {:>10} {:>17}",
+                        "#", "category", "items", "counted", "corrected", "95 % interval"
+                    );
+                }
+                None if chosen.coder.starts_with(MACHINE_CODER_PREFIX) => {
+                    let _ = writeln!(
+                        text,
+                        "a classifier's codes, whose agreement with people was never measured: shares as counted, uncorrected"
+                    );
+                }
+                None => {}
+            }
             for c in stats.categories.iter().filter(|c| c.items > 0) {
+                let extra = corrected(c.id).map_or_else(String::new, |e| {
+                    format!(
+                        " {:>8.1} % {:>7.1}–{:.1} %",
+                        100.0 * e.share,
+                        100.0 * e.ci_low,
+                        100.0 * e.ci_high
+                    )
+                });
                 let _ = writeln!(
                     text,
-                    "{:>3} {:<34} {:>6} {:>6.1} %",
+                    "{:>3} {:<34} {:>6} {:>6.1} %{extra}",
                     c.id,
                     c.name,
                     c.items,
@@ -235,9 +362,9 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
         let csv = dir.join("taxonomy.csv");
         write_atomically(&csv, |w| Ok(table.write(Format::Csv, w)?))
             .with_context(|| format!("writing {}", csv.display()))?;
-        let json = dir.join("taxonomy.json");
-        write_atomically(&json, |w| Ok(serde_json::to_writer_pretty(w, &stats)?))
-            .with_context(|| format!("writing {}", json.display()))?;
+        let json_path = dir.join("taxonomy.json");
+        write_atomically(&json_path, |w| Ok(serde_json::to_writer_pretty(w, &json)?))
+            .with_context(|| format!("writing {}", json_path.display()))?;
         let svg = dir.join("sunburst.svg");
         let chart = sunburst(
             &stats,
@@ -249,7 +376,7 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
             "hubscope taxonomy stats: {} items → {}, {}, {}",
             stats.items,
             csv.display(),
-            json.display(),
+            json_path.display(),
             svg.display()
         );
     }

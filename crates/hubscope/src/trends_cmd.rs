@@ -10,12 +10,13 @@ use hubscope_report::{Column, Format, Frame, format_float};
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{
-    DateBasis, Docs, GroupBy, Resolution, TrendTests, Uploads, Window, docs, load_with_families,
-    uploads,
+    DateBasis, Docs, GroupBy, Models, Population, TrendTests, Uploads, Window, docs,
+    load_with_families, uploads,
 };
 
 use crate::args::{check_range, family_table, parse_month};
 use crate::atomic::write_atomically;
+use crate::terminal::clean;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TrendsCommand {
@@ -92,6 +93,11 @@ pub struct WindowArgs {
     /// Which date makes a model's month.
     #[arg(long, value_enum, default_value_t = DateArg::Created)]
     date: DateArg,
+    /// Analyse one source on its own (its id, path or file name, as `hubscope sources` lists
+    /// them) — a sample then describes only itself. Default: the months a census covers, with
+    /// the models of the censuses that cover them.
+    #[arg(long, value_name = "SOURCE")]
+    source: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -141,6 +147,12 @@ impl FormatArg {
 }
 
 impl WindowArgs {
+    /// The population these arguments choose: the census one, or `--source` on its own.
+    pub fn population(&self, store: &Store, models: &Models) -> anyhow::Result<Population> {
+        let window = self.window()?;
+        population(store, models, &window, self.source.as_deref())
+    }
+
     fn window(&self) -> anyhow::Result<Window> {
         check_range(self.from, self.to)?;
         Ok(Window {
@@ -152,6 +164,40 @@ impl WindowArgs {
                 DateArg::FirstCommit => DateBasis::FirstCommit,
             },
         })
+    }
+}
+
+/// The census population over `window`, or the source named `source` on its own.
+pub fn population(
+    store: &Store,
+    models: &Models,
+    window: &Window,
+    source: Option<&str>,
+) -> anyhow::Result<Population> {
+    match source {
+        None => Ok(Population::census(models, window)),
+        Some(name) => {
+            let found = store.find_source(name)?.with_context(|| {
+                format!("--source {name:?}: no such source (`hubscope sources` lists them)")
+            })?;
+            let index = models
+                .sources
+                .iter()
+                .position(|s| s.id == found.id)
+                .with_context(|| format!("--source {name:?}: not a source of models"))?;
+            Ok(Population::source(models, index, window))
+        }
+    }
+}
+
+/// What a population is, and the months it leaves out, for a summary on stderr.
+pub fn print_population(p: &Population) {
+    eprintln!("  population: {}", clean(&p.describe()));
+    for l in &p.left_out {
+        eprintln!(
+            "  left out: {} ({} models): {}",
+            l.months, l.models, l.reason
+        );
     }
 }
 
@@ -193,23 +239,23 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
     match command {
         TrendsCommand::Test(_) => unreachable!("handled above"),
         TrendsCommand::Uploads(args) => {
-            let window = args.window.window()?;
             let table = family_table(args.families.as_deref())?;
             let (models, families) = load_with_families(&store, table)?;
+            let population = args.window.population(&store, &models)?;
             let by = match args.by {
                 By::Family => GroupBy::Family,
                 By::Pipeline => GroupBy::Pipeline,
                 By::Library => GroupBy::Library,
                 By::Author => GroupBy::Author,
             };
-            let result = uploads(&models, &families, by, args.top, &window);
+            let result = uploads(&models, &families, by, args.top, &population);
             write_frame(
                 &uploads_frame(&result),
                 args.output.format,
                 args.output.out.as_deref(),
             )?;
             if let Some(path) = chart_path(&args.output) {
-                write_svg(&path, &uploads_chart(&result, 10).to_svg())?;
+                write_svg(&path, &uploads_chart(&result, &population, 10).to_svg())?;
                 eprintln!("  chart: {}", path.display());
             }
             if let Some(path) = &args.output.stats {
@@ -219,19 +265,25 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
                     Some(path),
                 )?;
             }
-            print_uploads_summary(&result, by == GroupBy::Family, &families);
+            print_uploads_summary(&result, &population);
+            if by == GroupBy::Family {
+                print_coverage(
+                    &families.coverage_of(|i| population.counted_month(&models, i).is_some()),
+                );
+            }
+            print_tests(&result, &population);
         }
         TrendsCommand::Docs(args) => {
-            let window = args.window.window()?;
             let models = hubscope_trends::Models::load(&store)?;
-            let result = docs(&models, &window);
+            let population = args.window.population(&store, &models)?;
+            let result = docs(&models, &population);
             write_frame(
                 &docs_frame(&result),
                 args.output.format,
                 args.output.out.as_deref(),
             )?;
             if let Some(path) = chart_path(&args.output) {
-                write_svg(&path, &docs_chart(&result).to_svg())?;
+                write_svg(&path, &docs_chart(&result, &population).to_svg())?;
                 eprintln!("  chart: {}", path.display());
             }
             if let Some(path) = &args.output.stats {
@@ -241,7 +293,7 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
                 ]);
                 write_frame(&frame, args.output.format, Some(path))?;
             }
-            print_docs_summary(&result);
+            print_docs_summary(&result, &population);
         }
         TrendsCommand::Families(args) => {
             let table = family_table(args.families.as_deref())?;
@@ -276,7 +328,7 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
                     ),
                 );
             write_frame(&frame, args.format, args.out.as_deref())?;
-            print_coverage(&families);
+            print_coverage(&families.coverage());
         }
     }
     Ok(())
@@ -455,8 +507,7 @@ pub fn docs_frame(d: &Docs) -> Frame {
     )
 }
 
-fn print_coverage(families: &Resolution) {
-    let c = families.coverage();
+fn print_coverage(c: &hubscope_trends::Coverage) {
     let parts: Vec<String> = c
         .by_method
         .iter()
@@ -520,7 +571,7 @@ pub fn p_text(p: f64) -> String {
     }
 }
 
-fn print_uploads_summary(u: &Uploads, by_family: bool, families: &Resolution) {
+fn print_uploads_summary(u: &Uploads, population: &Population) {
     eprintln!(
         "hubscope trends uploads: {} models in {} months ({}), {} groups by {}; {} without the chosen date left out",
         u.counts.iter().flatten().sum::<u64>(),
@@ -533,20 +584,22 @@ fn print_uploads_summary(u: &Uploads, by_family: bool, families: &Resolution) {
         u.by,
         u.undated
     );
+    print_population(population);
     if u.last_incomplete
         && let Some(last) = u.months.last()
     {
-        eprintln!(
-            "  {last} is the data's last month, incomplete: flagged and left out of the tests"
-        );
+        eprintln!("  {last} is covered only in part: flagged and left out of the tests");
     }
-    if by_family {
-        print_coverage(families);
+}
+
+fn print_tests(u: &Uploads, population: &Population) {
+    if population.is_sample() {
+        eprintln!("  trend tests of the sample (they describe only the sample):");
     }
     for s in u.summary.iter().take(10) {
         eprintln!(
             "  {:<24} {:>9} ({:>5.1}%)  {}",
-            s.group,
+            clean(&s.group),
             s.total,
             s.share * 100.0,
             describe(&s.trend)
@@ -554,7 +607,7 @@ fn print_uploads_summary(u: &Uploads, by_family: bool, families: &Resolution) {
     }
 }
 
-fn print_docs_summary(d: &Docs) {
+fn print_docs_summary(d: &Docs, population: &Population) {
     let o = &d.overall;
     eprintln!(
         "hubscope trends docs: {} models in {} months, {} with a card ({:.1}%), {} cards analysed{}; {} undated left out",
@@ -571,6 +624,7 @@ fn print_docs_summary(d: &Docs) {
             .unwrap_or_default(),
         d.undated
     );
+    print_population(population);
     eprintln!("  card ratio: {}", describe(&d.card_ratio_trend));
     if d.score_trend.months > 0 {
         eprintln!("  mean score: {}", describe(&d.score_trend));

@@ -89,7 +89,7 @@ fn classify_real_threads_and_report_bad_lines() {
     for p in &preds {
         let c = p["category_id"].as_u64().unwrap();
         assert!(c <= 17, "{p}");
-        assert!(p["score"].as_f64().unwrap() <= 1.0);
+        assert!(p["confidence"].as_f64().unwrap() <= 1.0);
     }
     assert_eq!(preds[2001]["id"], 8);
     assert_eq!(preds[2001]["category_id"], 3, "memory, whatever its length");
@@ -291,7 +291,7 @@ fn the_built_in_classifier_classifies_real_threads_and_refuses_a_foreign_one() {
         "{preds:?}"
     );
     assert!(preds[3]["subcategory"].as_str().is_some(), "{}", preds[3]);
-    assert!(preds[3]["score"].as_f64().unwrap() > 0.3);
+    assert!(preds[3]["confidence"].as_f64().unwrap() > 0.3);
 
     // Weights of another model (a changed probe vector) are refused, naming the fix.
     let train = dir.path().join("labels.csv");

@@ -46,6 +46,11 @@ pub struct LineChart {
     pub percent: bool,
     /// The last point is provisional (an incomplete month): drawn dashed.
     pub last_incomplete: bool,
+    /// A line under the title: where the counts come from.
+    pub subtitle: String,
+    /// Vertical marks before the point at an index, with a label: where the data's sampling
+    /// frame changes (a census ends, a sample begins).
+    pub markers: Vec<(usize, String)>,
 }
 
 /// A horizontal bar chart.
@@ -95,7 +100,8 @@ fn label(value: f64, percent: bool) -> String {
 
 impl LineChart {
     pub fn to_svg(&self) -> String {
-        let (left, right, top, bottom) = (70.0, 200.0, 40.0, 60.0);
+        let (left, right, bottom) = (70.0, 200.0, 60.0);
+        let top = if self.subtitle.is_empty() { 40.0 } else { 56.0 };
         let plot_w = WIDTH - left - right;
         let plot_h = HEIGHT - top - bottom;
         let n = self.x_labels.len().max(1);
@@ -120,6 +126,13 @@ impl LineChart {
             r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{t}" font-family="sans-serif" font-size="12"><title>{t}</title><rect width="100%" height="100%" fill="#ffffff"/><text x="{left}" y="22" font-size="15" font-weight="bold">{t}</text>"##,
             t = escape(&self.title)
         );
+        if !self.subtitle.is_empty() {
+            let _ = write!(
+                svg,
+                r##"<text x="{left}" y="40" fill="#555">{}</text>"##,
+                escape(&self.subtitle)
+            );
+        }
         // Grid and y labels.
         let mut v = 0.0;
         while v <= top_value + step / 2.0 {
@@ -202,6 +215,17 @@ impl LineChart {
                 escape(name)
             );
         }
+        for (k, (at, text)) in self.markers.iter().enumerate() {
+            let xx = left + plot_w * (*at as f64) / n as f64;
+            let _ = write!(
+                svg,
+                r##"<line x1="{xx:.1}" y1="{top}" x2="{xx:.1}" y2="{:.1}" stroke="#444" stroke-dasharray="2 3"/><text x="{:.1}" y="{:.1}" fill="#444" font-size="11">{}</text>"##,
+                top + plot_h,
+                xx + 3.0,
+                top + 12.0 + 13.0 * (k % 3) as f64,
+                escape(text)
+            );
+        }
         if self.last_incomplete {
             let _ = write!(
                 svg,
@@ -282,8 +306,11 @@ mod tests {
             ],
             percent: false,
             last_incomplete: true,
+            subtitle: "from <a> & b".into(),
+            markers: vec![(3, "sample <only>".into())],
         };
         let svg = chart.to_svg();
+        assert!(svg.contains("from &lt;a&gt; &amp; b") && svg.contains("sample &lt;only&gt;"));
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
         assert!(svg.ends_with("</svg>"));
         assert!(svg.contains("Uploads &lt;by&gt; family &amp; more"));

@@ -1,6 +1,7 @@
 //! hubscope's outputs: [`frame`] (tables as CSV, JSON or Parquet), [`chart`] (SVG line and bar
-//! charts, self-contained and escaped) and [`study`] (the study report as Markdown and as
-//! one offline HTML file). Pure rendering: callers give the numbers and write the files.
+//! charts, self-contained and escaped) and [`study`] (the study report as Markdown, as one
+//! offline HTML file, and its headline figures as `summary.json`). Pure rendering: callers give
+//! the numbers and write the files.
 #![forbid(unsafe_code)]
 
 pub mod chart;
@@ -9,4 +10,7 @@ pub mod study;
 
 pub use chart::{BarChart, LineChart, Sunburst, escape};
 pub use frame::{Column, Format, Frame, FrameError, format_float};
-pub use study::{CardExample, DataSummary, MANAGER_QUESTIONS, ReportData, TaxonomySection};
+pub use study::{
+    CardExample, CardsSection, ClassifierAgreement, DataSummary, MANAGER_QUESTIONS,
+    MentionsSection, ReportData, Summary, TaxonomyRow, TaxonomySection, executive_summary,
+};

@@ -1,6 +1,7 @@
 //! Readers of the dump files hubscope ingests: README files and folders and `.jsonl` card dumps
 //! ([`cards`]), model dumps in JSON Lines, Parquet or CSV ([`ModelReader`]), and Hub discussion
-//! threads ([`DiscussionReader`]). They turn files into the store's records, batch by batch, with
+//! threads ([`DiscussionReader`]), and the manifest that declares what a folder's dumps are a
+//! record of ([`Manifest`]: census or sample). They turn files into the store's records, batch by batch, with
 //! bounded memory; a record that cannot be read becomes an [`hubscope_store::Issue`] naming its
 //! line or row and the reason, and reading goes on.
 //!
@@ -23,9 +24,11 @@ pub mod discourse;
 mod discussions;
 mod error;
 mod lines;
+pub mod manifest;
 mod models;
 
 pub use discussions::DiscussionReader;
 pub use error::SourceError;
 pub use lines::{JsonLine, JsonLines, RawLine};
+pub use manifest::{MANIFEST_FILE, Manifest, ManifestEntry, ManifestError};
 pub use models::{ModelFormat, ModelReader};

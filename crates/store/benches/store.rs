@@ -14,11 +14,7 @@ use hubscope_store::{ExportFormat, ExportOptions, IngestKind, SourceInfo, Store}
 
 fn ingest(db: &Path, file: &Path) -> u64 {
     let mut store = Store::open(db).unwrap();
-    let info = SourceInfo {
-        source: file.display().to_string(),
-        format: "bench".into(),
-        bytes: None,
-    };
+    let info = SourceInfo::new(file.display().to_string(), "bench");
     let mut session = store.begin_ingest(IngestKind::Models, &info).unwrap();
     session.set_commit_every(100_000);
     let mut reader = ModelReader::open(file, 10_000).unwrap();

@@ -16,7 +16,7 @@ pub const RESOLVED_CODER: &str = "(resolved)";
 pub const MACHINE_CODER_PREFIX: &str = "hubscope:";
 
 /// One coder's code for one item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Code {
     /// `forum` or `discussions`.
     pub source: String,
@@ -26,10 +26,32 @@ pub struct Code {
     pub subcategory: Option<String>,
     pub benefit_id: Option<u16>,
     pub note: Option<String>,
+    /// The classifier's confidence in a machine code (0–1); `None` for people's codes.
+    pub confidence: Option<f64>,
 }
 
-/// The parts of a code an import compares: category, subcategory, benefit, note.
-type CodeValue = (u16, Option<String>, Option<u16>, Option<String>);
+/// The parts of a code an import compares: category, subcategory, benefit, note, confidence.
+type CodeValue = (
+    u16,
+    Option<String>,
+    Option<u16>,
+    Option<String>,
+    Option<f64>,
+);
+
+/// A run of the classifier over the store: whose codes it made and how far they can be
+/// trusted (the classifier's measured agreement with people, as JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    pub coder: String,
+    pub method: String,
+    /// `built-in`, or the weights file.
+    pub classifier: String,
+    pub classified_at: String,
+    pub items: u64,
+    /// The classifier's measured agreement (JSON), when it was measured.
+    pub agreement: Option<String>,
+}
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,21 +85,22 @@ impl Store {
         let mut result = CodeImport::default();
         {
             let mut current = tx.prepare_cached(
-                "SELECT category_id, subcategory, benefit_id, note FROM codes
+                "SELECT category_id, subcategory, benefit_id, note, confidence FROM codes
                  WHERE source = ?1 AND item_id = ?2 AND coder = ?3",
             )?;
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO codes (source, item_id, coder, category_id, subcategory, benefit_id, note, sheet, imported_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO codes (source, item_id, coder, category_id, subcategory, benefit_id, note, sheet, imported_at, confidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (source, item_id, coder) DO UPDATE SET
                    category_id = excluded.category_id, subcategory = excluded.subcategory,
                    benefit_id = excluded.benefit_id, note = excluded.note,
-                   sheet = excluded.sheet, imported_at = excluded.imported_at",
+                   sheet = excluded.sheet, imported_at = excluded.imported_at,
+                   confidence = excluded.confidence",
             )?;
             for c in codes {
                 let old: Option<CodeValue> = current
                     .query_row(params![c.source, c.item_id, c.coder], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                     })
                     .optional()?;
                 let new = (
@@ -85,6 +108,7 @@ impl Store {
                     c.subcategory.clone(),
                     c.benefit_id,
                     c.note.clone(),
+                    c.confidence,
                 );
                 match old {
                     Some(old) if old == new => {
@@ -103,7 +127,8 @@ impl Store {
                     c.benefit_id,
                     c.note,
                     sheet,
-                    now
+                    now,
+                    c.confidence
                 ])?;
             }
         }
@@ -114,8 +139,8 @@ impl Store {
     /// Every stored code, by item then coder.
     pub fn codes(&self) -> Result<Vec<Code>, StoreError> {
         let mut statement = self.conn.prepare(
-            "SELECT source, item_id, coder, category_id, subcategory, benefit_id, note FROM codes
-             ORDER BY source, item_id, coder",
+            "SELECT source, item_id, coder, category_id, subcategory, benefit_id, note, confidence
+             FROM codes ORDER BY source, item_id, coder",
         )?;
         let rows = statement.query_map([], |r| {
             Ok(Code {
@@ -126,9 +151,49 @@ impl Store {
                 subcategory: r.get(4)?,
                 benefit_id: r.get(5)?,
                 note: r.get(6)?,
+                confidence: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records a run of the classifier over the store.
+    pub fn record_classification(&mut self, run: &Classification) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO classifications (coder, method, classifier, classified_at, items, agreement)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                run.coder,
+                run.method,
+                run.classifier,
+                run.classified_at,
+                run.items as i64,
+                run.agreement
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The latest run of the classifier that made `coder`'s codes.
+    pub fn latest_classification(&self, coder: &str) -> Result<Option<Classification>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT coder, method, classifier, classified_at, items, agreement
+                 FROM classifications WHERE coder = ?1 ORDER BY id DESC LIMIT 1",
+                [coder],
+                |r| {
+                    Ok(Classification {
+                        coder: r.get(0)?,
+                        method: r.get(1)?,
+                        classifier: r.get(2)?,
+                        classified_at: r.get(3)?,
+                        items: r.get::<_, i64>(4)?.max(0) as u64,
+                        agreement: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 }
 
@@ -149,6 +214,7 @@ mod tests {
             subcategory: None,
             benefit_id: None,
             note: None,
+            confidence: None,
         };
         let r = store
             .import_codes("a.csv", &[code(1, 3), code(2, 12)])

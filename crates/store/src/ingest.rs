@@ -18,6 +18,7 @@ use crate::db::Store;
 use crate::discussion::DiscussionThread;
 use crate::error::StoreError;
 use crate::forum::{self, ForumCategory, ForumThread, StoredTopic};
+use crate::frame::{self as frames, Declared, FrameDeclaration, StoredSource};
 use crate::record::{LineageEdge, LineageSource, ModelRecord, Relation, push_edge};
 use crate::time;
 
@@ -41,7 +42,7 @@ impl IngestKind {
     }
 }
 
-/// Where an ingest reads from, for the log.
+/// Where an ingest reads from, for the log, and what that source is a record of.
 #[derive(Debug, Clone)]
 pub struct SourceInfo {
     /// The path (or URL) read.
@@ -49,6 +50,42 @@ pub struct SourceInfo {
     /// `jsonl`, `parquet`, `csv`, `dir`, `api`.
     pub format: String,
     pub bytes: Option<u64>,
+    /// What identifies the source across runs (a file's canonical path, a crawl's listing);
+    /// `None`: `source` itself.
+    pub key: Option<String>,
+    /// Its sampling frame, as declared (by default: undeclared, a sample).
+    pub frame: FrameDeclaration,
+}
+
+impl SourceInfo {
+    /// A source read from `source` (a path or URL) in `format`, frame undeclared.
+    pub fn new(source: impl Into<String>, format: impl Into<String>) -> SourceInfo {
+        SourceInfo {
+            source: source.into(),
+            format: format.into(),
+            bytes: None,
+            key: None,
+            frame: FrameDeclaration::undeclared(),
+        }
+    }
+
+    /// The source's size in bytes.
+    pub fn bytes(mut self, bytes: Option<u64>) -> SourceInfo {
+        self.bytes = bytes;
+        self
+    }
+
+    /// What identifies the source across runs.
+    pub fn key(mut self, key: impl Into<String>) -> SourceInfo {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Its declared frame.
+    pub fn frame(mut self, frame: FrameDeclaration) -> SourceInfo {
+        self.frame = frame;
+        self
+    }
 }
 
 /// How bad an issue is.
@@ -134,6 +171,11 @@ pub struct IngestReport {
     pub counts: IngestCounts,
     /// Issues grouped by reason (the text before the first `:`), most frequent first.
     pub reasons: Vec<(String, u64)>,
+    /// The source read, with its frame as it stands after the run.
+    pub source: StoredSource,
+    /// What the run did to the source's declaration.
+    #[serde(skip)]
+    pub declared: Declared,
 }
 
 /// At most this many issues are kept per run in `ingest_issues`; the counts stay exact.
@@ -183,6 +225,8 @@ pub fn git_blob_sha1(content: &[u8]) -> String {
 pub struct IngestSession<'s> {
     store: &'s mut Store,
     log: RunLog,
+    source_id: i64,
+    declared: Declared,
     _lock: File,
 }
 
@@ -248,19 +292,30 @@ impl Store {
              re-run the ingest to complete it' WHERE status = 'running'",
             [],
         )?;
+        let key = source.key.as_deref().unwrap_or(&source.source);
+        let (source_id, declared) = frames::upsert_source(
+            &self.conn,
+            kind.as_str(),
+            &source.source,
+            key,
+            &source.frame,
+        )?;
         self.conn.execute(
-            "INSERT INTO ingest_runs (kind, source, format, source_bytes, started_at, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
+            "INSERT INTO ingest_runs (kind, source, format, source_bytes, started_at, status, \
+             source_id) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)",
             params![
                 kind.as_str(),
                 source.source,
                 source.format,
                 source.bytes.map(|b| b as i64),
-                time::now()
+                time::now(),
+                source_id
             ],
         )?;
         let run_id = self.conn.last_insert_rowid();
         Ok(IngestSession {
+            source_id,
+            declared,
             store: self,
             log: RunLog {
                 run_id,
@@ -480,7 +535,12 @@ impl IngestSession<'_> {
         // so a model given twice keeps its input order.
         batch.records.sort_by(|a, b| a.id.cmp(&b.id));
         self.begin()?;
-        let result = write_model_rows(&self.store.conn, self.log.run_id, &batch.records);
+        let result = write_model_rows(
+            &self.store.conn,
+            self.log.run_id,
+            self.source_id,
+            &batch.records,
+        );
         self.end_batch(result, batch.read, &batch.issues)
     }
 
@@ -561,6 +621,18 @@ impl IngestSession<'_> {
             return Err(err.into());
         }
         self.commit()
+    }
+
+    /// The source this session reads, as stored now.
+    pub fn source(&self) -> Result<StoredSource, StoreError> {
+        frames::read_source(&self.store.conn, self.source_id)
+    }
+
+    /// Declares the frame of the source this session reads (a crawl knows its frame once it
+    /// has run), in the open transaction.
+    pub fn declare_frame(&mut self, declaration: &FrameDeclaration) -> Result<(), StoreError> {
+        self.begin()?;
+        frames::declare(&self.store.conn, self.source_id, declaration)
     }
 
     /// Sets the date of a model's first commit (its true creation date).
@@ -711,6 +783,8 @@ impl IngestSession<'_> {
             run_id: self.log.run_id,
             counts: self.log.counts,
             reasons,
+            source: frames::read_source(&self.store.conn, self.source_id)?,
+            declared: self.declared.clone(),
         })
     }
 
@@ -787,6 +861,7 @@ impl RunLog {
 fn write_model_rows(
     conn: &Connection,
     run_id: i64,
+    source_id: i64,
     records: &[ModelRecord],
 ) -> Result<IngestCounts, StoreError> {
     let now = time::now();
@@ -794,7 +869,12 @@ fn write_model_rows(
     {
         let mut insert = conn.prepare_cached(&insert_model_sql())?;
         let mut update = conn.prepare_cached(&update_model_sql())?;
+        let mut member = conn.prepare_cached(
+            "INSERT INTO model_sources (model_id, source_id) VALUES (?1, ?2) \
+             ON CONFLICT DO NOTHING",
+        )?;
         for record in records {
+            member.execute(params![record.id, source_id])?;
             let params = ModelParams::of(record);
             let gated = record.gated.map(|g| g.as_str());
             let mut values: Vec<&dyn ToSql> = params.bind(record, &gated).to_vec();

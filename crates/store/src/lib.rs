@@ -10,7 +10,7 @@
 //! use hubscope_store::{Batch, IngestKind, ModelRecord, SourceInfo, Store};
 //!
 //! let mut store = Store::open("hubscope.db")?;
-//! let source = SourceInfo { source: "example".into(), format: "api".into(), bytes: None };
+//! let source = SourceInfo::new("example", "api");
 //! let mut session = store.begin_ingest(IngestKind::Models, &source)?;
 //! let record = ModelRecord { id: "org/model".into(), likes: Some(3), ..ModelRecord::default() };
 //! session.write_models(Batch { records: vec![record], issues: vec![], read: 1 })?;
@@ -27,6 +27,7 @@ mod discussion;
 mod error;
 mod export;
 mod forum;
+mod frame;
 mod ingest;
 mod poc;
 mod record;
@@ -35,12 +36,13 @@ mod stats;
 pub mod time;
 
 pub use catalog::{Action, Decision, Revision};
-pub use codes::{Code, CodeImport, MACHINE_CODER_PREFIX, RESOLVED_CODER};
+pub use codes::{Classification, Code, CodeImport, MACHINE_CODER_PREFIX, RESOLVED_CODER};
 pub use db::Store;
 pub use discussion::{Comment, DiscussionThread};
 pub use error::StoreError;
 pub use export::{ExportFormat, ExportOptions, TableExport, table_names};
 pub use forum::{ForumCategory, ForumPost, ForumThread, ForumTopic, StoredTopic, TextSource};
+pub use frame::{Declared, DeclaredBy, Frame, FrameDeclaration, MonthSpan, StoredSource};
 pub use ingest::{
     Batch, CardRevision, CrawlCheckpoint, IngestCounts, IngestKind, IngestReport, IngestSession,
     Issue, MAX_STORED_ISSUES, Severity, SourceInfo, git_blob_sha1,

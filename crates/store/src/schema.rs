@@ -313,6 +313,54 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT RAISE(ABORT, 'proof-of-concept evaluations are append-only: they cannot be deleted');
     END;
     "#,
+    // 7: sampling frames. Every ingest and crawl reads a source; a source is a census (every
+    // model created in its window) or a sample, and which models each source holds is kept, so
+    // a trend counts, in each month, only the sources that are a census of it. Databases from
+    // before get one source per path already read, as undeclared samples (the safe default);
+    // `hubscope sources declare` sets their frames. Codes get the classifier's confidence, and
+    // each classification run keeps the measured agreement of the classifier that made it.
+    r#"
+    CREATE TABLE sources (
+        id           INTEGER PRIMARY KEY,
+        kind         TEXT NOT NULL,             -- models | cards | discussions | forum
+        name         TEXT NOT NULL,             -- the path or URL as first given
+        key          TEXT NOT NULL UNIQUE,      -- canonical path, or crawl:LISTING
+        frame        TEXT NOT NULL CHECK (frame IN ('census', 'sample')),
+        window_from  TEXT,                      -- YYYY-MM: the months a census covers
+        window_to    TEXT,
+        snapshot     TEXT,                      -- when the data was taken
+        declared_by  TEXT NOT NULL CHECK (declared_by IN ('user', 'manifest', 'crawl', 'default')),
+        declared_in  TEXT,                      -- the manifest, when one declared it
+        describes    TEXT,                      -- what the source is, in words
+        declared_at  TEXT NOT NULL
+    );
+    CREATE TABLE model_sources (
+        model_id   TEXT NOT NULL,
+        source_id  INTEGER NOT NULL REFERENCES sources(id),
+        PRIMARY KEY (model_id, source_id)
+    ) WITHOUT ROWID;
+    ALTER TABLE ingest_runs ADD COLUMN source_id INTEGER REFERENCES sources(id);
+    INSERT INTO sources (kind, name, key, frame, declared_by, declared_at)
+        SELECT kind, source, source, 'sample', 'default', min(started_at)
+        FROM ingest_runs GROUP BY source ORDER BY min(id);
+    UPDATE ingest_runs SET source_id = (SELECT s.id FROM sources s WHERE s.key = ingest_runs.source);
+    INSERT OR IGNORE INTO model_sources (model_id, source_id)
+        SELECT m.id, r.source_id FROM models m JOIN ingest_runs r ON r.id = m.last_run_id
+        WHERE r.kind = 'models';
+
+    ALTER TABLE codes ADD COLUMN confidence REAL;  -- the classifier's, for machine codes
+
+    CREATE TABLE classifications (
+        id             INTEGER PRIMARY KEY,
+        coder          TEXT NOT NULL,           -- hubscope:METHOD, the codes' coder
+        method         TEXT NOT NULL,
+        classifier     TEXT NOT NULL,           -- built-in, or the weights file
+        classified_at  TEXT NOT NULL,
+        items          INTEGER NOT NULL,
+        agreement      TEXT                     -- JSON: the classifier's measured agreement
+    );
+    CREATE INDEX classifications_coder ON classifications(coder, id);
+    "#,
 ];
 
 /// Brings a database to the latest schema version.

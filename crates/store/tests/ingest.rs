@@ -9,11 +9,7 @@ use hubscope_store::{
 };
 
 fn source(name: &str) -> SourceInfo {
-    SourceInfo {
-        source: name.into(),
-        format: "test".into(),
-        bytes: None,
-    }
+    SourceInfo::new(name, "test")
 }
 
 fn model(id: &str) -> ModelRecord {

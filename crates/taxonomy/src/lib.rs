@@ -1,7 +1,8 @@
 //! The study's taxonomy of challenges, made repeatable: the codebook ([`codebook`]), drawing the
 //! topics to code ([`sample`]), agreement between coders ([`agreement`]) the lexical
 //! ([`lexical`]) and embedding ([`vector`]) classifiers, and the scores of a classifier against
-//! gold codes ([`evaluation`]). Pure: no I/O.
+//! gold codes ([`evaluation`]), and category shares corrected for a classifier's measured
+//! confusion, with bootstrap intervals ([`quantify`]). Pure: no I/O.
 //!
 //! ```
 //! use hubscope_taxonomy::{Codebook, sample::cochran};
@@ -16,6 +17,7 @@ pub mod codebook;
 pub mod evaluation;
 pub mod lexical;
 pub mod probe;
+pub mod quantify;
 pub mod sample;
 pub mod sheet;
 pub mod stats;
@@ -26,6 +28,7 @@ pub use codebook::{Category, Codebook, CodebookError, Entry, NO_CHALLENGE};
 pub use evaluation::{CategoryScore, Evaluation, evaluate};
 pub use lexical::{LexicalClassifier, Prediction};
 pub use probe::LinearProbe;
+pub use quantify::{Agreement, QuantifyOptions, ShareEstimate, adjusted_shares};
 pub use sheet::{CodedRow, RejectedRow, Sheet, SheetError, parse_sheet};
 pub use stats::{CategoryCount, SubcategoryCount, TaxonomyStats, taxonomy_stats};
 pub use vector::{EntryVector, Example, TrainError, TrainOptions, VectorClassifier};

@@ -11,17 +11,17 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hubscope_card::CardAnalyzer;
 use hubscope_mentions::FamilyTable;
 use hubscope_source::ModelReader;
-use hubscope_store::{Batch, CardRevision, IngestKind, SourceInfo, Store};
-use hubscope_trends::{GroupBy, Window, docs, load_with_families, uploads};
+use hubscope_store::{Batch, CardRevision, Frame, FrameDeclaration, IngestKind, SourceInfo, Store};
+use hubscope_trends::{GroupBy, Population, Window, docs, load_with_families, uploads};
 
 fn store(dir: &std::path::Path) -> Store {
     let mut store = Store::open(dir.join("bench.db")).unwrap();
-    let info = SourceInfo {
-        source: "bench".into(),
-        format: "mixed".into(),
-        bytes: None,
-    };
-    for file in ["hub/liang-2022-model-info.parquet", "hub/models.jsonl"] {
+    // Liang et al.'s file is a census of the Hub up to Sep 2022; models.jsonl a sample.
+    for (file, frame) in [
+        ("hub/liang-2022-model-info.parquet", Frame::Census),
+        ("hub/models.jsonl", Frame::Sample),
+    ] {
+        let info = SourceInfo::new(file, "bench").frame(FrameDeclaration::by_user(frame, None));
         let mut session = store.begin_ingest(IngestKind::Models, &info).unwrap();
         let mut reader = ModelReader::open(&hubscope_corpus::path(file), 10_000).unwrap();
         while let Some(batch) = reader.next_batch().unwrap() {
@@ -29,6 +29,7 @@ fn store(dir: &std::path::Path) -> Store {
         }
         session.finish().unwrap();
     }
+    let info = SourceInfo::new("hub/readmes.jsonl", "bench");
     let mut session = store.begin_ingest(IngestKind::Cards, &info).unwrap();
     let analyzer = CardAnalyzer::new();
     let records: Vec<CardRevision> = hubscope_corpus::readmes()
@@ -64,18 +65,18 @@ fn bench(c: &mut Criterion) {
     group.bench_function("load + families + uploads + docs", |b| {
         b.iter(|| {
             let (m, f) = load_with_families(&store, FamilyTable::builtin()).unwrap();
-            let window = Window::default();
-            let u = uploads(&m, &f, GroupBy::Family, Some(10), &window);
-            let d = docs(&m, &window);
+            let population = Population::census(&m, &Window::default());
+            let u = uploads(&m, &f, GroupBy::Family, Some(10), &population);
+            let d = docs(&m, &population);
             (u.rows.len(), d.rows.len())
         })
     });
     let (m, f) = load_with_families(&store, FamilyTable::builtin()).unwrap();
     group.bench_function("uploads + docs (loaded)", |b| {
         b.iter(|| {
-            let window = Window::default();
-            let u = uploads(&m, &f, GroupBy::Family, Some(10), &window);
-            let d = docs(&m, &window);
+            let population = Population::census(&m, &Window::default());
+            let u = uploads(&m, &f, GroupBy::Family, Some(10), &population);
+            let d = docs(&m, &population);
             (u.rows.len(), d.rows.len())
         })
     });

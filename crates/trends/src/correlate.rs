@@ -176,10 +176,47 @@ pub struct FamilyCorrelation {
     /// The name as matched (trimmed, lower case).
     #[serde(skip)]
     pub key: String,
+    /// Totals over the months the totals are taken over (see [`Totals`]).
     pub total_a: f64,
     pub total_b: f64,
     /// `None` when a series is constant over the months (ρ undefined) or too short.
     pub correlation: Option<Correlation>,
+}
+
+/// Which months the families' totals (and so the across-family Spearman) are taken over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Totals {
+    /// The months both tables have (and `from..=to`): both totals describe the same months.
+    #[default]
+    Shared,
+    /// Each table's own months (within `from..=to`): what a published total column holds.
+    Own,
+}
+
+/// How to correlate two monthly tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CorrelateOptions {
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+    pub totals: Totals,
+    /// Fewer common months than this and no correlation is computed: a Spearman ρ over a
+    /// handful of months says little, and its p-value less.
+    pub min_months: usize,
+}
+
+/// The least number of common months for a correlation, by default.
+pub const MIN_CORRELATION_MONTHS: usize = 12;
+
+impl Default for CorrelateOptions {
+    fn default() -> Self {
+        CorrelateOptions {
+            from: None,
+            to: None,
+            totals: Totals::Shared,
+            min_months: MIN_CORRELATION_MONTHS,
+        }
+    }
 }
 
 /// Correlations of two monthly tables over their common months.
@@ -193,22 +230,44 @@ pub struct Correlations {
     /// Names only in one table.
     pub only_in_a: Vec<String>,
     pub only_in_b: Vec<String>,
+    pub totals: Totals,
+    /// Why nothing was correlated (too few common months), when so.
+    pub not_computed: Option<String>,
 }
 
 /// Correlates `a` (e.g. mentions) with `b` (e.g. uploads) over the months both have, within
-/// `from..=to`.
-pub fn correlate(
-    a: &MonthlyTable,
-    b: &MonthlyTable,
-    from: Option<Month>,
-    to: Option<Month>,
-) -> Correlations {
+/// `from..=to`: per family over those months; across families between totals taken over the
+/// months [`Totals`] says. Under `min_months` common months, nothing is correlated and
+/// `not_computed` says why.
+pub fn correlate(a: &MonthlyTable, b: &MonthlyTable, options: &CorrelateOptions) -> Correlations {
+    let in_range =
+        |m: &Month| options.from.is_none_or(|f| *m >= f) && options.to.is_none_or(|t| *m <= t);
     let months: Vec<Month> = a
         .months
         .intersection(&b.months)
         .copied()
-        .filter(|m| from.is_none_or(|f| *m >= f) && to.is_none_or(|t| *m <= t))
+        .filter(in_range)
         .collect();
+    let too_short = months.len() < options.min_months.max(3);
+    let not_computed = too_short.then(|| {
+        format!(
+            "{} common month{} ({}): at least {} are needed for a correlation",
+            months.len(),
+            if months.len() == 1 { "" } else { "s" },
+            match (months.first(), months.last()) {
+                (Some(x), Some(y)) => format!("{x}..{y}"),
+                _ => "none".into(),
+            },
+            options.min_months.max(3)
+        )
+    });
+    let (months_a, months_b): (Vec<Month>, Vec<Month>) = match options.totals {
+        Totals::Shared => (months.clone(), months.clone()),
+        Totals::Own => (
+            a.months.iter().copied().filter(in_range).collect(),
+            b.months.iter().copied().filter(in_range).collect(),
+        ),
+    };
     let mut families: Vec<FamilyCorrelation> = a
         .rows
         .keys()
@@ -218,9 +277,9 @@ pub fn correlate(
             FamilyCorrelation {
                 family: a.display(k).to_string(),
                 key: k.clone(),
-                total_a: x.iter().sum(),
-                total_b: y.iter().sum(),
-                correlation: spearman(&x, &y),
+                total_a: a.total(k, &months_a),
+                total_b: b.total(k, &months_b),
+                correlation: if too_short { None } else { spearman(&x, &y) },
             }
         })
         .collect();
@@ -229,16 +288,14 @@ pub fn correlate(
             .total_cmp(&p.total_a)
             .then_with(|| p.family.cmp(&q.family))
     });
-    let totals_a: Vec<f64> = families
-        .iter()
-        .map(|f| a.total(&f.family, &months))
-        .collect();
-    let totals_b: Vec<f64> = families
-        .iter()
-        .map(|f| b.total(&f.family, &months))
-        .collect();
+    let totals_a: Vec<f64> = families.iter().map(|f| f.total_a).collect();
+    let totals_b: Vec<f64> = families.iter().map(|f| f.total_b).collect();
     Correlations {
-        across_families: spearman(&totals_a, &totals_b),
+        across_families: if too_short {
+            None
+        } else {
+            spearman(&totals_a, &totals_b)
+        },
         only_in_a: a
             .rows
             .keys()
@@ -253,6 +310,8 @@ pub fn correlate(
             .collect(),
         months,
         families,
+        totals: options.totals,
+        not_computed,
     }
 }
 
@@ -289,11 +348,44 @@ mod tests {
         )
         .unwrap();
         let u = MonthlyTable::read_wide_csv(&b).unwrap();
-        let c = correlate(&t, &u, None, None);
+        let short = CorrelateOptions {
+            min_months: 2,
+            ..CorrelateOptions::default()
+        };
+        let c = correlate(&t, &u, &short);
         assert_eq!(c.months.len(), 2);
         assert_eq!(c.families.len(), 2);
         assert_eq!(c.only_in_a, ["t5"]);
         assert_eq!(c.only_in_b, ["llama"]);
+        // Totals are matched by key, whatever the case a table writes the name in: BERT over
+        // the two shared months (2 + 0), gpt2 (2 + 4).
+        let bert = c.families.iter().find(|f| f.key == "bert").unwrap();
+        assert_eq!(
+            (bert.family.as_str(), bert.total_a, bert.total_b),
+            ("BERT", 2.0, 30.0)
+        );
+        // Each table's own months: what a published total column holds.
+        let own = correlate(
+            &t,
+            &u,
+            &CorrelateOptions {
+                totals: Totals::Own,
+                ..short
+            },
+        );
+        let bert = own.families.iter().find(|f| f.key == "bert").unwrap();
+        assert_eq!((bert.total_a, bert.total_b), (5.0, 60.0));
+        // Two common months are too few by default: nothing is correlated, and it says why.
+        let c = correlate(&t, &u, &CorrelateOptions::default());
+        assert!(c.across_families.is_none() && c.families.iter().all(|f| f.correlation.is_none()));
+        assert!(
+            c.not_computed
+                .as_deref()
+                .unwrap()
+                .contains("2 common months (2021-02..2021-03)"),
+            "{:?}",
+            c.not_computed
+        );
 
         std::fs::write(&b, "family,2021-02\nbert,many\n").unwrap();
         let e = MonthlyTable::read_wide_csv(&b).unwrap_err().to_string();

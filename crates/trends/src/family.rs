@@ -232,8 +232,18 @@ impl Resolution {
         self.family[i].map_or(UNKNOWN, |f| self.names[f as usize].as_str())
     }
 
+    /// How every model's family was resolved.
     pub fn coverage(&self) -> Coverage {
-        let models = self.method.len() as u64;
+        self.coverage_of(|_| true)
+    }
+
+    /// How the families of the models `include` keeps were resolved.
+    pub fn coverage_of(&self, include: impl Fn(usize) -> bool) -> Coverage {
+        let kept: Vec<Method> = (0..self.method.len())
+            .filter(|&i| include(i))
+            .map(|i| self.method[i])
+            .collect();
+        let models = kept.len() as u64;
         let share = |n: u64| {
             if models == 0 {
                 0.0
@@ -244,7 +254,7 @@ impl Resolution {
         let by_method: Vec<MethodCount> = Method::ALL
             .iter()
             .map(|&m| {
-                let n = self.method.iter().filter(|x| **x == m).count() as u64;
+                let n = kept.iter().filter(|x| **x == m).count() as u64;
                 MethodCount {
                     method: m,
                     models: n,
@@ -280,6 +290,7 @@ mod tests {
             author: None,
             has_card: false,
             card: None,
+            sources: 0,
         }
     }
 

@@ -2,6 +2,8 @@
 //! documentation per creation month, trend tests, and mentions against uploads.
 //!
 //! - [`models`]: the store's models loaded once into compact columns (the only I/O);
+//! - [`frames`]: sampling frames — which months a trend may cover (those a census covers) and
+//!   which models count in them, the months left out and why, how overlapping sources agree;
 //! - [`family`]: family resolution (model type → tag → base model → name → unknown) with
 //!   coverage;
 //! - [`series`]: uploads and documentation per month, with Spearman, Mann–Kendall, Sen's slope
@@ -12,13 +14,21 @@
 
 pub mod correlate;
 pub mod family;
+pub mod frames;
 pub mod models;
 pub mod series;
 
-pub use correlate::{Correlations, FamilyCorrelation, MonthlyTable, TableFileError, correlate};
+pub use correlate::{
+    CorrelateOptions, Correlations, FamilyCorrelation, MIN_CORRELATION_MONTHS, MonthlyTable,
+    TableFileError, Totals, correlate,
+};
 pub use family::{Coverage, FamilyResolver, Method, Resolution, UNKNOWN};
+pub use frames::{
+    LeftOut, Overlap, Population, Scope, SourceFacts, SourceMonths, models_by_source, overlaps,
+    source_facts,
+};
 pub use models::{CardFacts, Model, Models, Names, load_with_families};
 pub use series::{
-    DateBasis, Docs, DocsRow, GroupBy, GroupSummary, TrendTests, UploadRow, Uploads, Window, docs,
-    family_series, uploads,
+    DateBasis, Docs, DocsRow, GroupBy, GroupSummary, TrendTests, UploadRow, Uploads, Window,
+    card_analyses, docs, family_series, uploads,
 };

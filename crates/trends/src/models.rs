@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use hubscope_card::CanonicalSection;
 use hubscope_store::time::Month;
-use hubscope_store::{Store, StoreError};
+use hubscope_store::{Store, StoreError, StoredSource};
 
 /// Strings stored once, referred to by index.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +64,8 @@ pub struct Model {
     /// revision, else card metadata (`cardData`) present.
     pub has_card: bool,
     pub card: Option<CardFacts>,
+    /// The sources that hold the model: an index into [`Models::source_sets`].
+    pub sources: u32,
 }
 
 /// Every model, plus the interned strings and the lineage edges.
@@ -75,9 +77,21 @@ pub struct Models {
     pub authors: Names,
     /// child index → parent ids, in preference order (fine-tunes first).
     pub parents: HashMap<usize, Vec<Box<str>>>,
+    /// Every source of the store, with its frame.
+    pub sources: Vec<StoredSource>,
+    /// The distinct sets of sources models belong to (indices into `sources`); set 0 is the
+    /// empty set (a model no source of models holds: created by a card or a discussion).
+    pub source_sets: Vec<Vec<u16>>,
 }
 
 impl Models {
+    /// The sources (indices into [`Models::sources`]) that hold model `i`.
+    pub fn sources_of(&self, i: usize) -> &[u16] {
+        self.source_sets
+            .get(self.models[i].sources as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// Loads every model of the store.
     pub fn load(store: &Store) -> Result<Models, StoreError> {
         let conn = store.connection();
@@ -98,7 +112,27 @@ impl Models {
                 }
             }
         }
-        let mut out = Models::default();
+        let mut out = Models {
+            sources: store.sources()?,
+            source_sets: vec![Vec::new()],
+            ..Models::default()
+        };
+        let position: HashMap<i64, u16> = out
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i.min(usize::from(u16::MAX)) as u16))
+            .collect();
+        let mut set_index: HashMap<Vec<u16>, u32> = HashMap::from([(Vec::new(), 0)]);
+        // Memberships in model order, merged with the models below (both sorted by id).
+        let mut memberships = conn.prepare(
+            "SELECT model_id, source_id FROM model_sources ORDER BY model_id, source_id",
+        )?;
+        let mut members = memberships.query([])?;
+        let mut pending: Option<(String, i64)> = match members.next()? {
+            Some(row) => Some((row.get(0)?, row.get(1)?)),
+            None => None,
+        };
         let mut statement = conn.prepare(
             "SELECT m.id, m.created_at, m.first_commit_at, m.model_type, m.tags, m.pipeline_tag,
                     m.library, m.author, m.has_card, m.card_data IS NOT NULL,
@@ -146,6 +180,23 @@ impl Models {
             let card_data: bool = row.get(9)?;
             let has_card =
                 has_card_column.unwrap_or(card_bytes.is_some_and(|b| b > 0) || card_data);
+            let mut set: Vec<u16> = Vec::new();
+            while let Some((model, source)) = &pending {
+                match model.as_str().cmp(id.as_str()) {
+                    std::cmp::Ordering::Less => {}
+                    std::cmp::Ordering::Equal => set.extend(position.get(source).copied()),
+                    std::cmp::Ordering::Greater => break,
+                }
+                pending = match members.next()? {
+                    Some(row) => Some((row.get(0)?, row.get(1)?)),
+                    None => None,
+                };
+            }
+            let next = out.source_sets.len() as u32;
+            let sources = *set_index.entry(set.clone()).or_insert_with(|| {
+                out.source_sets.push(set);
+                next
+            });
             out.models.push(Model {
                 id: id.into_boxed_str(),
                 created: month(1)?,
@@ -160,9 +211,11 @@ impl Models {
                 author,
                 has_card,
                 card,
+                sources,
             });
         }
         drop(rows);
+        drop(members);
         // Lineage: parents by child, fine-tunes first, then by where the relation was read.
         let index: HashMap<&str, usize> = out
             .models

@@ -12,6 +12,7 @@ use hubscope_store::time::Month;
 use serde::Serialize;
 
 use crate::family::{Resolution, UNKNOWN};
+use crate::frames::Population;
 use crate::models::Models;
 
 /// What to group uploads by.
@@ -24,7 +25,8 @@ pub enum GroupBy {
 }
 
 /// Which date makes a model's month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DateBasis {
     /// The repository's creation date (`createdAt`).
     #[default]
@@ -34,7 +36,7 @@ pub enum DateBasis {
 }
 
 /// The months to report and how to test them.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Window {
     pub from: Option<Month>,
     pub to: Option<Month>,
@@ -120,30 +122,14 @@ pub struct Uploads {
     pub undated: u64,
 }
 
-/// The month of model `i` by the chosen date.
-fn month_of(models: &Models, i: usize, basis: DateBasis) -> Option<Month> {
-    let m = &models.models[i];
-    match basis {
-        DateBasis::Created => m.created,
-        DateBasis::FirstCommit => m.first_commit,
-    }
-}
-
-/// The months of the window: from `from` (or the first dated model) to `to` (or the last).
-fn window_months(first: Option<Month>, last: Option<Month>, window: &Window) -> Vec<Month> {
-    match (window.from.or(first), window.to.or(last)) {
-        (Some(a), Some(b)) => a.through(b).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Uploads per month, grouped; `top` keeps the largest groups and sums the rest as `(other)`.
+/// Uploads per month, grouped, over the months of `population` (its models only);
+/// `top` keeps the largest groups and sums the rest as `(other)`.
 pub fn uploads(
     models: &Models,
     families: &Resolution,
     by: GroupBy,
     top: Option<usize>,
-    window: &Window,
+    population: &Population,
 ) -> Uploads {
     let none = "(none)";
     let label = |i: usize| -> &str {
@@ -155,24 +141,16 @@ pub fn uploads(
             GroupBy::Author => m.author.map_or(none, |p| models.authors.get(p)),
         }
     };
-    let mut undated = 0;
-    let (mut first, mut last): (Option<Month>, Option<Month>) = (None, None);
-    for i in 0..models.models.len() {
-        match month_of(models, i, window.basis) {
-            Some(m) => {
-                first = Some(first.map_or(m, |f| f.min(m)));
-                last = Some(last.map_or(m, |l| l.max(m)));
-            }
-            None => undated += 1,
-        }
-    }
-    let months = window_months(first, last, window);
+    let months = population.months.clone();
     let position: HashMap<Month, usize> = months.iter().enumerate().map(|(i, m)| (*m, i)).collect();
     let mut group_index: HashMap<&str, usize> = HashMap::new();
     let mut groups: Vec<String> = Vec::new();
     let mut counts: Vec<Vec<u64>> = Vec::new();
     for i in 0..models.models.len() {
-        let Some(&at) = month_of(models, i, window.basis).and_then(|m| position.get(&m)) else {
+        let Some(&at) = population
+            .counted_month(models, i)
+            .and_then(|m| position.get(&m))
+        else {
             continue;
         };
         let g = *group_index.entry(label(i)).or_insert_with(|| {
@@ -208,13 +186,9 @@ pub fn uploads(
         kept_groups.push("(other)".into());
         kept_counts.push(other);
     }
-    // The data's last month is incomplete wherever it falls in the window; statistics use the
-    // months before it.
-    let last_incomplete = last.is_some_and(|l| months.contains(&l));
-    let complete = months
-        .iter()
-        .take_while(|m| last.is_none_or(|l| **m < l))
-        .count();
+    // The partial last month is shown, never tested.
+    let last_incomplete = population.partial.is_some();
+    let complete = population.complete_months().len();
     let month_totals: Vec<u64> = (0..months.len())
         .map(|m| kept_counts.iter().map(|c| c[m]).sum())
         .collect();
@@ -232,7 +206,7 @@ pub fn uploads(
                 cumulative: cumulative[g],
                 share_of_month: ratio(kept_counts[g][m], month_totals[m]),
                 cumulative_share: ratio(cumulative[g], all_cumulative),
-                incomplete: last == Some(month),
+                incomplete: population.partial == Some(month),
             });
         }
     }
@@ -247,7 +221,7 @@ pub fn uploads(
                 group: group.clone(),
                 total,
                 share: ratio(total, grand),
-                trend: TrendTests::of(&months[..complete], &values, window),
+                trend: TrendTests::of(&months[..complete], &values, &population.window),
             }
         })
         .collect();
@@ -264,7 +238,7 @@ pub fn uploads(
         last_incomplete,
         rows,
         summary,
-        undated,
+        undated: population.undated(models),
     }
 }
 
@@ -346,28 +320,15 @@ impl DocsAcc {
     }
 }
 
-/// Documentation per creation month.
-pub fn docs(models: &Models, window: &Window) -> Docs {
+/// Documentation per creation month, over the months of `population` (its models only).
+pub fn docs(models: &Models, population: &Population) -> Docs {
     let mut by_month: HashMap<Month, DocsAcc> = HashMap::new();
     let mut overall = DocsAcc::default();
-    let (mut undated, mut first, mut last) = (0u64, None::<Month>, None::<Month>);
-    for i in 0..models.models.len() {
-        let Some(m) = month_of(models, i, window.basis) else {
-            undated += 1;
-            continue;
-        };
-        first = Some(first.map_or(m, |f| f.min(m)));
-        last = Some(last.map_or(m, |l| l.max(m)));
-    }
-    let months = window_months(first, last, window);
-    let (lo, hi) = (months.first().copied(), months.last().copied());
+    let months = &population.months;
     for (i, model) in models.models.iter().enumerate() {
-        let Some(m) = month_of(models, i, window.basis) else {
+        let Some(m) = population.counted_month(models, i) else {
             continue;
         };
-        if lo.is_some_and(|lo| m < lo) || hi.is_some_and(|hi| m > hi) {
-            continue;
-        }
         by_month
             .entry(m)
             .or_default()
@@ -380,14 +341,12 @@ pub fn docs(models: &Models, window: &Window) -> Docs {
             by_month
                 .remove(m)
                 .unwrap_or_default()
-                .row(Some(*m), last == Some(*m))
+                .row(Some(*m), population.partial == Some(*m))
         })
         .collect();
-    let complete: Vec<&DocsRow> = rows
-        .iter()
-        .filter(|r| r.month.is_some_and(|m| last.is_none_or(|l| m < l)))
-        .collect();
+    let complete: Vec<&DocsRow> = rows.iter().filter(|r| !r.incomplete).collect();
     let with_models: Vec<&&DocsRow> = complete.iter().filter(|r| r.models > 0).collect();
+    let window = &population.window;
     let card_ratio_trend = TrendTests::of(
         &with_models
             .iter()
@@ -410,21 +369,45 @@ pub fn docs(models: &Models, window: &Window) -> Docs {
         overall: overall.row(None, false),
         card_ratio_trend,
         score_trend,
-        undated,
+        undated: population.undated(models),
     }
 }
 
-/// Uploads of one family per month, for correlations: `(family name → counts over months)`.
+/// The analysed cards (models with a stored README analysis), whatever their frame: one row
+/// over all of them, and how many each source holds (indices into [`Models::sources`]). What
+/// they say describes the sources that hold them, not the Hub.
+pub fn card_analyses(models: &Models) -> (DocsRow, Vec<(usize, u64)>) {
+    let mut acc = DocsAcc::default();
+    let mut by_source: HashMap<usize, u64> = HashMap::new();
+    for (i, model) in models.models.iter().enumerate() {
+        if model.card.is_none() {
+            continue;
+        }
+        acc.add(model.has_card, model.card);
+        for &s in models.sources_of(i) {
+            *by_source.entry(usize::from(s)).or_default() += 1;
+        }
+    }
+    let mut sources: Vec<(usize, u64)> = by_source.into_iter().collect();
+    sources.sort_unstable();
+    (acc.row(None, false), sources)
+}
+
+/// Uploads of each family per complete month of `population`, for correlations:
+/// `(months, family name → counts over those months)`; `unknown` is left out.
 pub fn family_series(
     models: &Models,
     families: &Resolution,
-    months: &[Month],
-    basis: DateBasis,
-) -> HashMap<String, Vec<u64>> {
+    population: &Population,
+) -> (Vec<Month>, HashMap<String, Vec<u64>>) {
+    let months = population.complete_months().to_vec();
     let position: HashMap<Month, usize> = months.iter().enumerate().map(|(i, m)| (*m, i)).collect();
     let mut out: HashMap<String, Vec<u64>> = HashMap::new();
     for i in 0..models.models.len() {
-        let Some(&at) = month_of(models, i, basis).and_then(|m| position.get(&m)) else {
+        let Some(&at) = population
+            .counted_month(models, i)
+            .and_then(|m| position.get(&m))
+        else {
             continue;
         };
         let name = families.name(i);
@@ -434,5 +417,5 @@ pub fn family_series(
         out.entry(name.to_string())
             .or_insert_with(|| vec![0; months.len()])[at] += 1;
     }
-    out
+    (months, out)
 }

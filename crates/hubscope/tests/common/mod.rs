@@ -23,8 +23,25 @@ pub fn ok(out: &Output) -> String {
 
 /// `hubscope ingest KIND ../shared/data/RELATIVE`.
 pub fn ingest(db: &Path, kind: &str, relative: &str) {
+    ingest_with(db, kind, relative, &[]);
+}
+
+/// `hubscope ingest KIND ../shared/data/RELATIVE ARGS…` (e.g. `--frame census`).
+pub fn ingest_with(db: &Path, kind: &str, relative: &str, args: &[&str]) {
     let path = hubscope_corpus::path(relative);
-    ok(&hubscope(db, &["ingest", kind, path.to_str().unwrap()]));
+    let mut all = vec!["ingest", kind, path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    ok(&hubscope(db, &all));
+}
+
+/// Liang et al.'s file, a census of every Hub model created up to Sep 2022.
+pub fn ingest_liang(db: &Path) {
+    ingest_with(
+        db,
+        "models",
+        "hub/liang-2022-model-info.parquet",
+        &["--frame", "census"],
+    );
 }
 
 /// The hand-coded threads: `(id, final code, text code, replies)`.
