@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use hubscope_hub::{CrawlOptions, CrawlReport, Crawler, HubClient, HubConfig, HubError, Token};
-use hubscope_store::Store;
+use hubscope_store::{DeclaredBy, Frame, Store};
 use hubscope_testhub::{Fault, HubData, TestHub};
 
 fn data() -> Arc<HubData> {
@@ -411,6 +411,14 @@ async fn renamed_repositories_are_followed_and_recorded() {
     );
     // The unsafe id never became a request.
     assert!(hub.requests().iter().all(|r| !r.path.contains("..")));
+    // Models crawled by id are a sample.
+    let sources = store.sources().unwrap();
+    assert_eq!(sources.len(), 1);
+    assert!(sources[0].key.ends_with("/api/models --id"), "{sources:?}");
+    assert_eq!(
+        (sources[0].frame, sources[0].declared_by),
+        (Frame::Sample, DeclaredBy::Crawl)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -542,6 +550,19 @@ async fn limit_stops_after_whole_pages_and_since_fetches_only_newer_models() {
     assert!(!report.finished);
     assert!(report.stopped.unwrap().contains("--limit 250"));
     assert_eq!(hub.requests().len(), 3);
+    // Stopped by --limit, the listing crawl is a sample until it is read to its end.
+    let frame_of = |store: &Store, key_end: &str| {
+        let sources = store.sources().unwrap();
+        let s = sources
+            .iter()
+            .find(|s| s.key.ends_with(key_end))
+            .unwrap_or_else(|| panic!("{key_end}: {sources:?}"));
+        (s.frame, s.window.map(|w| w.to_string()), s.declared_by)
+    };
+    assert_eq!(
+        frame_of(&store, "/api/models"),
+        (Frame::Sample, None, DeclaredBy::Crawl)
+    );
     // Without it, the crawl goes on from page 4: 16 more requests, 1,820 models in all.
     let report = crawl(client(&hub, None), &mut store, paged(None, None))
         .await
@@ -550,6 +571,12 @@ async fn limit_stops_after_whole_pages_and_since_fetches_only_newer_models() {
     assert_eq!((report.pages, report.models), (16, 1520));
     assert_eq!(hub.requests().len(), 19);
     assert_eq!(count(&store, "SELECT count(*) FROM models"), 1820);
+    // Read to its end: a census of every model up to now, whose models are all its own.
+    assert_eq!(
+        frame_of(&store, "/api/models"),
+        (Frame::Census, None, DeclaredBy::Crawl)
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM model_sources"), 1820);
 
     // --since: newest first, only the models created at or after the date (246 of them in
     // models.jsonl), ending with the page that crosses the date.
@@ -574,6 +601,24 @@ async fn limit_stops_after_whole_pages_and_since_fetches_only_newer_models() {
     let listing: Vec<_> = hub.requests().into_iter().skip(19).collect();
     assert_eq!(listing.len(), 3);
     assert!(listing.iter().all(|r| r.query.contains("direction=-1")));
+    // Read to its date, a --since slice is a census from the first whole month after it.
+    let (frame, window, _) = frame_of(&fresh, "--since 2025-03-01T00:00:00.000Z");
+    assert_eq!(frame, Frame::Census);
+    assert!(window.unwrap().starts_with("2025-03.."));
+    // Stopped by --limit before its date, it is a sample.
+    let mut partial = Store::open(dir.path().join("partial.db")).unwrap();
+    let report = crawl(
+        client(&hub, None),
+        &mut partial,
+        paged(Some(100), Some("2025-01-15")),
+    )
+    .await
+    .unwrap();
+    assert!(!report.finished);
+    assert_eq!(
+        frame_of(&partial, "--since 2025-01-15T00:00:00.000Z").0,
+        Frame::Sample
+    );
     // A --since crawl into the full database changes nothing and leaves the full crawl's
     // checkpoint alone.
     let before = store.crawl_state("models").unwrap().unwrap();

@@ -116,6 +116,31 @@ fn classify_real_threads_and_report_bad_lines() {
     assert!((e["accuracy"].as_f64().unwrap() - 4.0 / 6.0).abs() < 1e-12);
     assert!((e["macro_f1"].as_f64().unwrap() - (0.8 + 0.5 + 2.0 / 3.0) / 3.0).abs() < 1e-12);
     assert!(String::from_utf8_lossy(&o.stderr).contains("1 gold ids have no prediction"));
+    assert!(
+        e["by_coverage"].as_array().unwrap().is_empty(),
+        "no confidences given"
+    );
+    // With confidences (`classify` writes them): accuracy of the most confident first. The
+    // two wrong predictions (3 and 5) are the least confident.
+    std::fs::write(&pred, "{\"id\":1,\"category_id\":1,\"confidence\":0.9}\n{\"id\":2,\"category_id\":1,\"confidence\":0.8}\n{\"id\":3,\"category_id\":2,\"confidence\":0.2}\n{\"id\":4,\"category_id\":2,\"confidence\":0.7}\n{\"id\":5,\"category_id\":3,\"score\":0.1}\n{\"id\":6,\"category_id\":3,\"confidence\":0.6}\n").unwrap();
+    let o = hubscope(&[
+        "classify",
+        "eval",
+        "--gold",
+        gold.to_str().unwrap(),
+        "--pred",
+        pred.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("most confident  50 %:      3 items, accuracy 1.000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("most confident 100 %:      6 items, accuracy 0.667"),
+        "{text}"
+    );
     std::fs::write(&pred, "{\"id\":1}\n").unwrap();
     let o = hubscope(&[
         "classify",
@@ -221,6 +246,12 @@ fn embedding_classifier_trained_on_labels_beats_the_lexical_one_on_held_out_thre
         lexical["macro_f1"].as_f64().unwrap(),
     );
     assert_eq!(embedding["items"], 130);
+    // Its confidence means something: the most confident quarter is right more often than
+    // all of its predictions together (what `sample --uncertain` relies on).
+    let curve = embedding["by_coverage"].as_array().unwrap();
+    assert_eq!(curve.len(), 4);
+    let quarter = curve[0]["accuracy"].as_f64().unwrap();
+    assert!(quarter > e_acc + 0.1, "top quarter {quarter}, all {e_acc}");
     assert!(
         e_acc >= EMBEDDING_ACCURACY_FLOOR,
         "held-out accuracy {e_acc}"

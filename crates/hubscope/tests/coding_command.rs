@@ -208,6 +208,11 @@ fn classify_the_store_then_count_the_taxonomy() {
         stderr.contains("22868 topics") && stderr.contains("the codes of hubscope:lexical"),
         "{stderr}"
     );
+    // Its agreement with people, as measured on the hand-coded threads, is said and recorded.
+    assert!(
+        stderr.contains("measured agreement with people's codes: accuracy 0.224, Cohen's κ 0.175"),
+        "{stderr}"
+    );
     // Classifying again replaces the machine's codes; it adds none.
     ok(&hubscope(&db, &["classify", "--method", "lexical"]));
     let exported = dir.path().join("export");
@@ -237,6 +242,10 @@ fn classify_the_store_then_count_the_taxonomy() {
         text.starts_with("22868 coded items (the codes of hubscope:lexical)"),
         "{text}"
     );
+    assert!(
+        text.contains("a classifier's codes: against people's codes it has accuracy 0.224"),
+        "{text}"
+    );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("taxonomy.json")).unwrap()).unwrap();
     assert_eq!(stats["items"], 22868);
@@ -257,6 +266,31 @@ fn classify_the_store_then_count_the_taxonomy() {
     let (header, rows) = read(&out.join("taxonomy.csv"));
     assert_eq!(&header[0], "category_id");
     assert!(rows.len() > 18, "categories and their subcategories");
+    // Beside each category's share as counted, the share corrected for the classifier's
+    // measured confusion and its 95 % interval; the corrected shares sum to one.
+    assert_eq!(
+        (&header[6], &header[7], &header[8]),
+        ("corrected_share", "ci_low", "ci_high")
+    );
+    let corrected: Vec<(f64, f64, f64)> = rows
+        .iter()
+        .filter(|r| r[2].is_empty())
+        .map(|r| {
+            (
+                r[6].parse().unwrap(),
+                r[7].parse().unwrap(),
+                r[8].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(corrected.len(), 18);
+    assert!(corrected.iter().all(|(s, lo, hi)| lo <= s && s <= hi));
+    assert!((corrected.iter().map(|c| c.0).sum::<f64>() - 1.0).abs() < 1e-6);
+    assert!(
+        stats["uncertainty"]["agreement"]["items"] == 648,
+        "{}",
+        stats["uncertainty"]
+    );
 
     // People's codes take over from the machine's once there are some; the machine is not a
     // coder in agreement unless named.
@@ -302,4 +336,57 @@ fn classify_the_store_then_count_the_taxonomy() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least two coders"));
     let o = hubscope(&db, &["agreement", "--coders", "ana,hubscope:lexical"]);
     ok(&o);
+
+    // The topics the classifier was least sure of, for people to code next: not those ana
+    // coded, least confident first, with its code as the suggestion.
+    let uncertain = dir.path().join("uncertain.csv");
+    let o = hubscope(
+        &db,
+        &[
+            "sample",
+            "--population",
+            "discussions",
+            "--uncertain",
+            "25",
+            "--out",
+            uncertain.to_str().unwrap(),
+        ],
+    );
+    let stderr = ok(&o);
+    assert!(
+        stderr.contains("the 25 discussions topics hubscope:lexical was least sure of")
+            && stderr.contains("of 22865 it coded and no person has"),
+        "{stderr}"
+    );
+    let (header, rows) = read(&uncertain);
+    assert_eq!(&header[5], "suggestion");
+    assert_eq!(rows.len(), 25);
+    let confidence = |r: &csv::StringRecord| -> f64 {
+        let s = &r[5];
+        s[s.rfind('(').unwrap() + 1..s.len() - 1].parse().unwrap()
+    };
+    let confidences: Vec<f64> = rows.iter().map(confidence).collect();
+    assert!(
+        confidences.windows(2).all(|w| w[0] <= w[1]),
+        "{confidences:?}"
+    );
+    let coded: Vec<String> = first.iter().map(|v| v["id"].to_string()).collect();
+    assert!(rows.iter().all(|r| !coded.iter().any(|c| c == &r[1])));
+    // Without stored machine codes there is nothing to draw, and it says what to run.
+    let empty = dir.path().join("empty.db");
+    ingest(&empty, "discussions", "forum/hub-discussions.jsonl");
+    let o = hubscope(
+        &empty,
+        &[
+            "sample",
+            "--population",
+            "discussions",
+            "--uncertain",
+            "5",
+            "--out",
+            uncertain.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("run `hubscope classify` first"));
 }

@@ -372,3 +372,113 @@ fn the_issue_log_is_capped_but_the_counts_are_not() {
         hubscope_store::MAX_STORED_ISSUES
     );
 }
+
+#[test]
+fn sources_keep_their_frames_and_memberships() {
+    use hubscope_store::{Declared, DeclaredBy, Frame, FrameDeclaration, MonthSpan};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("f.db")).unwrap();
+    let census = FrameDeclaration::by_user(
+        Frame::Census,
+        Some(MonthSpan::parse("2021-01..2021-12").unwrap()),
+    );
+    let mut s = store
+        .begin_ingest(IngestKind::Models, &source("a.jsonl").frame(census.clone()))
+        .unwrap();
+    s.write_models(batch(vec![model("x/1"), model("x/2")]))
+        .unwrap();
+    let report = s.finish().unwrap();
+    assert_eq!(report.declared, Declared::New);
+    assert_eq!(report.source.frame, Frame::Census);
+    // Another source holding one of the same models: both memberships are kept.
+    let mut s = store
+        .begin_ingest(IngestKind::Models, &source("b.jsonl"))
+        .unwrap();
+    s.write_models(batch(vec![model("x/2"), model("x/3")]))
+        .unwrap();
+    let report = s.finish().unwrap();
+    assert_eq!(
+        (report.source.frame, report.source.declared_by),
+        (Frame::Sample, DeclaredBy::Default)
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM model_sources"), 4);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM model_sources WHERE model_id = 'x/2'"
+        ),
+        2
+    );
+    // Read again without a declaration, a declared source keeps its frame.
+    let mut s = store
+        .begin_ingest(IngestKind::Models, &source("a.jsonl"))
+        .unwrap();
+    s.write_models(batch(vec![model("x/1")])).unwrap();
+    let report = s.finish().unwrap();
+    assert_eq!(report.declared, Declared::Kept);
+    assert_eq!(report.source.frame, Frame::Census);
+    assert_eq!(count(&store, "SELECT count(*) FROM model_sources"), 4);
+    // Declared anew, it changes, and says from what.
+    let mut s = store
+        .begin_ingest(
+            IngestKind::Models,
+            &source("a.jsonl").frame(FrameDeclaration::by_user(Frame::Sample, None)),
+        )
+        .unwrap();
+    s.write_models(batch(vec![])).unwrap();
+    let report = s.finish().unwrap();
+    assert_eq!(
+        report.declared,
+        Declared::Changed {
+            before: Frame::Census
+        }
+    );
+    assert_eq!(store.sources().unwrap().len(), 2);
+    assert_eq!(
+        store.find_source("b.jsonl").unwrap().unwrap().key,
+        "b.jsonl"
+    );
+    assert!(store.find_source("c.jsonl").unwrap().is_none());
+}
+
+#[test]
+fn a_database_from_before_frames_gets_its_sources_as_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        // A database at schema version 6, with two ingests of models.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &hubscope_store::MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO ingest_runs (id, kind, source, format, started_at, status)
+               VALUES (1, 'models', 'liang.parquet', 'parquet', '2026-01-01', 'completed'),
+                      (2, 'models', 'models.jsonl', 'jsonl', '2026-01-02', 'completed'),
+                      (3, 'models', 'liang.parquet', 'parquet', '2026-01-03', 'completed');
+             INSERT INTO models (id, first_seen_at, updated_at, last_run_id)
+               VALUES ('a/1', 'x', 'x', 1), ('a/2', 'x', 'x', 3), ('b/1', 'x', 'x', 2);",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let sources = store.sources().unwrap();
+    let names: Vec<(&str, hubscope_store::Frame)> =
+        sources.iter().map(|s| (s.name.as_str(), s.frame)).collect();
+    assert_eq!(
+        names,
+        [
+            ("liang.parquet", hubscope_store::Frame::Sample),
+            ("models.jsonl", hubscope_store::Frame::Sample)
+        ]
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM model_sources"), 3);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM ingest_runs WHERE source_id IS NULL"
+        ),
+        0
+    );
+}
