@@ -416,12 +416,13 @@ fn insert_model_sql() -> String {
     let n = MODEL_COLUMNS.len();
     let placeholders: Vec<String> = (2..=n + 1).map(|i| format!("?{i}")).collect();
     format!(
-        "INSERT INTO models (id, {}, first_seen_at, updated_at, last_run_id) \
-         VALUES (?1, {}, ?{t}, ?{t}, ?{r}) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO models (id, {}, first_seen_at, updated_at, last_run_id, source_id) \
+         VALUES (?1, {}, ?{t}, ?{t}, ?{r}, ?{s}) ON CONFLICT (id) DO NOTHING",
         MODEL_COLUMNS.join(", "),
         placeholders.join(", "),
         t = n + 2,
-        r = n + 3
+        r = n + 3,
+        s = n + 4
     )
 }
 
@@ -869,18 +870,30 @@ fn write_model_rows(
     {
         let mut insert = conn.prepare_cached(&insert_model_sql())?;
         let mut update = conn.prepare_cached(&update_model_sql())?;
-        let mut member = conn.prepare_cached(
-            "INSERT INTO model_sources (model_id, source_id) VALUES (?1, ?2) \
-             ON CONFLICT DO NOTHING",
+        // A model already stored (by another source, or created by its card) joins this
+        // source too: as its first source when it had none, else as a further one.
+        let mut first_source = conn.prepare_cached(
+            "UPDATE models SET source_id = ?2 WHERE id = ?1 AND source_id IS NULL",
+        )?;
+        let mut other_source = conn.prepare_cached(
+            "INSERT OR IGNORE INTO model_other_sources (model_id, source_id) \
+             SELECT id, ?2 FROM models WHERE id = ?1 AND source_id <> ?2",
         )?;
         for record in records {
-            member.execute(params![record.id, source_id])?;
             let params = ModelParams::of(record);
             let gated = record.gated.map(|g| g.as_str());
             let mut values: Vec<&dyn ToSql> = params.bind(record, &gated).to_vec();
             values.push(&now);
             values.push(&run_id);
-            if insert.execute(values.as_slice())? == 1 {
+            let inserted = {
+                let mut with_source = values.clone();
+                with_source.push(&source_id);
+                insert.execute(with_source.as_slice())? == 1
+            };
+            if !inserted && first_source.execute(params![record.id, source_id])? == 0 {
+                other_source.execute(params![record.id, source_id])?;
+            }
+            if inserted {
                 counts.stored += 1;
                 if let Some(edges) = &record.lineage {
                     write_lineage(

@@ -124,9 +124,10 @@ impl Models {
             .map(|(i, s)| (s.id, i.min(usize::from(u16::MAX)) as u16))
             .collect();
         let mut set_index: HashMap<Vec<u16>, u32> = HashMap::from([(Vec::new(), 0)]);
-        // Memberships in model order, merged with the models below (both sorted by id).
+        // A model's first source is in its row; further ones (few) are merged in model order
+        // with the models below (both sorted by id).
         let mut memberships = conn.prepare(
-            "SELECT model_id, source_id FROM model_sources ORDER BY model_id, source_id",
+            "SELECT model_id, source_id FROM model_other_sources ORDER BY model_id, source_id",
         )?;
         let mut members = memberships.query([])?;
         let mut pending: Option<(String, i64)> = match members.next()? {
@@ -136,7 +137,7 @@ impl Models {
         let mut statement = conn.prepare(
             "SELECT m.id, m.created_at, m.first_commit_at, m.model_type, m.tags, m.pipeline_tag,
                     m.library, m.author, m.has_card, m.card_data IS NOT NULL,
-                    c.id, c.words, c.score, c.bytes
+                    c.id, c.words, c.score, c.bytes, m.source_id
              FROM models m
              LEFT JOIN (SELECT model_id, max(id) AS id FROM cards GROUP BY model_id) latest
                ON latest.model_id = m.id
@@ -180,7 +181,12 @@ impl Models {
             let card_data: bool = row.get(9)?;
             let has_card =
                 has_card_column.unwrap_or(card_bytes.is_some_and(|b| b > 0) || card_data);
-            let mut set: Vec<u16> = Vec::new();
+            let first: Option<i64> = row.get(14)?;
+            let mut set: Vec<u16> = first
+                .and_then(|f| position.get(&f))
+                .copied()
+                .into_iter()
+                .collect();
             while let Some((model, source)) = &pending {
                 match model.as_str().cmp(id.as_str()) {
                     std::cmp::Ordering::Less => {}
@@ -192,6 +198,8 @@ impl Models {
                     None => None,
                 };
             }
+            set.sort_unstable();
+            set.dedup();
             let next = out.source_sets.len() as u32;
             let sources = *set_index.entry(set.clone()).or_insert_with(|| {
                 out.source_sets.push(set);
