@@ -229,7 +229,7 @@ impl Crawler {
                 None,
                 "the Hub's whole model listing, read to its end".into(),
             )),
-            None if previous.frame == Frame::Census => None,
+            None if previous.declared.frame == Frame::Census => None,
             None => Some(sample(
                 "an unfinished crawl of the Hub's listing (a census once it is read to its end)"
                     .into(),

@@ -416,7 +416,7 @@ async fn renamed_repositories_are_followed_and_recorded() {
     assert_eq!(sources.len(), 1);
     assert!(sources[0].key.ends_with("/api/models --id"), "{sources:?}");
     assert_eq!(
-        (sources[0].frame, sources[0].declared_by),
+        (sources[0].declared.frame, sources[0].declared.declared_by),
         (Frame::Sample, DeclaredBy::Crawl)
     );
 }
@@ -557,7 +557,8 @@ async fn limit_stops_after_whole_pages_and_since_fetches_only_newer_models() {
             .iter()
             .find(|s| s.key.ends_with(key_end))
             .unwrap_or_else(|| panic!("{key_end}: {sources:?}"));
-        (s.frame, s.window.map(|w| w.to_string()), s.declared_by)
+        let d = &s.declared;
+        (d.frame, d.window.map(|w| w.to_string()), d.declared_by)
     };
     assert_eq!(
         frame_of(&store, "/api/models"),

@@ -203,7 +203,7 @@ pub fn mention_frames(store: &Store, sources: Vec<Source>) -> anyhow::Result<Str
         .sources()?
         .into_iter()
         .filter(|s| kinds.contains(&s.kind.as_str()))
-        .map(|s| format!("{}: {}", s.short_name(), s.frame.as_str()))
+        .map(|s| format!("{}: {}", s.short_name(), s.declared.frame.as_str()))
         .collect();
     Ok(if list.is_empty() {
         "none stored".into()

@@ -355,7 +355,7 @@ fn coverage_frame(data: &ReportData) -> Frame {
         for (i, m) in b.months.iter().enumerate() {
             months.push(Some(m.to_string()));
             names.push(Some(f.source.short_name()));
-            frames.push(Some(f.source.frame.as_str().to_string()));
+            frames.push(Some(f.source.declared.frame.as_str().to_string()));
             counts.push(Some(b.counts[k][i] as i64));
             in_window.push(Some(data.population.months.contains(m)));
         }

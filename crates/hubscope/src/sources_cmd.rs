@@ -112,13 +112,14 @@ fn declare(db: &Path, name: &str, frame: &FrameArgs) -> anyhow::Result<()> {
             db.display()
         )
     })?;
-    let before = source.frame;
+    let before = source.declared.frame;
     let source = store.declare_source(source.id, &declaration)?;
     eprintln!(
         "hubscope sources: {} is now a {}{} (was a {})",
         source.name,
-        source.frame.as_str(),
+        source.declared.frame.as_str(),
         source
+            .declared
             .window
             .map(|w| format!(" of {w}"))
             .unwrap_or_default(),
@@ -142,14 +143,14 @@ fn list(db: &Path, json: bool) -> anyhow::Result<()> {
             "{:>3}  {:<11} {:<7} {}\n",
             s.id,
             s.kind,
-            s.frame.as_str(),
+            s.declared.frame.as_str(),
             crate::terminal::clean(&s.name)
         ));
         let covers = match (f.complete, f.partial) {
             (Some(c), Some(p)) => format!("covers {c} wholly, {p} in part"),
             (Some(c), None) => format!("covers {c} wholly"),
             (None, Some(p)) => format!("covers {p} in part"),
-            (None, None) if s.frame == Frame::Census => "covers no month".into(),
+            (None, None) if s.declared.frame == Frame::Census => "covers no month".into(),
             (None, None) => "a sample: no trend is drawn from it".into(),
         };
         if s.kind == "models" {
@@ -161,7 +162,7 @@ fn list(db: &Path, json: bool) -> anyhow::Result<()> {
             ));
         }
         out.push_str(&format!("     {}\n", declared_words(s)));
-        if let Some(d) = &s.describes {
+        if let Some(d) = &s.declared.describes {
             out.push_str(&format!("     {}\n", crate::terminal::clean(d)));
         }
     }
@@ -174,11 +175,11 @@ fn list(db: &Path, json: bool) -> anyhow::Result<()> {
 
 /// Who declared the frame, in words.
 pub fn declared_words(s: &StoredSource) -> String {
-    match s.declared_by {
+    match s.declared.declared_by {
         DeclaredBy::User => "declared on the command line".into(),
         DeclaredBy::Manifest => format!(
             "declared by the manifest {}",
-            crate::terminal::clean(s.declared_in.as_deref().unwrap_or("?"))
+            crate::terminal::clean(s.declared.declared_in.as_deref().unwrap_or("?"))
         ),
         DeclaredBy::Crawl => "known from the crawl".into(),
         DeclaredBy::Default => {
@@ -189,14 +190,16 @@ pub fn declared_words(s: &StoredSource) -> String {
 
 /// The frame line of an ingest summary.
 pub fn frame_line(source: &StoredSource, declared: &Declared) -> String {
-    let what = match (source.frame, source.window) {
+    let what = match (source.declared.frame, source.declared.window) {
         (Frame::Census, Some(w)) => format!("census of {w}"),
         (Frame::Census, None) => "census of the months of its data".into(),
         (Frame::Sample, _) => "sample".into(),
     };
     let change = match declared {
         Declared::Changed { before } => format!(" (was a {})", before.as_str()),
-        Declared::Kept if source.declared_by != DeclaredBy::Default => " (as before)".into(),
+        Declared::Kept if source.declared.declared_by != DeclaredBy::Default => {
+            " (as before)".into()
+        }
         _ => String::new(),
     };
     format!("  frame: {what}{change}, {}", declared_words(source))

@@ -75,6 +75,12 @@ fn write_census_and_sample(dir: &Path) -> (String, String) {
     )
 }
 
+/// The report's `data/summary.json`.
+fn summary_of(report: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(report.join("data/summary.json")).unwrap())
+        .unwrap()
+}
+
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     text.lines()
         .skip(1)
@@ -170,9 +176,7 @@ fn a_trend_never_crosses_from_a_census_into_a_sample() {
         &db,
         &["report", "--out", report.to_str().unwrap()],
     ));
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(report.join("data/summary.json")).unwrap())
-            .unwrap();
+    let summary = summary_of(&report);
     let d = &summary["documentation"];
     assert_eq!(d["direction"], "falls", "{d}");
     assert_eq!(d["window"]["first"], "2021-01");
@@ -323,9 +327,7 @@ fn overlapping_censuses_are_compared() {
         "{overlaps}"
     );
     // Together they cover 2021-01..2022-06 (B's last month in part): one window.
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(report.join("data/summary.json")).unwrap())
-            .unwrap();
+    let summary = summary_of(&report);
     assert_eq!(summary["documentation"]["window"]["first"], "2021-01");
     assert_eq!(summary["documentation"]["window"]["last"], "2022-05");
 }
@@ -385,9 +387,7 @@ fn a_window_too_short_for_a_correlation_is_said_to_be() {
         &db,
         &["report", "--out", report.to_str().unwrap()],
     ));
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(report.join("data/summary.json")).unwrap())
-            .unwrap();
+    let summary = summary_of(&report);
     let m = &summary["mentions_vs_uploads"];
     assert_eq!(m["months"], 5);
     assert!(m["across_families_rho"].is_null());
@@ -444,9 +444,7 @@ fn a_manifest_declares_the_frames_of_a_folder() {
         "{e}"
     );
     assert!(e.contains("frame: sample, not declared"), "{e}");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(report.join("data/summary.json")).unwrap())
-            .unwrap();
+    let summary = summary_of(&report);
     assert_eq!(
         summary["data"]["sources"][0]["describes"],
         "every fixture model"

@@ -451,13 +451,13 @@ impl Summary {
                     .map(|f| SourceFigure {
                         name: f.source.short_name(),
                         kind: f.source.kind.clone(),
-                        frame: f.source.frame.as_str().into(),
+                        frame: f.source.declared.frame.as_str().into(),
                         census_months: f.complete.map(WindowFigure::of),
                         partial_month: f.partial.map(|m| m.to_string()),
                         data_months: f.data.map(WindowFigure::of),
                         models: f.models,
-                        declared_by: f.source.declared_by.as_str().into(),
-                        describes: f.source.describes.clone(),
+                        declared_by: f.source.declared.declared_by.as_str().into(),
+                        describes: f.source.declared.describes.clone(),
                     })
                     .collect(),
                 left_out: p
@@ -888,7 +888,7 @@ pub fn sources_chart(data: &ReportData) -> LineChart {
                     format!(
                         "{} ({})",
                         p.facts[s].source.short_name(),
-                        p.facts[s].source.frame.as_str()
+                        p.facts[s].source.declared.frame.as_str()
                     ),
                     c.iter().map(|&v| v as f64).collect(),
                 )
@@ -1035,7 +1035,7 @@ pub fn markdown(data: &ReportData) -> String {
             if f.source.kind == "cards" {
                 "—"
             } else {
-                f.source.frame.as_str()
+                f.source.declared.frame.as_str()
             },
             f.data.map_or_else(|| "—".into(), |d| d.to_string()),
             if f.source.kind == "models" {
@@ -1046,9 +1046,9 @@ pub fn markdown(data: &ReportData) -> String {
             if f.source.kind == "cards" {
                 "—"
             } else {
-                f.source.declared_by.as_str()
+                f.source.declared.declared_by.as_str()
             },
-            md(f.source.describes.as_deref().unwrap_or(""))
+            md(f.source.declared.describes.as_deref().unwrap_or(""))
         );
     }
     let _ = writeln!(m, "\n### Models per month, by source\n");
@@ -1472,7 +1472,7 @@ fn capitalised(text: &str) -> String {
 /// How two overlapping sources agree, in a sentence.
 fn overlap_words(o: &Overlap, p: &Population) -> String {
     let (a, b) = (&p.facts[o.a], &p.facts[o.b]);
-    let census = |f: &SourceFacts| f.source.frame == Frame::Census;
+    let census = |f: &SourceFacts| f.source.declared.frame == Frame::Census;
     let head = format!(
         "In {} ({} months), {} holds {} models and {} {}; {} are in both.",
         o.months,

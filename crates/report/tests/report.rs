@@ -12,7 +12,7 @@ use hubscope_report::{
     TaxonomyRow,
 };
 use hubscope_store::time::Month;
-use hubscope_store::{DeclaredBy, Frame, MonthSpan, StoredSource};
+use hubscope_store::{DeclaredBy, Frame, FrameDeclaration, MonthSpan, StoredSource};
 use hubscope_trends::{
     CardFacts, CorrelateOptions, FamilyResolver, GroupBy, Model, Models, MonthlyTable, Population,
     Window, card_analyses, correlate, docs, models_by_source, overlaps, uploads,
@@ -44,12 +44,14 @@ fn source(id: i64, name: &str, frame: Frame, window: Option<&str>) -> StoredSour
         kind: "models".into(),
         name: name.into(),
         key: name.into(),
-        frame,
-        window: window.map(|w| MonthSpan::parse(w).unwrap()),
-        snapshot: None,
-        declared_by: DeclaredBy::User,
-        declared_in: None,
-        describes: Some(format!("{name} <i>described</i>")),
+        declared: FrameDeclaration {
+            frame,
+            window: window.map(|w| MonthSpan::parse(w).unwrap()),
+            snapshot: None,
+            declared_by: DeclaredBy::User,
+            declared_in: None,
+            describes: Some(format!("{name} <i>described</i>")),
+        },
         declared_at: "2026-11-28T00:00:00.000Z".into(),
     }
 }

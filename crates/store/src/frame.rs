@@ -127,7 +127,7 @@ impl std::fmt::Display for MonthSpan {
 
 /// What is declared of a source: its frame, the window a census covers, when its data was
 /// taken, and in words what it describes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FrameDeclaration {
     pub frame: Frame,
     /// The months a census covers completely. `None`: the months of its own data.
@@ -177,12 +177,9 @@ pub struct StoredSource {
     /// What identifies it across runs: the canonical path of a file, `crawl:` and the listing
     /// of a crawl.
     pub key: String,
-    pub frame: Frame,
-    pub window: Option<MonthSpan>,
-    pub snapshot: Option<String>,
-    pub declared_by: DeclaredBy,
-    pub declared_in: Option<String>,
-    pub describes: Option<String>,
+    /// What it was last declared to be.
+    #[serde(flatten)]
+    pub declared: FrameDeclaration,
     pub declared_at: String,
 }
 
@@ -234,12 +231,14 @@ fn source_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredSource> {
         kind: r.get(1)?,
         name: r.get(2)?,
         key: r.get(3)?,
-        frame: Frame::parse(&r.get::<_, String>(4)?).unwrap_or(Frame::Sample),
-        window,
-        snapshot: r.get(7)?,
-        declared_by: DeclaredBy::parse(&r.get::<_, String>(8)?),
-        declared_in: r.get(9)?,
-        describes: r.get(10)?,
+        declared: FrameDeclaration {
+            frame: Frame::parse(&r.get::<_, String>(4)?).unwrap_or(Frame::Sample),
+            window,
+            snapshot: r.get(7)?,
+            declared_by: DeclaredBy::parse(&r.get::<_, String>(8)?),
+            declared_in: r.get(9)?,
+            describes: r.get(10)?,
+        },
         declared_at: r.get(11)?,
     })
 }
@@ -283,21 +282,13 @@ pub(crate) fn upsert_source(
             Ok((conn.last_insert_rowid(), Declared::New))
         }
         Some(source) => {
-            if declaration.declared_by == DeclaredBy::Default
-                && source.declared_by != DeclaredBy::Default
+            if (declaration.declared_by == DeclaredBy::Default
+                && source.declared.declared_by != DeclaredBy::Default)
+                || source.declared == *declaration
             {
                 return Ok((source.id, Declared::Kept));
             }
-            let before = source.frame;
-            let same = source.frame == declaration.frame
-                && source.window == declaration.window
-                && source.snapshot == declaration.snapshot
-                && source.declared_by == declaration.declared_by
-                && source.declared_in == declaration.declared_in
-                && source.describes == declaration.describes;
-            if same {
-                return Ok((source.id, Declared::Kept));
-            }
+            let before = source.declared.frame;
             declare(conn, source.id, declaration)?;
             Ok(if before == declaration.frame {
                 (source.id, Declared::Kept)

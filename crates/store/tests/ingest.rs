@@ -389,7 +389,7 @@ fn sources_keep_their_frames_and_memberships() {
         .unwrap();
     let report = s.finish().unwrap();
     assert_eq!(report.declared, Declared::New);
-    assert_eq!(report.source.frame, Frame::Census);
+    assert_eq!(report.source.declared.frame, Frame::Census);
     // Another source holding one of the same models: both memberships are kept.
     let mut s = store
         .begin_ingest(IngestKind::Models, &source("b.jsonl"))
@@ -398,7 +398,10 @@ fn sources_keep_their_frames_and_memberships() {
         .unwrap();
     let report = s.finish().unwrap();
     assert_eq!(
-        (report.source.frame, report.source.declared_by),
+        (
+            report.source.declared.frame,
+            report.source.declared.declared_by
+        ),
         (Frame::Sample, DeclaredBy::Default)
     );
     assert_eq!(count(&store, "SELECT count(*) FROM model_sources"), 4);
@@ -416,7 +419,7 @@ fn sources_keep_their_frames_and_memberships() {
     s.write_models(batch(vec![model("x/1")])).unwrap();
     let report = s.finish().unwrap();
     assert_eq!(report.declared, Declared::Kept);
-    assert_eq!(report.source.frame, Frame::Census);
+    assert_eq!(report.source.declared.frame, Frame::Census);
     assert_eq!(count(&store, "SELECT count(*) FROM model_sources"), 4);
     // Declared anew, it changes, and says from what.
     let mut s = store
@@ -464,8 +467,10 @@ fn a_database_from_before_frames_gets_its_sources_as_samples() {
     }
     let store = Store::open(&path).unwrap();
     let sources = store.sources().unwrap();
-    let names: Vec<(&str, hubscope_store::Frame)> =
-        sources.iter().map(|s| (s.name.as_str(), s.frame)).collect();
+    let names: Vec<(&str, hubscope_store::Frame)> = sources
+        .iter()
+        .map(|s| (s.name.as_str(), s.declared.frame))
+        .collect();
     assert_eq!(
         names,
         [

@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hubscope_store::time::Month;
-use hubscope_store::{Frame, MonthSpan, StoredSource};
+use hubscope_store::{Frame, FrameDeclaration, MonthSpan, StoredSource};
 use serde::Serialize;
 
 use crate::models::Models;
@@ -42,7 +42,7 @@ pub struct SourceFacts {
 
 impl SourceFacts {
     pub fn is_census(&self) -> bool {
-        self.source.frame == Frame::Census
+        self.source.declared.frame == Frame::Census
     }
 
     /// Whether a model of this source dated `m` counts in a census trend of month `m`.
@@ -62,7 +62,7 @@ impl SourceFacts {
         format!(
             "{} ({}{window})",
             self.source.short_name(),
-            self.source.frame.as_str()
+            self.source.declared.frame.as_str()
         )
     }
 }
@@ -144,8 +144,8 @@ pub fn source_facts(models: &Models, basis: DateBasis) -> Vec<SourceFacts> {
         .zip(counts)
         .map(|(source, (n, dated, first, last))| {
             let data = first.zip(last).and_then(|(a, b)| MonthSpan::new(a, b));
-            let (complete, partial) = if source.frame == Frame::Census {
-                census_months(source, data)
+            let (complete, partial) = if source.declared.frame == Frame::Census {
+                census_months(&source.declared, data)
             } else {
                 (None, None)
             };
@@ -165,13 +165,13 @@ pub fn source_facts(models: &Models, basis: DateBasis) -> Vec<SourceFacts> {
 /// declared one, else the months of its data; the snapshot is the declared one, else its latest
 /// date: nothing after it is covered, its own month only in part.
 fn census_months(
-    source: &StoredSource,
+    declared: &FrameDeclaration,
     data: Option<MonthSpan>,
 ) -> (Option<MonthSpan>, Option<Month>) {
-    let Some(window) = source.window.or(data) else {
+    let Some(window) = declared.window.or(data) else {
         return (None, None);
     };
-    let snapshot = source
+    let snapshot = declared
         .snapshot
         .as_deref()
         .and_then(Month::parse)
@@ -260,7 +260,7 @@ impl Population {
                 "no census covers a whole month".to_string()
             }
         });
-        let mut population = Population {
+        Population {
             scope: Scope::Census,
             months,
             partial: trailing,
@@ -271,10 +271,8 @@ impl Population {
             set_covers: Vec::new(),
             facts,
             window: *window,
-        };
-        population.index_sets(models);
-        population.uncounted = population.uncounted_models(models);
-        population.left_out = population.left_out_months(models, |m| {
+        }
+        .indexed(models, |m| {
             if !in_range(m) {
                 "outside --from/--to".into()
             } else if complete.contains_key(&m) {
@@ -284,8 +282,7 @@ impl Population {
             } else {
                 "no census covers it".into()
             }
-        });
-        population
+        })
     }
 
     /// One source on its own (`--source`): a census over the months it covers, a sample over
@@ -320,11 +317,9 @@ impl Population {
                 )
             }
         });
-        let mut population = Population {
-            scope: Scope::Source {
-                index,
-                frame: f.source.frame,
-            },
+        let frame = f.source.declared.frame;
+        Population {
+            scope: Scope::Source { index, frame },
             months,
             partial,
             sources: vec![index],
@@ -334,17 +329,23 @@ impl Population {
             set_covers: Vec::new(),
             facts,
             window: *window,
-        };
-        population.index_sets(models);
-        population.uncounted = population.uncounted_models(models);
-        population.left_out = population.left_out_months(models, |m| {
+        }
+        .indexed(models, |m| {
             if in_range(m) {
                 "not in this source".into()
             } else {
                 "outside --from/--to".into()
             }
-        });
-        population
+        })
+    }
+
+    /// The population with its source sets indexed, and what it leaves out: the models inside
+    /// its window that do not count, and the months outside it with their `reason`.
+    fn indexed(mut self, models: &Models, reason: impl Fn(Month) -> String) -> Population {
+        self.index_sets(models);
+        self.uncounted = self.uncounted_models(models);
+        self.left_out = self.left_out_months(models, reason);
+        self
     }
 
     /// For each source set, the counted sources it holds.
