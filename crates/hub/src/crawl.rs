@@ -120,6 +120,8 @@ pub struct CrawlReport {
     pub finished: bool,
     /// Why the crawl stopped early (interrupted, request budget, limit).
     pub stopped: Option<String>,
+    /// The crawl's source with its frame, as declared at the end of the run.
+    pub source: Option<StoredSource>,
 }
 
 /// Crawls the Hub into the store.
@@ -180,6 +182,7 @@ impl Crawler {
             {
                 session.declare_frame(&declaration)?;
             }
+            report.source = Some(session.source()?);
         }
         if let Some(stopped) = end_session(session, result)? {
             report.stopped = Some(stopped);

@@ -479,5 +479,15 @@ fn summary(db: &Path, report: &CrawlReport, elapsed: Duration) -> String {
         (None, true) => out.push_str("\n  finished: the listing was read to its end"),
         (None, false) => {}
     }
+    if let Some(source) = &report.source {
+        out.push('\n');
+        out.push_str(&crate::sources_cmd::frame_line(
+            source,
+            &hubscope_store::Declared::New,
+        ));
+        if let Some(d) = &source.declared.describes {
+            out.push_str(&format!(" ({})", crate::terminal::clean(d)));
+        }
+    }
     out
 }

@@ -255,7 +255,7 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
         ),
         (
             "family_resolution".into(),
-            coverage_chart(&data.coverage).to_svg(),
+            coverage_chart(&data.coverage, &data.population).to_svg(),
         ),
         ("coverage".into(), sources_chart(&data).to_svg()),
         (
@@ -272,7 +272,12 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
         }
     }
     if let Some(c) = &coded {
-        let title = format!("Challenges of {} coded topics", c.stats.items);
+        let title = format!(
+            "Challenges of {} {} ({})",
+            c.stats.items,
+            c.chosen.topics(),
+            c.chosen.label
+        );
         charts.push((
             "taxonomy".into(),
             crate::taxonomy_cmd::sunburst(&c.stats, &title).to_svg(),

@@ -368,7 +368,12 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
         let svg = dir.join("sunburst.svg");
         let chart = sunburst(
             &stats,
-            &format!("Challenges of {} coded topics", stats.items),
+            &format!(
+                "Challenges of {} {} ({})",
+                stats.items,
+                chosen.topics(),
+                chosen.label
+            ),
         );
         write_atomically(&svg, |w| Ok(w.write_all(chart.to_svg().as_bytes())?))
             .with_context(|| format!("writing {}", svg.display()))?;

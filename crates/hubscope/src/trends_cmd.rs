@@ -269,6 +269,7 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
             if by == GroupBy::Family {
                 print_coverage(
                     &families.coverage_of(|i| population.counted_month(&models, i).is_some()),
+                    "",
                 );
             }
             print_tests(&result, &population);
@@ -328,7 +329,15 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
                     ),
                 );
             write_frame(&frame, args.format, args.out.as_deref())?;
-            print_coverage(&families.coverage());
+            print_coverage(&families.coverage(), "");
+            // The share resolved among the models a trend counts, which may differ.
+            let census = Population::census(&models, &Window::default());
+            if let Some(span) = census.span() {
+                print_coverage(
+                    &families.coverage_of(|i| census.counted_month(&models, i).is_some()),
+                    &format!(" in the census months {span}"),
+                );
+            }
         }
     }
     Ok(())
@@ -507,7 +516,8 @@ pub fn docs_frame(d: &Docs) -> Frame {
     )
 }
 
-fn print_coverage(c: &hubscope_trends::Coverage) {
+/// How families were resolved; `within` names the models counted, when not all.
+fn print_coverage(c: &hubscope_trends::Coverage, within: &str) {
     let parts: Vec<String> = c
         .by_method
         .iter()
@@ -521,7 +531,7 @@ fn print_coverage(c: &hubscope_trends::Coverage) {
         })
         .collect();
     eprintln!(
-        "  families: {} of {} models resolved ({:.1}%): {}",
+        "  families{within}: {} of {} models resolved ({:.1}%): {}",
         c.resolved,
         c.models,
         c.share_resolved * 100.0,

@@ -262,7 +262,10 @@ fn classify_the_store_then_count_the_taxonomy() {
         .sum();
     assert!((shares - 1.0).abs() < 1e-9);
     let svg = std::fs::read_to_string(out.join("sunburst.svg")).unwrap();
-    assert!(svg.contains("Challenges of 22868 coded topics") && svg.contains("Lack of Support"));
+    assert!(
+        svg.contains("Challenges of 22868 Hub discussions (the codes of hubscope:lexical)")
+            && svg.contains("Lack of Support")
+    );
     let (header, rows) = read(&out.join("taxonomy.csv"));
     assert_eq!(&header[0], "category_id");
     assert!(rows.len() > 18, "categories and their subcategories");

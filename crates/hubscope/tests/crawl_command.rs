@@ -104,6 +104,13 @@ async fn a_crawl_killed_at_a_random_page_resumes_to_the_same_database() {
         "{stderr}"
     );
     assert!(stderr.contains("finished"), "{stderr}");
+    // Read to its end, the listing is a census, and the summary says so.
+    assert!(
+        stderr.contains(
+            "frame: census of the months of its data, known from the crawl (the Hub's whole model listing, read to its end)"
+        ),
+        "{stderr}"
+    );
     let expected = contents(&reference);
     assert_eq!(expected.0.len(), 1820);
     assert!(

@@ -59,6 +59,8 @@ pub struct BarChart {
     pub title: String,
     pub bars: Vec<(String, f64)>,
     pub percent: bool,
+    /// A line under the title: where the counts come from.
+    pub subtitle: String,
 }
 
 const WIDTH: f64 = 860.0;
@@ -243,7 +245,8 @@ impl LineChart {
 impl BarChart {
     pub fn to_svg(&self) -> String {
         let row = 22.0;
-        let (left, top) = (220.0, 40.0);
+        let left = 220.0;
+        let top = if self.subtitle.is_empty() { 40.0 } else { 56.0 };
         let height = top + row * self.bars.len() as f64 + 20.0;
         let plot_w = WIDTH - left - 90.0;
         let finite = || self.bars.iter().map(|(_, v)| *v).filter(|v| v.is_finite());
@@ -258,6 +261,13 @@ impl BarChart {
             r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{t}" font-family="sans-serif" font-size="12"><title>{t}</title><rect width="100%" height="100%" fill="#ffffff"/><text x="10" y="22" font-size="15" font-weight="bold">{t}</text>"##,
             t = escape(&self.title)
         );
+        if !self.subtitle.is_empty() {
+            let _ = write!(
+                svg,
+                r##"<text x="10" y="40" fill="#555">{}</text>"##,
+                escape(&self.subtitle)
+            );
+        }
         for (i, (name, v)) in self.bars.iter().enumerate() {
             let y = top + row * i as f64;
             let v = if v.is_finite() { *v } else { 0.0 };
@@ -321,6 +331,7 @@ mod tests {
             title: "Coverage".into(),
             bars: vec![("model_type".into(), 0.5), ("unknown".into(), 0.25)],
             percent: true,
+            subtitle: String::new(),
         }
         .to_svg();
         assert!(bars.contains("50%") && bars.contains("25%"));

@@ -905,8 +905,8 @@ pub fn sources_chart(data: &ReportData) -> LineChart {
     }
 }
 
-/// How families were resolved.
-pub fn coverage_chart(c: &Coverage) -> BarChart {
+/// How the families of `population`'s models were resolved.
+pub fn coverage_chart(c: &Coverage, population: &Population) -> BarChart {
     BarChart {
         title: format!("How the family of {} models was resolved", c.models),
         bars: c
@@ -915,10 +915,11 @@ pub fn coverage_chart(c: &Coverage) -> BarChart {
             .map(|m| (m.method.as_str().to_string(), m.share))
             .collect(),
         percent: true,
+        subtitle: population.describe(),
     }
 }
 
-/// Per-family correlations between mentions and uploads.
+/// Per-family correlations between mentions (`what`) and uploads, over their common months.
 pub fn correlation_chart(c: &Correlations, what: &str) -> BarChart {
     BarChart {
         title: format!("Spearman ρ between monthly {what} and uploads (families most mentioned)"),
@@ -929,6 +930,12 @@ pub fn correlation_chart(c: &Correlations, what: &str) -> BarChart {
             .take(20)
             .collect(),
         percent: false,
+        subtitle: match (c.months.first(), c.months.last()) {
+            (Some(a), Some(b)) => {
+                format!("{what} and uploads in {a}..{b} ({} months)", c.months.len())
+            }
+            _ => String::new(),
+        },
     }
 }
 

@@ -329,7 +329,7 @@ fn html_is_well_formed_offline_and_escaped() {
         ),
         (
             "family_resolution".into(),
-            coverage_chart(&data.coverage).to_svg(),
+            coverage_chart(&data.coverage, &data.population).to_svg(),
         ),
         ("coverage".into(), sources_chart(&data).to_svg()),
         (
