@@ -13,7 +13,7 @@ use hubscope_report::study::{
 };
 use hubscope_report::{Column, Format, Frame};
 use hubscope_store::time::Month;
-use hubscope_store::{Code, MACHINE_CODER_PREFIX, MonthSpan, RESOLVED_CODER, Store};
+use hubscope_store::{MACHINE_CODER_PREFIX, MonthSpan, Store};
 use hubscope_trends::{
     CorrelateOptions, GroupBy, Population, Window, card_analyses, correlate, docs,
     load_with_families, models_by_source, overlaps, uploads,
@@ -193,20 +193,7 @@ fn taxonomy_section(store: &Store, coded: &CodedTopics) -> anyhow::Result<study:
     let coders = if machine {
         None
     } else {
-        let people: Vec<Code> = store
-            .codes()?
-            .into_iter()
-            .filter(|c| c.coder != RESOLVED_CODER && !c.coder.starts_with(MACHINE_CODER_PREFIX))
-            .collect();
-        let n = people
-            .iter()
-            .map(|c| c.coder.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        match crate::code_cmd::fleiss_of(&people) {
-            (items, Ok(Some(k))) if n >= 2 => Some((n, items as u64, k)),
-            _ => None,
-        }
+        crate::taxonomy_cmd::people_agreement(store)?
     };
     Ok(study::TaxonomySection {
         coder: chosen.coder.clone(),
@@ -272,12 +259,8 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
         }
     }
     if let Some(c) = &coded {
-        let title = format!(
-            "Challenges of {} {} ({})",
-            c.stats.items,
-            c.chosen.topics(),
-            c.chosen.label
-        );
+        let title =
+            crate::taxonomy_cmd::sunburst_title(&c.stats, &c.chosen, c.uncertainty.is_some());
         charts.push((
             "taxonomy".into(),
             crate::taxonomy_cmd::sunburst(&c.stats, &title).to_svg(),

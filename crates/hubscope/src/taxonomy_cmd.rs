@@ -151,6 +151,40 @@ pub fn choose_codes(
     })
 }
 
+/// Agreement among the people who coded, when several did: (coders, items all of them coded,
+/// Fleiss' κ).
+pub fn people_agreement(store: &Store) -> anyhow::Result<Option<(usize, u64, f64)>> {
+    let people: Vec<Code> = store
+        .codes()?
+        .into_iter()
+        .filter(|c| c.coder != RESOLVED_CODER && !c.coder.starts_with(MACHINE_CODER_PREFIX))
+        .collect();
+    let coders = people
+        .iter()
+        .map(|c| c.coder.as_str())
+        .collect::<BTreeSet<_>>()
+        .len();
+    Ok(match crate::code_cmd::fleiss_of(&people) {
+        (items, Ok(Some(k))) if coders >= 2 => Some((coders, items as u64, k)),
+        _ => None,
+    })
+}
+
+/// The sunburst's title: how many topics, whose codes, and whether the arcs are as counted.
+pub fn sunburst_title(stats: &TaxonomyStats, chosen: &Chosen, corrected: bool) -> String {
+    format!(
+        "Challenges of {} {} ({}){}",
+        stats.items,
+        chosen.topics(),
+        chosen.label,
+        if corrected {
+            ", as counted (the table corrects them)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// The sunburst of `stats`.
 pub fn sunburst(stats: &TaxonomyStats, title: &str) -> Sunburst {
     Sunburst {
@@ -325,7 +359,14 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
                         "a classifier's codes, whose agreement with people was never measured: shares as counted, uncorrected"
                     );
                 }
-                None => {}
+                None => {
+                    if let Some((coders, items, kappa)) = people_agreement(&store)? {
+                        let _ = writeln!(
+                            text,
+                            "people's codes, as they are; where {coders} coders coded the same {items} topics, Fleiss' κ = {kappa:.3}"
+                        );
+                    }
+                }
             }
             for c in stats.categories.iter().filter(|c| c.items > 0) {
                 let extra = corrected(c.id).map_or_else(String::new, |e| {
@@ -368,12 +409,7 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
         let svg = dir.join("sunburst.svg");
         let chart = sunburst(
             &stats,
-            &format!(
-                "Challenges of {} {} ({})",
-                stats.items,
-                chosen.topics(),
-                chosen.label
-            ),
+            &sunburst_title(&stats, &chosen, uncertainty.is_some()),
         );
         write_atomically(&svg, |w| Ok(w.write_all(chart.to_svg().as_bytes())?))
             .with_context(|| format!("writing {}", svg.display()))?;

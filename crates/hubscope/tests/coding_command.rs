@@ -158,6 +158,35 @@ fn sample_code_agree_and_resolve() {
         report.contains(&format!("Krippendorff's α (nominal, 30 items): {alpha:.3}")),
         "{report}"
     );
+    // taxonomy stats reports people's codes as they are, with their agreement (for two coders
+    // Fleiss' κ, computed by hubscope-taxonomy's tested function).
+    let table: Vec<Vec<u32>> = codes_a
+        .iter()
+        .zip(&codes_b)
+        .map(|(x, y)| {
+            let mut row = vec![0u32; 18];
+            row[*x as usize] += 1;
+            row[*y as usize] += 1;
+            row
+        })
+        .collect();
+    let used: Vec<usize> = (0..18)
+        .filter(|c| table.iter().any(|r| r[*c] > 0))
+        .collect();
+    let table: Vec<Vec<u32>> = table
+        .iter()
+        .map(|r| used.iter().map(|&c| r[c]).collect())
+        .collect();
+    let fleiss = hubscope_taxonomy::fleiss_kappa(&table).unwrap().unwrap();
+    let o = hubscope(&db, &["taxonomy", "stats"]);
+    ok(&o);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(&format!(
+            "people's codes, as they are; where 2 coders coded the same 30 topics, Fleiss' κ = {fleiss:.3}"
+        )),
+        "{text}"
+    );
     let disagreeing = codes_a.iter().zip(&codes_b).filter(|(x, y)| x != y).count();
     assert!(
         report.contains(&format!("disagreements: {disagreeing} items")),
