@@ -183,6 +183,8 @@ fn export_reads_back_the_same_rows() {
             "ingest",
             "models",
             &corpus("hub/liang-2022-model-info.parquet"),
+            "--frame",
+            "census",
         ],
     );
     let out = dir.path().join("export");
@@ -207,7 +209,15 @@ fn export_reads_back_the_same_rows() {
         out.join("models/created_month=__HIVE_DEFAULT_PARTITION__/part-0.parquet")
             .exists()
     );
-    for table in ["cards", "lineage", "discussions", "ingest_runs"] {
+    for table in [
+        "cards",
+        "lineage",
+        "discussions",
+        "ingest_runs",
+        "sources",
+        "model_other_sources",
+        "classifications",
+    ] {
         assert!(out.join(table).join("part-0.parquet").exists(), "{table}");
     }
     // CSV: the same rows.
@@ -238,6 +248,36 @@ fn export_reads_back_the_same_rows() {
     }
     assert_eq!(csv_rows, stored.len());
     python_reads_back(&out, stored.len());
+    census_members_read_back(&out);
+}
+
+/// DuckDB over the export finds each source's frame and members: a model's first source in its
+/// row, further ones in `model_other_sources` (the one model both dumps hold was stored first
+/// from models.jsonl, so the census holds it as a further source).
+fn census_members_read_back(out: &Path) {
+    let Some(python) = std::env::var_os("HUBSCOPE_PYTHON") else {
+        return;
+    };
+    let script = format!(
+        "import duckdb\n\
+         print(duckdb.sql(\"WITH members AS (\
+           SELECT id AS model_id, source_id FROM read_parquet('{dir}/models/*/*.parquet') \
+           WHERE source_id IS NOT NULL \
+           UNION ALL SELECT model_id, source_id FROM read_parquet('{dir}/model_other_sources/*.parquet')) \
+         SELECT s.frame, count(*) FROM members JOIN read_parquet('{dir}/sources/*.parquet') s \
+           ON s.id = members.source_id GROUP BY 1 ORDER BY 1\").fetchall())\n",
+        dir = out.display()
+    );
+    let output = Command::new(python).arg("-c").arg(script).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "[('census', 74970), ('sample', 1820)]"
+    );
 }
 
 /// If the test environment has a Python with pyarrow and duckdb (`HUBSCOPE_PYTHON`, set by

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, TimestampMillisecondBuilder,
+    BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    TimestampMillisecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -63,6 +64,8 @@ pub struct TableExport {
 enum Col {
     Text,
     Int,
+    /// REAL → double.
+    Float,
     /// INTEGER 0/1 → boolean.
     Bool,
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` → timestamp (ms, UTC) in Parquet; text in CSV.
@@ -120,6 +123,7 @@ const TABLES: &[TableSpec] = &[
             ("spaces", List),
             ("inference", Text),
             ("first_commit_at", Time),
+            ("source_id", Int),
         ],
         order: "created_at, id",
     },
@@ -268,8 +272,45 @@ const TABLES: &[TableSpec] = &[
             ("note", Text),
             ("sheet", Text),
             ("imported_at", Time),
+            ("confidence", Float),
         ],
         order: "source, item_id, coder",
+    },
+    TableSpec {
+        name: "sources",
+        columns: &[
+            ("id", Int),
+            ("kind", Text),
+            ("name", Text),
+            ("key", Text),
+            ("frame", Text),
+            ("window_from", Text),
+            ("window_to", Text),
+            ("snapshot", Time),
+            ("declared_by", Text),
+            ("declared_in", Text),
+            ("describes", Text),
+            ("declared_at", Time),
+        ],
+        order: "id",
+    },
+    TableSpec {
+        name: "model_other_sources",
+        columns: &[("model_id", Text), ("source_id", Int)],
+        order: "model_id, source_id",
+    },
+    TableSpec {
+        name: "classifications",
+        columns: &[
+            ("id", Int),
+            ("coder", Text),
+            ("method", Text),
+            ("classifier", Text),
+            ("classified_at", Time),
+            ("items", Int),
+            ("agreement", Json),
+        ],
+        order: "id",
     },
     TableSpec {
         name: "ingest_runs",
@@ -289,6 +330,7 @@ const TABLES: &[TableSpec] = &[
             ("skipped", Int),
             ("field_issues", Int),
             ("message", Text),
+            ("source_id", Int),
         ],
         order: "id",
     },
@@ -444,6 +486,7 @@ fn arrow_schema(spec: &TableSpec) -> SchemaRef {
             let data_type = match col {
                 Text | Json => DataType::Utf8,
                 Int => DataType::Int64,
+                Float => DataType::Float64,
                 Bool => DataType::Boolean,
                 Time => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
                 List => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
@@ -468,6 +511,7 @@ struct Chunk {
 enum Builder {
     Text(StringBuilder),
     Int(Int64Builder),
+    Float(Float64Builder),
     Bool(BooleanBuilder),
     Time(TimestampMillisecondBuilder),
     List(ListBuilder<StringBuilder>),
@@ -496,6 +540,7 @@ impl Chunk {
             .map(|c| match c {
                 Text | Json => Builder::Text(StringBuilder::new()),
                 Int => Builder::Int(Int64Builder::new()),
+                Float => Builder::Float(Float64Builder::new()),
                 Bool => Builder::Bool(BooleanBuilder::new()),
                 Time => Builder::Time(TimestampMillisecondBuilder::new().with_timezone("UTC")),
                 List => Builder::List(ListBuilder::new(StringBuilder::new())),
@@ -529,6 +574,11 @@ impl Chunk {
                     ValueRef::Real(v) => Some(v as i64),
                     _ => None,
                 }),
+                Builder::Float(b) => b.append_option(match value {
+                    ValueRef::Real(v) => Some(v),
+                    ValueRef::Integer(v) => Some(v as f64),
+                    _ => None,
+                }),
                 Builder::Bool(b) => b.append_option(match value {
                     ValueRef::Integer(v) => Some(v != 0),
                     _ => None,
@@ -558,6 +608,7 @@ impl Chunk {
                 match b {
                     Builder::Text(mut b) => Arc::new(b.finish()),
                     Builder::Int(mut b) => Arc::new(b.finish()),
+                    Builder::Float(mut b) => Arc::new(b.finish()),
                     Builder::Bool(mut b) => Arc::new(b.finish()),
                     Builder::Time(mut b) => Arc::new(b.finish()),
                     Builder::List(mut b) => Arc::new(b.finish()),
