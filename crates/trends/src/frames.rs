@@ -168,9 +168,20 @@ fn census_months(
     declared: &FrameDeclaration,
     data: Option<MonthSpan>,
 ) -> (Option<MonthSpan>, Option<Month>) {
-    let Some(window) = declared.window.or(data) else {
+    // A census says nothing of months outside its own data: a declared window is kept within
+    // them, so a window written wider (a typo, or a hostile manifest's 1000-01..9999-12) adds no
+    // empty months to a trend.
+    let Some(data) = data else {
         return (None, None);
     };
+    let window = match declared.window {
+        Some(w) => match MonthSpan::new(w.first.max(data.first), w.last.min(data.last)) {
+            Some(w) => w,
+            None => return (None, None),
+        },
+        None => data,
+    };
+    let data = Some(data);
     let snapshot = declared
         .snapshot
         .as_deref()
@@ -661,4 +672,73 @@ pub fn overlaps(models: &Models, basis: DateBasis) -> Vec<Overlap> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use hubscope_store::DeclaredBy;
+
+    fn declared(window: Option<&str>, snapshot: Option<&str>) -> FrameDeclaration {
+        FrameDeclaration {
+            frame: Frame::Census,
+            window: window.map(|w| MonthSpan::parse(w).unwrap()),
+            snapshot: snapshot.map(str::to_string),
+            declared_by: DeclaredBy::User,
+            declared_in: None,
+            describes: None,
+        }
+    }
+
+    fn span(text: &str) -> Option<MonthSpan> {
+        Some(MonthSpan::parse(text).unwrap())
+    }
+
+    fn month(text: &str) -> Option<Month> {
+        Month::parse(text)
+    }
+
+    #[test]
+    fn a_census_covers_its_window_up_to_its_snapshot() {
+        let data = span("2018-11..2022-09");
+        // Nothing declared: its data's months, the last one (its latest date) in part.
+        assert_eq!(
+            census_months(&declared(None, None), data),
+            (span("2018-11..2022-08"), month("2022-09"))
+        );
+        // A snapshot after the window's end: the whole window.
+        assert_eq!(
+            census_months(&declared(Some("2019-01..2021-12"), None), data),
+            (span("2019-01..2021-12"), None)
+        );
+        // A snapshot on the first day of a month: that month in part, the one before whole.
+        assert_eq!(
+            census_months(&declared(None, Some("2022-05-01T00:00:00.000Z")), data),
+            (span("2018-11..2022-04"), month("2022-05"))
+        );
+        // A window wider than the data is kept to the data's months; one outside it covers
+        // nothing; no data, nothing.
+        assert_eq!(
+            census_months(&declared(Some("1000-01..9999-12"), None), data),
+            (span("2018-11..2022-08"), month("2022-09"))
+        );
+        assert_eq!(
+            census_months(&declared(Some("2010-01..2012-12"), None), data),
+            (None, None)
+        );
+        assert_eq!(census_months(&declared(None, None), None), (None, None));
+    }
+
+    #[test]
+    fn months_before_wraps_the_year() {
+        assert_eq!(
+            months_before(Month::parse("2022-01").unwrap()),
+            month("2021-12")
+        );
+        assert_eq!(
+            months_before(Month::parse("2022-07").unwrap()),
+            month("2022-06")
+        );
+    }
 }
