@@ -235,7 +235,8 @@ impl Frames {
                 let p = dir.join(MANIFEST_FILE);
                 if !p.is_file() {
                     eprintln!(
-                        "hubscope study: no sources manifest ({MANIFEST_FILE} in the folder, or                          --manifest): every dump is taken as a sample, and no trend is drawn"
+                        "hubscope study: no sources manifest ({MANIFEST_FILE} in the folder, or \
+                         --manifest): every dump is taken as a sample, and no trend is drawn"
                     );
                     return Ok(Frames { manifest: None });
                 }
