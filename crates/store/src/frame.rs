@@ -261,25 +261,15 @@ pub(crate) fn upsert_source(
         .optional()?;
     match existing {
         None => {
+            // Created undeclared, then declared: one place writes a declaration.
             conn.execute(
-                "INSERT INTO sources (kind, name, key, frame, window_from, window_to, snapshot, \
-                 declared_by, declared_in, describes, declared_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    kind,
-                    name,
-                    key,
-                    declaration.frame.as_str(),
-                    declaration.window.map(|w| w.first.to_string()),
-                    declaration.window.map(|w| w.last.to_string()),
-                    declaration.snapshot,
-                    declaration.declared_by.as_str(),
-                    declaration.declared_in,
-                    declaration.describes,
-                    time::now()
-                ],
+                "INSERT INTO sources (kind, name, key, frame, declared_by, declared_at) \
+                 VALUES (?1, ?2, ?3, 'sample', 'default', ?4)",
+                params![kind, name, key, time::now()],
             )?;
-            Ok((conn.last_insert_rowid(), Declared::New))
+            let id = conn.last_insert_rowid();
+            declare(conn, id, declaration)?;
+            Ok((id, Declared::New))
         }
         Some(source) => {
             if (declaration.declared_by == DeclaredBy::Default
