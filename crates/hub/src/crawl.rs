@@ -838,7 +838,7 @@ async fn first_commit(client: &HubClient, id: &str) -> Result<Option<String>, Hu
         .last()
         .and_then(|c| c.get("date"))
         .and_then(Value::as_str)
-        .and_then(time::normalize_timestamp))
+        .and_then(|t| time::outside_timestamp(t).ok()))
 }
 
 /// Every discussion of a model, with its comments.
@@ -921,7 +921,7 @@ fn thread_of(repo_id: &str, num: i64, item: &Value, details: &Value) -> Discussi
                     Comment {
                         author: author(e),
                         created_at: text(e, "createdAt")
-                            .and_then(|t| time::normalize_timestamp(&t)),
+                            .and_then(|t| time::outside_timestamp(&t).ok()),
                         text: data
                             .get("latest")
                             .and_then(|l| l.get("raw"))
@@ -939,7 +939,7 @@ fn thread_of(repo_id: &str, num: i64, item: &Value, details: &Value) -> Discussi
         title: text(source, "title").or_else(|| text(item, "title")),
         status: text(source, "status").or_else(|| text(item, "status")),
         author: author(source),
-        created_at: text(source, "createdAt").and_then(|t| time::normalize_timestamp(&t)),
+        created_at: text(source, "createdAt").and_then(|t| time::outside_timestamp(&t).ok()),
         is_pull_request: source
             .get("isPullRequest")
             .or_else(|| item.get("isPullRequest"))

@@ -5,7 +5,7 @@
 
 use std::sync::mpsc::sync_channel;
 
-use hubscope_store::time::Month;
+use hubscope_store::time::{self, Month};
 use hubscope_store::{DiscussionThread, Store, StoreError};
 
 use crate::count::{CountOptions, Document, Source, Tally};
@@ -120,7 +120,8 @@ fn read_source(
         let part: Option<String> = row.get(3)?;
         if batch.last().is_none_or(|d| d.id != id) {
             let created: String = row.get(1)?;
-            let Some(month) = Month::parse(&created) else {
+            let Some(month) = Month::parse(&created).filter(|m| time::is_plausible_month(*m))
+            else {
                 // Dates are normalised on ingest; a row written by another tool may not be.
                 if last_bad != Some(id) {
                     last_bad = Some(id);
@@ -156,7 +157,8 @@ fn read_source(
 /// A Hub discussion as a document, composed as [`count_store`] composes a stored one: the title,
 /// then each visible comment after a blank line. `None` without a valid creation date.
 pub fn discussion_document(thread: &DiscussionThread, id: i64) -> Option<Document> {
-    let month = Month::parse(thread.created_at.as_deref()?)?;
+    let month =
+        Month::parse(thread.created_at.as_deref()?).filter(|m| time::is_plausible_month(*m))?;
     let mut text = thread.title.clone().unwrap_or_default();
     for comment in &thread.comments {
         if comment.hidden == Some(true) {

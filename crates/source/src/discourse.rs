@@ -59,8 +59,25 @@ fn int_of(v: &Value) -> Option<i64> {
 }
 
 fn date_of(v: &Value) -> Option<String> {
-    v.as_str().and_then(time::normalize_timestamp)
+    v.as_str().and_then(|t| time::outside_timestamp(t).ok())
 }
+
+/// The dates of `o` under `keys` that were written but refused (an unexpected layout, or a date
+/// outside the Hub's life), as field-dropped issues of `record`.
+fn refused_dates(o: &Value, keys: &[&str], record: &str, issues: &mut Vec<Issue>) {
+    for key in keys {
+        if let Some(Err(why)) = o[*key].as_str().map(time::outside_timestamp) {
+            issues.push(Issue {
+                record: record.to_string(),
+                severity: Severity::FieldDropped,
+                reason: format!("{key}: {why}, dropped"),
+            });
+        }
+    }
+}
+
+const TOPIC_DATES: &[&str] = &["created_at", "bumped_at", "last_posted_at"];
+const POST_DATES: &[&str] = &["created_at", "updated_at"];
 
 /// The value of `key`, also under a misspelt key with trailing spaces (seen in real shapes).
 fn field<'v>(o: &'v Value, key: &str) -> &'v Value {
@@ -158,6 +175,7 @@ pub fn parse_topic_list(value: &Value) -> Result<(TopicListPage, Vec<Issue>), St
             });
             continue;
         };
+        refused_dates(t, TOPIC_DATES, &format!("topic {id}"), &mut issues);
         page.topics.push(ListedTopic {
             topic: topic_fields(t, id),
             pinned: t["pinned"].as_bool().unwrap_or(false)
@@ -180,7 +198,8 @@ pub fn parse_topic(value: &Value) -> Result<(TopicResponse, Vec<Issue>), String>
     if topic.title.is_none() {
         topic.title = str_of(&value["fancy_title"]);
     }
-    let (posts, issues) = parse_posts(value, Some(id));
+    let (posts, mut issues) = parse_posts(value, Some(id));
+    refused_dates(value, TOPIC_DATES, &format!("topic {id}"), &mut issues);
     let stream = value["post_stream"]["stream"]
         .as_array()
         .map(|s| s.iter().filter_map(Value::as_i64).collect())
@@ -219,6 +238,7 @@ pub fn parse_posts(value: &Value, topic_id: Option<i64>) -> (Vec<ForumPost>, Vec
     for (i, p) in list.iter().enumerate() {
         match parse_post(p, topic_id) {
             Ok((post, cut)) => {
+                refused_dates(p, POST_DATES, &format!("post {}", post.id), &mut issues);
                 if let Some(bytes) = cut {
                     issues.push(Issue {
                         record: format!("post {}", post.id),

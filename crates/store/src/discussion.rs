@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::time::normalize_timestamp;
+use crate::time::outside_timestamp;
 
 /// A discussion thread of a model repository.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,11 +114,13 @@ fn string(object: &Map<String, Value>, key: &str) -> Option<String> {
 
 fn time_field(object: &Map<String, Value>, key: &str, issues: &mut Vec<String>) -> Option<String> {
     let raw = object.get(key).and_then(Value::as_str)?;
-    let parsed = normalize_timestamp(raw);
-    if parsed.is_none() {
-        issues.push(format!("{key}: unexpected date format {raw:?}, dropped"));
+    match outside_timestamp(raw) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            issues.push(format!("{key}: {why}, dropped"));
+            None
+        }
     }
-    parsed
 }
 
 #[cfg(test)]

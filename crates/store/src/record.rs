@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::time::normalize_timestamp;
+use crate::time::{check_plausible, outside_timestamp};
 
 /// A model, as one source describes it. `None` means "this source does not say".
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -382,22 +382,35 @@ impl RecordBuilder {
 
     fn set_time(&mut self, column: &str, value: &Value, created: bool) {
         let parsed = match value {
-            Value::String(s) => normalize_timestamp(s),
-            _ => None,
+            Value::String(s) => outside_timestamp(s),
+            other => Err(format!(
+                "unexpected {} value {} (expected an ISO 8601 date, e.g. \
+                 2022-05-19T11:53:33.000Z)",
+                kind_of(other),
+                truncate(&other.to_string(), 40)
+            )),
         };
         match parsed {
-            Some(t) if created => self.record.created_at = Some(t),
-            Some(t) => self.record.last_modified = Some(t),
-            None => self.issues.push(format!(
-                "{column}: unexpected date format {}, dropped (expected ISO 8601, e.g. \
-                 2022-05-19T11:53:33.000Z)",
-                truncate(&value.to_string(), 40)
-            )),
+            Ok(t) if created => self.record.created_at = Some(t),
+            Ok(t) => self.record.last_modified = Some(t),
+            Err(why) => self.issues.push(format!("{column}: {why}, dropped")),
         }
     }
 
     /// Sets an already normalised creation or modification time (from a typed column).
+    /// A date outside the plausible window is dropped with an issue, as from text.
     pub fn set_timestamp(&mut self, field: ModelField, timestamp: String) {
+        let timestamp = match check_plausible(timestamp) {
+            Ok(t) => t,
+            Err(why) => {
+                let column = match field {
+                    ModelField::CreatedAt => "createdAt",
+                    _ => "lastModified",
+                };
+                self.issues.push(format!("{column}: {why}, dropped"));
+                return;
+            }
+        };
         match field {
             ModelField::CreatedAt => self.record.created_at = Some(timestamp),
             ModelField::LastModified => self.record.last_modified = Some(timestamp),
@@ -561,7 +574,8 @@ impl ModelRecord {
         let time = |field: Option<Cow<'_, str>>| -> Option<Option<String>> {
             match field {
                 None => Some(None),
-                Some(t) => normalize_timestamp(&t).map(Some),
+                // An unexpected or implausible date goes to the tolerant path, which says why.
+                Some(t) => outside_timestamp(&t).ok().map(Some),
             }
         };
         let created_at = time(api.created_at)?;

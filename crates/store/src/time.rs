@@ -33,6 +33,60 @@ pub fn normalize_timestamp(text: &str) -> Option<String> {
     None
 }
 
+/// The earliest date a record from outside may carry: no model, discussion or forum post of the
+/// Hub predates the company that runs it (founded in 2016). Earlier dates are errors in a dump.
+pub const EARLIEST: &str = "2016-01-01T00:00:00.000Z";
+
+/// How far past the clock a date may lie (clock skew between the Hub and this machine, and time
+/// zones written wrongly), in days.
+pub const FUTURE_MARGIN_DAYS: i64 = 2;
+
+/// The latest plausible date: now plus [`FUTURE_MARGIN_DAYS`], fixed for the life of the process
+/// so that one run judges every record by the same bound.
+pub fn latest_plausible() -> &'static str {
+    static LATEST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LATEST.get_or_init(|| format(Utc::now() + chrono::Duration::days(FUTURE_MARGIN_DAYS)))
+}
+
+/// Whether a normalised timestamp lies in the plausible window, [`EARLIEST`] to
+/// [`latest_plausible`]. Text order is time order, so this is two comparisons.
+pub fn is_plausible(timestamp: &str) -> bool {
+    timestamp >= EARLIEST && timestamp <= latest_plausible()
+}
+
+/// Whether a month can hold a plausible date (the months of [`EARLIEST`] to
+/// [`latest_plausible`]).
+pub fn is_plausible_month(month: Month) -> bool {
+    static SPAN: std::sync::OnceLock<Option<(Month, Month)>> = std::sync::OnceLock::new();
+    SPAN.get_or_init(|| Some((Month::parse(EARLIEST)?, Month::parse(latest_plausible())?)))
+        .is_some_and(|(first, last)| month >= first && month <= last)
+}
+
+/// A date from outside, normalised and checked: the stored timestamp, or the reason it is
+/// refused (written for an issue line: what was found and what was expected). Every date a
+/// source reads goes through here, so that no implausible date becomes a trend month.
+pub fn outside_timestamp(text: &str) -> Result<String, String> {
+    let Some(ts) = normalize_timestamp(text) else {
+        let shown: String = text.chars().take(40).collect();
+        return Err(format!(
+            "unexpected date format {shown:?} (expected ISO 8601, e.g. 2022-05-19T11:53:33.000Z)"
+        ));
+    };
+    check_plausible(ts)
+}
+
+/// An already normalised timestamp (from a typed column), checked as [`outside_timestamp`] does.
+pub fn check_plausible(timestamp: String) -> Result<String, String> {
+    if is_plausible(&timestamp) {
+        Ok(timestamp)
+    } else {
+        Err(format!(
+            "implausible date {timestamp} (before {} or after now + {FUTURE_MARGIN_DAYS} days)",
+            &EARLIEST[..10]
+        ))
+    }
+}
+
 /// A timestamp from microseconds since the Unix epoch (Parquet's usual unit).
 pub fn from_unix_micros(micros: i64) -> Option<String> {
     DateTime::from_timestamp_micros(micros).map(format)
@@ -181,6 +235,33 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    #[test]
+    fn dates_outside_the_hubs_life_are_refused_with_a_reason() {
+        assert_eq!(
+            outside_timestamp("2022-05-19").as_deref(),
+            Ok("2022-05-19T00:00:00.000Z")
+        );
+        for far in [
+            "9999-12-31T23:59:59.000Z",
+            "3000-01-01",
+            "1970-01-01",
+            "2015-12-31",
+        ] {
+            let err = outside_timestamp(far).unwrap_err();
+            assert!(err.starts_with("implausible date "), "{far}: {err}");
+        }
+        let err = outside_timestamp("yesterday").unwrap_err();
+        assert!(err.contains("unexpected date format"), "{err}");
+        // Tomorrow is within the margin; next year is not.
+        let tomorrow = format(Utc::now() + chrono::Duration::days(1));
+        assert!(is_plausible(&tomorrow));
+        let next_year = format(Utc::now() + chrono::Duration::days(366));
+        assert!(!is_plausible(&next_year));
+        assert!(is_plausible_month(Month::new(2016, 1).unwrap()));
+        assert!(!is_plausible_month(Month::new(2015, 12).unwrap()));
+        assert!(!is_plausible_month(Month::new(9999, 12).unwrap()));
     }
 
     #[test]

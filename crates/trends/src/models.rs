@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use hubscope_card::CanonicalSection;
-use hubscope_store::time::Month;
+use hubscope_store::time::{self, Month};
 use hubscope_store::{Store, StoreError, StoredSource};
 
 /// Strings stored once, referred to by index.
@@ -150,7 +150,10 @@ impl Models {
             let month = |i: usize| -> Result<Option<Month>, StoreError> {
                 Ok(row
                     .get::<_, Option<String>>(i)?
-                    .and_then(|t| Month::parse(&t)))
+                    .and_then(|t| Month::parse(&t))
+                    // A date outside the Hub's life (stored before ingest refused them) is
+                    // no trend month: the model counts as undated.
+                    .filter(|m| time::is_plausible_month(*m)))
             };
             let tags: Option<String> = row.get(4)?;
             let tags: Vec<Box<str>> = tags

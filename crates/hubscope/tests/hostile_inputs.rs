@@ -1,0 +1,156 @@
+//! Regression tests for hostile sources (issue 16): each input is generated here, run through
+//! the binary, and the run must end cleanly, bounded, with the problem recorded.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+
+use common::{hubscope, ok};
+use proptest::prelude::*;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn issue_reasons(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut st = conn
+        .prepare("SELECT reason FROM ingest_issues ORDER BY rowid")
+        .unwrap();
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_far_future_date_is_a_recorded_issue_and_never_a_trend_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let dump = write(
+        dir.path(),
+        "m.jsonl",
+        concat!(
+            r#"{"id":"future/model","createdAt":"9999-12-31T23:59:59.000Z"}"#,
+            "\n",
+            r#"{"id":"early/model","createdAt":"1970-01-01"}"#,
+            "\n",
+            r#"{"id":"a/b","createdAt":"2022-01-05T00:00:00.000Z"}"#,
+            "\n",
+            r#"{"id":"a/c","createdAt":"2022-03-05T00:00:00.000Z"}"#,
+            "\n",
+        ),
+    );
+    ok(&hubscope(
+        &db,
+        &["ingest", "models", &dump, "--frame", "census"],
+    ));
+    let reasons = issue_reasons(&db);
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.contains("createdAt: implausible date")),
+        "{reasons:?}"
+    );
+    // The models are kept, undated.
+    let out = hubscope(&db, &["trends", "uploads", "--format", "json"]);
+    let stderr = ok(&out);
+    assert!(
+        stderr.contains("2 undated") || stderr.contains("2 without"),
+        "{stderr}"
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let months: std::collections::BTreeSet<&str> =
+        rows.iter().filter_map(|r| r["month"].as_str()).collect();
+    assert_eq!(
+        months.into_iter().collect::<Vec<_>>(),
+        ["2022-01", "2022-02", "2022-03"]
+    );
+
+    // A store written before ingest refused such dates: the date is there, and still no
+    // trend month, no abort.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE models SET created_at = '9999-12-31T23:59:59.000Z' WHERE id = 'future/model'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    for args in [
+        &["trends", "uploads", "--format", "json"][..],
+        &["trends", "docs", "--format", "json"][..],
+    ] {
+        let out = hubscope(&db, args);
+        ok(&out);
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            rows.iter().all(|r| r["month"]
+                .as_str()
+                .is_none_or(|m| m == "all" || ("2022-01"..="2022-03").contains(&m))),
+            "{args:?}: {rows:?}"
+        );
+    }
+}
+
+/// `hubscope --db DB ARGS…` with its address space limited to `bytes` (util-linux's prlimit,
+/// part of every Debian system): an allocation beyond the bound fails the run.
+fn hubscope_within(db: &Path, bytes: u64, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("prlimit")
+        .arg(format!("--as={bytes}"))
+        .arg(env!("CARGO_BIN_EXE_hubscope"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+const ONE_GIB: u64 = 1 << 30;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Whatever dates a dump holds, a trend command stays within 1 GiB of address space and
+    /// has at most one row per plausible month: its series never spans the dates. Both as
+    /// ingested (implausible dates refused) and as an older store may hold them (written raw).
+    #[test]
+    fn no_dates_in_a_dump_make_a_trend_unbounded(
+        dates in prop::collection::vec((1000u16..=9999, 1u8..=12, 1u8..=28), 1..25)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("p.db");
+        let stamp = |(y, m, d): &(u16, u8, u8)| format!("{y:04}-{m:02}-{d:02}T00:00:00.000Z");
+        let mut lines = String::new();
+        for (i, date) in dates.iter().enumerate() {
+            lines.push_str(&format!("{{\"id\":\"p/m{i}\",\"createdAt\":\"{}\"}}\n", stamp(date)));
+        }
+        let dump = write(dir.path(), "m.jsonl", &lines);
+        ok(&hubscope(&db, &["ingest", "models", &dump, "--frame", "census"]));
+        for raw in [false, true] {
+            if raw {
+                let conn = rusqlite::Connection::open(&db).unwrap();
+                for (i, date) in dates.iter().enumerate() {
+                    conn.execute(
+                        "UPDATE models SET created_at = ?2 WHERE id = ?1",
+                        [format!("p/m{i}"), stamp(date)],
+                    )
+                    .unwrap();
+                }
+            }
+            for command in ["uploads", "docs"] {
+                let out = hubscope_within(&db, ONE_GIB, &["trends", command, "--format", "json"]);
+                ok(&out);
+                let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+                // 2016-01 to next month: under 200 months for the next 60 years of this test.
+                prop_assert!(rows.len() < 200 * 2, "{} rows", rows.len());
+                prop_assert!(rows.iter().all(|r| r["month"]
+                    .as_str()
+                    .is_none_or(|m| m == "all" || m >= "2016-01")));
+            }
+        }
+    }
+}
