@@ -23,7 +23,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use hubscope_hub::{Bucket, ClientStats, HubClient, HubConfig, HubError, end_session, parse_since};
+use hubscope_hub::{
+    Bucket, ClientStats, HubClient, HubConfig, HubError, MAX_API_BODY, PageTrail, end_session,
+    parse_since,
+};
 use hubscope_source::discourse::{self, ListedTopic};
 use hubscope_store::{
     Batch, CrawlCheckpoint, DeclaredBy, ForumCategory, ForumThread, Frame, FrameDeclaration,
@@ -249,7 +252,11 @@ impl ForumMiner {
         let mut url = self.client.url("/categories.json")?;
         url.query_pairs_mut()
             .append_pair("include_subcategories", "true");
-        let response = self.client.get(Bucket::Api, url.clone()).await?.ok()?;
+        let response = self
+            .client
+            .get(Bucket::Api, url.clone(), MAX_API_BODY)
+            .await?
+            .ok()?;
         let value = json_body(&response.body).map_err(|message| HubError::Protocol {
             url: url.to_string(),
             message,
@@ -330,12 +337,17 @@ impl ForumMiner {
                 },
             ),
         };
+        let mut trail = PageTrail::default();
         loop {
             if stop.load(Ordering::Relaxed) {
                 report.stopped = Some("interrupted; run the same command to resume".into());
                 return Ok(false);
             }
-            let response = self.client.get(Bucket::Api, next.clone()).await?.ok()?;
+            let response = self
+                .client
+                .get(Bucket::Api, next.clone(), MAX_API_BODY)
+                .await?
+                .ok()?;
             let page = json_body(&response.body)
                 .and_then(|v| discourse::parse_topic_list(&v))
                 .map_err(|message| HubError::Protocol {
@@ -368,17 +380,26 @@ impl ForumMiner {
                 .as_deref()
                 .map(|more| json_url(&response.url, more))
                 .transpose()?;
-            if let Some(link) = &link
-                && !self.client.same_origin(link)
-            {
-                return Err(HubError::Protocol {
-                    url: response.url.to_string(),
-                    message: format!(
-                        "more_topics_url points to {}, not to {}; stopping",
-                        link.origin().ascii_serialization(),
-                        self.client.endpoint().origin().ascii_serialization()
-                    ),
-                });
+            trail.visit(&next);
+            trail.visit(&response.url);
+            if let Some(link) = &link {
+                if !self.client.same_origin(link) {
+                    return Err(HubError::Protocol {
+                        url: response.url.to_string(),
+                        message: format!(
+                            "more_topics_url points to {}, not to {}; stopping",
+                            link.origin().ascii_serialization(),
+                            self.client.endpoint().origin().ascii_serialization()
+                        ),
+                    });
+                }
+                trail.check(link).map_err(|message| {
+                    // The topics of this page are stored; the crawl stops rather than loop.
+                    HubError::Protocol {
+                        url: response.url.to_string(),
+                        message,
+                    }
+                })?;
             }
             if !completed {
                 // Stopped in the middle of the page: the page is walked again on resume (the
@@ -532,7 +553,11 @@ async fn fetch_topic(client: &HubClient, listed: ListedTopic) -> Result<Fetched,
     };
     let mut url = client.url(&format!("/t/{id}.json"))?;
     url.query_pairs_mut().append_pair("include_raw", "1");
-    let response = client.get(Bucket::Api, url).await?;
+    // A topic over its bound is this topic's issue; the crawl goes on.
+    let response = match client.get(Bucket::Api, url, MAX_API_BODY).await {
+        Err(e @ HubError::TooLarge { .. }) => return Ok(skipped(e.to_string())),
+        other => other?,
+    };
     match response.status {
         200..=299 => {}
         403 => {
@@ -571,11 +596,11 @@ async fn fetch_topic(client: &HubClient, listed: ListedTopic) -> Result<Fetched,
                 q.append_pair("post_ids[]", &post.to_string());
             }
         }
-        let response = client.get(Bucket::Api, url).await?;
-        let parsed = if response.status == 200 {
-            json_body(&response.body)
-        } else {
-            Err(format!("HTTP {}", response.status))
+        let parsed = match client.get(Bucket::Api, url, MAX_API_BODY).await {
+            Err(e @ HubError::TooLarge { .. }) => Err(e.to_string()),
+            Err(e) => return Err(e),
+            Ok(response) if response.status == 200 => json_body(&response.body),
+            Ok(response) => Err(format!("HTTP {}", response.status)),
         };
         match parsed {
             Ok(value) => {

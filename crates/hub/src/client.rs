@@ -2,6 +2,11 @@
 //! headers, retried with capped exponential backoff on timeouts, dropped connections and 5xx,
 //! waiting out 429s, following redirects itself.
 //!
+//! Every body is read against a bound the caller gives: a `Content-Length` over it is refused
+//! before the body is read, the bytes on the wire are counted as they arrive, and a gzip body
+//! is decoded here (not by the HTTP library) into a buffer that refuses to grow past the bound.
+//! So neither an endless body nor a decompression bomb can take more memory than the bound.
+//!
 //! The token is attached only to requests whose origin (scheme, host, port) is the configured
 //! endpoint's: a redirect to another host (a CDN, a renamed repository elsewhere) is followed
 //! without it. Redirects are never followed by the HTTP library, so this rule cannot be bypassed.
@@ -12,16 +17,28 @@ use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, HeaderMap, LOCATION, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{
+    ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, HeaderMap, LOCATION,
+    RETRY_AFTER, USER_AGENT,
+};
 use serde::Serialize;
 use url::Url;
 
 use crate::config::HubConfig;
 use crate::error::HubError;
-use crate::ratelimit::{BucketState, Pacer, parse_policy, parse_ratelimit};
+use crate::ratelimit::{
+    BucketState, MAX_SERVER_WAIT, Pacer, parse_policy, parse_ratelimit, server_seconds,
+};
 
 /// Redirects followed for one request.
 pub const MAX_REDIRECTS: usize = 5;
+
+/// The bound on an API response (a listing page, a model, its commits or discussions, a forum
+/// page): 64 MiB. A listing page of 1,000 fully expanded models is a few MB.
+pub const MAX_API_BODY: usize = 64 << 20;
+
+/// The bound on a body that is drained and thrown away (a redirect's, an error's).
+const MAX_DRAINED_BODY: usize = 1 << 20;
 
 /// The Hub's rate-limit buckets: the API, and the file resolver (a separate, larger quota).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,10 +196,16 @@ impl HubClient {
         }
     }
 
-    /// GETs `url`: paced, retried, redirects followed. Any final status is returned (a 404 is an
-    /// answer); only transport failures that outlast the retries, endless 429s, redirect loops
-    /// and the request budget are errors.
-    pub async fn get(&self, bucket: Bucket, url: Url) -> Result<Response, HubError> {
+    /// GETs `url`: paced, retried, redirects followed, the body read within `max_body` bytes
+    /// (on the wire and decoded). Any final status is returned (a 404 is an answer); only
+    /// transport failures that outlast the retries, endless 429s, redirect loops, a body over
+    /// its bound ([`HubError::TooLarge`]) and the request budget are errors.
+    pub async fn get(
+        &self,
+        bucket: Bucket,
+        url: Url,
+        max_body: usize,
+    ) -> Result<Response, HubError> {
         let inner = &self.inner;
         if inner.config.offline {
             return Err(HubError::Offline(url.to_string()));
@@ -195,7 +218,8 @@ impl HubClient {
             .with_max_times(inner.config.max_retries)
             .with_jitter()
             .build();
-        let (mut retries, mut rate_limited) = (0usize, 0usize);
+        // Requests this call sent (counting redirects and 429s), for the error message.
+        let (mut sent, mut rate_limited) = (0usize, 0usize);
         loop {
             if let Some(budget) = inner.budget
                 && inner.sent.fetch_add(1, Ordering::Relaxed) >= budget
@@ -216,12 +240,14 @@ impl HubClient {
             let mut request = inner
                 .http
                 .get(url.clone())
-                .header(USER_AGENT, &inner.config.user_agent);
+                .header(USER_AGENT, &inner.config.user_agent)
+                .header(ACCEPT_ENCODING, "gzip");
             if let Some(token) = &inner.config.token
                 && self.same_origin(&url)
             {
                 request = request.header(AUTHORIZATION, token.bearer());
             }
+            sent += 1;
             match bucket {
                 Bucket::Api => &inner.counters.api_requests,
                 Bucket::Resolver => &inner.counters.resolver_requests,
@@ -252,12 +278,12 @@ impl HubClient {
                             .or_else(|| {
                                 header(&headers, RETRY_AFTER.as_str())
                                     .and_then(|v| v.trim().parse().ok())
-                                    .map(Duration::from_secs)
+                                    .map(server_seconds)
                             })
                             .unwrap_or(Duration::from_secs(10))
-                            .max(Duration::from_millis(100));
+                            .clamp(Duration::from_millis(100), MAX_SERVER_WAIT);
                         // Drain the body so the connection can be reused.
-                        let _ = response.bytes().await;
+                        let _ = read_body(response, MAX_DRAINED_BODY).await;
                         pacer.block(wait, now);
                         continue;
                     }
@@ -268,7 +294,7 @@ impl HubClient {
                             url: url.to_string(),
                             message: format!("bad redirect location {location:?}: {e}"),
                         })?;
-                        let _ = response.bytes().await;
+                        let _ = read_body(response, MAX_DRAINED_BODY).await;
                         inner.counters.redirects.fetch_add(1, Ordering::Relaxed);
                         redirects.push(std::mem::replace(&mut url, next));
                         if redirects.len() > MAX_REDIRECTS {
@@ -279,15 +305,15 @@ impl HubClient {
                         continue;
                     }
                     if status >= 500 {
-                        let _ = response.bytes().await;
+                        let _ = read_body(response, MAX_DRAINED_BODY).await;
                         Err(transient(format!("HTTP {status}")))
                     } else {
-                        match response.bytes().await {
-                            Ok(body) => {
+                        match read_body(response, max_body).await {
+                            Ok((body, wire)) => {
                                 inner
                                     .counters
                                     .bytes
-                                    .fetch_add(body.len() as u64, Ordering::Relaxed);
+                                    .fetch_add(wire as u64, Ordering::Relaxed);
                                 return Ok(Response {
                                     status,
                                     url,
@@ -296,7 +322,22 @@ impl HubClient {
                                     redirects,
                                 });
                             }
-                            Err(e) => Err(transient(format!("reading the body: {}", describe(&e)))),
+                            Err(BodyError::TooLarge { decoded }) => {
+                                return Err(HubError::TooLarge {
+                                    url: url.to_string(),
+                                    limit: max_body,
+                                    decoded,
+                                });
+                            }
+                            Err(BodyError::Encoding(message)) => {
+                                return Err(HubError::Protocol {
+                                    url: url.to_string(),
+                                    message,
+                                });
+                            }
+                            Err(BodyError::Transport(e)) => {
+                                Err(transient(format!("reading the body: {}", describe(&e))))
+                            }
                         }
                     }
                 }
@@ -304,7 +345,6 @@ impl HubClient {
             if let Err((message, url)) = outcome {
                 match backoff.next() {
                     Some(delay) => {
-                        retries += 1;
                         inner.counters.retries.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(delay).await;
                     }
@@ -312,12 +352,122 @@ impl HubClient {
                         return Err(HubError::Transport {
                             url,
                             message,
-                            retries,
+                            requests: sent,
                         });
                     }
                 }
             }
         }
+    }
+}
+
+/// Why a body could not be read.
+#[derive(Debug)]
+enum BodyError {
+    /// Over the bound: on the wire (`decoded` false) or once decompressed.
+    TooLarge {
+        decoded: bool,
+    },
+    /// A Content-Encoding that was not asked for, or a corrupt gzip stream.
+    Encoding(String),
+    Transport(reqwest::Error),
+}
+
+/// Reads a body within `limit` bytes, both as received and as decoded: the body, and the bytes
+/// that came over the wire.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<(Bytes, usize), BodyError> {
+    let declared = header(response.headers(), CONTENT_LENGTH.as_str())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge { decoded: false });
+    }
+    let encoding = header(response.headers(), CONTENT_ENCODING.as_str())
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty() && e != "identity");
+    let mut decoder = match encoding.as_deref() {
+        None => None,
+        Some("gzip" | "x-gzip") => Some(flate2::write::GzDecoder::new(Bounded::new(limit))),
+        Some(other) => {
+            let shown: String = other.chars().take(40).collect();
+            return Err(BodyError::Encoding(format!(
+                "the body is encoded as {shown:?}, which was not asked for (only gzip is)"
+            )));
+        }
+    };
+    let mut raw = Bounded::new(limit);
+    let mut wire = 0usize;
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        wire += chunk.len();
+        if wire > limit {
+            return Err(BodyError::TooLarge { decoded: false });
+        }
+        match &mut decoder {
+            None => raw
+                .extend(&chunk)
+                .map_err(|_| BodyError::TooLarge { decoded: false })?,
+            Some(d) => write_decoded(d, &chunk)?,
+        }
+    }
+    let body = match decoder {
+        None => raw.bytes,
+        Some(d) => d.finish().map_err(decode_error)?.bytes,
+    };
+    Ok((Bytes::from(body), wire))
+}
+
+fn write_decoded(
+    decoder: &mut flate2::write::GzDecoder<Bounded>,
+    chunk: &[u8],
+) -> Result<(), BodyError> {
+    use std::io::Write;
+    decoder.write_all(chunk).map_err(decode_error)
+}
+
+fn decode_error(e: std::io::Error) -> BodyError {
+    if e.kind() == std::io::ErrorKind::FileTooLarge {
+        BodyError::TooLarge { decoded: true }
+    } else {
+        BodyError::Encoding(format!("the gzip body is corrupt: {e}"))
+    }
+}
+
+/// A buffer that refuses to grow past its bound (as an I/O error of kind `FileTooLarge`).
+struct Bounded {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl Bounded {
+    fn new(limit: usize) -> Self {
+        Bounded {
+            bytes: Vec::new(),
+            limit,
+        }
+    }
+
+    fn extend(&mut self, data: &[u8]) -> std::io::Result<()> {
+        if self.bytes.len() + data.len() > self.limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "over the bound",
+            ));
+        }
+        self.bytes.extend_from_slice(data);
+        Ok(())
+    }
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.extend(data)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -24,9 +24,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
-use crate::client::{Bucket, ClientStats, HubClient, Response};
+use crate::client::{Bucket, ClientStats, HubClient, MAX_API_BODY, Response};
 use crate::error::HubError;
-use crate::link::next_link;
+use crate::link::{PageTrail, next_link};
 
 /// The `expand[]` fields requested for every model: all the documented ones.
 pub const EXPAND: &[&str] = &[
@@ -316,6 +316,7 @@ impl Crawler {
         // The next page is fetched while this one is parsed and stored (its URL is in this
         // page's headers), so the network and the database work at the same time.
         let mut prefetched: Option<Prefetch> = None;
+        let mut trail = PageTrail::default();
         loop {
             if stop.load(Ordering::Relaxed) {
                 report.stopped = Some("interrupted; run the same command to resume".into());
@@ -325,16 +326,36 @@ impl Crawler {
                 Some(prefetch) => prefetch.page().await?,
                 None => fetch_page(&self.client, &next).await?,
             };
+            trail.visit(&next);
+            trail.visit(&response.url);
+            let protocol = |message: String| HubError::Protocol {
+                url: response.url.to_string(),
+                message,
+            };
             let link = response
                 .header("link")
-                .and_then(next_link)
+                .map(next_link)
+                .transpose()
+                .map_err(protocol)?
+                .flatten()
                 .map(|link| response.url.join(link))
                 .transpose()
-                .map_err(|e| HubError::Protocol {
-                    url: response.url.to_string(),
-                    message: format!("the next-page link is not a URL: {e}"),
-                })?;
-            let foreign = link.as_ref().is_some_and(|l| !self.client.same_origin(l));
+                .map_err(|e| protocol(format!("the next-page link is not a URL: {e}")))?;
+            // A link to another host, or back to a page already read, is not followed: the page
+            // just read is kept, and the crawl stops with the reason.
+            let refused = link.as_ref().and_then(|l| {
+                if !self.client.same_origin(l) {
+                    Some(format!(
+                        "the next-page link points to {}, not to {}; stopping (the crawl \
+                         resumes from this page)",
+                        l.origin().ascii_serialization(),
+                        self.client.endpoint().origin().ascii_serialization()
+                    ))
+                } else {
+                    trail.check(l).err()
+                }
+            });
+            let foreign = refused.is_some();
             let parsed: Vec<(Result<ModelRecord, String>, Vec<String>)> = raws
                 .par_iter()
                 .map(|raw| {
@@ -400,20 +421,13 @@ impl Crawler {
             report.counts.add(session.write_models(batch)?);
             self.enrich(session, &records, report).await?;
 
-            if let Some(link) = &link
-                && foreign
-            {
-                // Never follow a listing to another host: it would not be the Hub's listing,
-                // and nothing of this crawl belongs there. The page just read is kept.
+            if let Some(message) = refused {
+                // Never follow a listing to another host (it would not be the Hub's listing,
+                // and nothing of this crawl belongs there), nor round in a loop.
                 session.commit()?;
                 return Err(HubError::Protocol {
                     url: response.url.to_string(),
-                    message: format!(
-                        "the next-page link points to {}, not to {}; stopping (the crawl \
-                         resumes from this page)",
-                        link.origin().ascii_serialization(),
-                        self.client.endpoint().origin().ascii_serialization()
-                    ),
+                    message,
                 });
             }
             report.pages += 1;
@@ -464,7 +478,7 @@ impl Crawler {
             for field in EXPAND {
                 url.query_pairs_mut().append_pair("expand[]", field);
             }
-            let response = self.client.get(Bucket::Api, url).await?;
+            let response = self.client.get(Bucket::Api, url, MAX_API_BODY).await?;
             if response.status == 404 {
                 batch.issues.push(skipped(id, "no such model (404)"));
                 continue;
@@ -530,10 +544,13 @@ impl Crawler {
         }
         if self.options.first_commits {
             let missing = session.missing_first_commits(&ids)?;
-            for (id, date) in self.first_commits(missing).await? {
+            let (dates, issues) = self.first_commits(missing).await?;
+            for (id, date) in dates {
                 session.set_first_commit(&id, &date)?;
                 report.first_commits += 1;
             }
+            report.issues += issues.len() as u64;
+            session.record_issues(&issues)?;
         }
         if self.options.discussions {
             let (threads, issues) = self.discussions(ids).await?;
@@ -583,7 +600,12 @@ impl Crawler {
 
     /// The date of each model's first commit: `X-Total-Count` of the commit list, then its last
     /// page (the Hub's `createdAt` starts only in 2022).
-    async fn first_commits(&self, ids: Vec<String>) -> Result<Vec<(String, String)>, HubError> {
+    /// A model whose commits cannot be fetched or read is an issue of that model; only the
+    /// request budget ends the crawl.
+    async fn first_commits(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<(Vec<(String, String)>, Vec<Issue>), HubError> {
         let limit = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
         let mut tasks = JoinSet::new();
         for id in ids {
@@ -591,19 +613,23 @@ impl Crawler {
             let limit = Arc::clone(&limit);
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                first_commit(&client, &id).await.map(|d| d.map(|d| (id, d)))
+                let outcome = first_commit(&client, &id).await;
+                (id, outcome)
             });
         }
-        let mut dates = Vec::new();
+        let (mut dates, mut issues) = (Vec::new(), Vec::new());
         while let Some(joined) = tasks.join_next().await {
-            if let Ok(outcome) = joined
-                && let Some(found) = outcome?
-            {
-                dates.push(found);
+            match joined {
+                Ok((id, Ok(Some(date)))) => dates.push((id, date)),
+                Ok((_, Ok(None))) => {}
+                Ok((_, Err(HubError::Budget(n)))) => return Err(HubError::Budget(n)),
+                Ok((id, Err(e))) => issues.push(field_issue(&id, &format!("first commit: {e}"))),
+                Err(e) => issues.push(field_issue("first commit", &format!("a task failed: {e}"))),
             }
         }
         dates.sort();
-        Ok(dates)
+        issues.sort_by(|a, b| a.record.cmp(&b.record));
+        Ok((dates, issues))
     }
 
     async fn discussions(
@@ -617,17 +643,23 @@ impl Crawler {
             let limit = Arc::clone(&limit);
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                model_discussions(&client, &id).await
+                let outcome = model_discussions(&client, &id).await;
+                (id, outcome)
             });
         }
         let (mut threads, mut issues) = (Vec::new(), Vec::new());
         while let Some(joined) = tasks.join_next().await {
-            if let Ok(outcome) = joined {
-                let (t, i) = outcome?;
-                threads.extend(t);
-                issues.extend(i);
+            match joined {
+                Ok((_, Ok((t, i)))) => {
+                    threads.extend(t);
+                    issues.extend(i);
+                }
+                Ok((_, Err(HubError::Budget(n)))) => return Err(HubError::Budget(n)),
+                Ok((id, Err(e))) => issues.push(skipped(&id, &format!("discussions: {e}"))),
+                Err(e) => issues.push(skipped("discussions", &format!("a task failed: {e}"))),
             }
         }
+        issues.sort_by(|a, b| a.record.cmp(&b.record));
         threads.sort_by(|a, b| (&a.repo_id, a.num).cmp(&(&b.repo_id, b.num)));
         Ok((threads, issues))
     }
@@ -685,7 +717,10 @@ pub fn end_session(
 async fn fetch_page(client: &HubClient, url: &Url) -> Result<Page, HubError> {
     let mut last = String::new();
     for _ in 0..PAGE_ATTEMPTS {
-        let response = client.get(Bucket::Api, url.clone()).await?.ok()?;
+        let response = client
+            .get(Bucket::Api, url.clone(), MAX_API_BODY)
+            .await?
+            .ok()?;
         match serde_json::from_slice::<Vec<Box<RawValue>>>(&response.body) {
             Ok(models) => return Ok((response, models)),
             Err(e) => last = e.to_string(),
@@ -731,6 +766,14 @@ enum Readme {
     Issue(Issue),
 }
 
+fn field_issue(record: &str, reason: &str) -> Issue {
+    Issue {
+        record: record.to_string(),
+        severity: Severity::FieldDropped,
+        reason: reason.to_string(),
+    }
+}
+
 fn skipped(record: &str, reason: &str) -> Issue {
     Issue {
         record: record.to_string(),
@@ -771,7 +814,10 @@ async fn fetch_readme(
     };
     let revision = sha.as_deref().filter(|s| is_commit(s)).unwrap_or("main");
     let url = client.url(&format!("/{path}/resolve/{revision}/README.md"))?;
-    let response = match client.get(Bucket::Resolver, url).await {
+    let response = match client
+        .get(Bucket::Resolver, url, analyzer.limits().max_card_bytes)
+        .await
+    {
         Ok(r) => r,
         Err(HubError::Budget(n)) => return Err(HubError::Budget(n)),
         Err(e) => return Ok(Readme::Issue(skipped(&id, &format!("README: {e}")))),
@@ -812,7 +858,7 @@ async fn first_commit(client: &HubClient, id: &str) -> Result<Option<String>, Hu
         return Ok(None);
     };
     let first = client.url(&format!("/api/models/{path}/commits/main?limit=1"))?;
-    let response = client.get(Bucket::Api, first).await?;
+    let response = client.get(Bucket::Api, first, MAX_API_BODY).await?;
     if response.status != 200 {
         return Ok(None);
     }
@@ -825,7 +871,7 @@ async fn first_commit(client: &HubClient, id: &str) -> Result<Option<String>, Hu
             "/api/models/{path}/commits/main?limit=1&p={}",
             total - 1
         ))?;
-        let response = client.get(Bucket::Api, last).await?;
+        let response = client.get(Bucket::Api, last, MAX_API_BODY).await?;
         if response.status != 200 {
             return Ok(None);
         }
@@ -855,7 +901,7 @@ async fn model_discussions(
     let mut listed = Vec::new();
     for page in 0..10_000u32 {
         let url = client.url(&format!("/api/models/{path}/discussions?p={page}"))?;
-        let response = client.get(Bucket::Api, url).await?;
+        let response = client.get(Bucket::Api, url, MAX_API_BODY).await?;
         if response.status == 404 {
             break;
         }
@@ -887,7 +933,7 @@ async fn model_discussions(
             continue;
         };
         let url = client.url(&format!("/api/models/{path}/discussions/{num}"))?;
-        let response = client.get(Bucket::Api, url).await?;
+        let response = client.get(Bucket::Api, url, MAX_API_BODY).await?;
         let details: Value = if response.status == 200 {
             serde_json::from_slice(&response.body).unwrap_or(Value::Null)
         } else {

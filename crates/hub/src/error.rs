@@ -17,11 +17,13 @@ pub enum HubError {
     },
     #[error("offline (HF_HUB_OFFLINE is set): not fetching {0}")]
     Offline(String),
-    #[error("GET {url}: {message} (after {retries} retries)")]
+    /// `requests` counts every request sent for this GET, the failed ones and any redirects
+    /// or 429s before them.
+    #[error("GET {url}: {message} ({requests} requests sent, the last failed)")]
     Transport {
         url: String,
         message: String,
-        retries: usize,
+        requests: usize,
     },
     #[error("GET {url}: HTTP {status}")]
     Status { url: String, status: u16 },
@@ -31,6 +33,13 @@ pub enum HubError {
     RateLimited { url: String, waits: usize },
     #[error("the request budget (--max-requests {0}) is used up")]
     Budget(u64),
+    /// A body over its bound: on the wire, or once decoded. Never retried.
+    #[error("GET {url}: the response is over its bound of {limit} bytes{}", if *decoded { " once decompressed" } else { "" })]
+    TooLarge {
+        url: String,
+        limit: usize,
+        decoded: bool,
+    },
     #[error("{url}: {message}")]
     Protocol { url: String, message: String },
     #[error("{0}")]

@@ -29,11 +29,13 @@ mod error;
 mod link;
 mod ratelimit;
 
-pub use client::{Bucket, ClientStats, HubClient, MAX_REDIRECTS, Response};
+pub use client::{Bucket, ClientStats, HubClient, MAX_API_BODY, MAX_REDIRECTS, Response};
 pub use config::{DEFAULT_ENDPOINT, HubConfig, Token};
 pub use crawl::{
     CrawlOptions, CrawlReport, Crawler, EXPAND, FULL_CRAWL, end_session, parse_since, repo_path,
 };
 pub use error::HubError;
-pub use link::next_link;
-pub use ratelimit::{BucketState, Pacer, RateLimit, RatePolicy, parse_policy, parse_ratelimit};
+pub use link::{PageTrail, next_link};
+pub use ratelimit::{
+    BucketState, MAX_SERVER_WAIT, Pacer, RateLimit, RatePolicy, parse_policy, parse_ratelimit,
+};

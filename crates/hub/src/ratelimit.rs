@@ -17,6 +17,16 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The longest wait a server may ask for, in a `RateLimit` reset, a window or a `Retry-After`:
+/// 15 minutes (the Hub's windows are 5). A longer one is cut to this, so that no header can make
+/// a crawl sleep for a year, or overflow the clock when added to it.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// Seconds from a server, as a duration no longer than [`MAX_SERVER_WAIT`].
+pub fn server_seconds(seconds: u64) -> Duration {
+    Duration::from_secs(seconds.min(MAX_SERVER_WAIT.as_secs()))
+}
+
 /// `RateLimit: "api";r=489;t=187`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimit {
@@ -60,7 +70,7 @@ pub fn parse_ratelimit(value: &str) -> Option<RateLimit> {
     Some(RateLimit {
         bucket: quoted.first().map_or("api", |b| b).to_string(),
         remaining: number(&params, "r")?,
-        reset: Duration::from_secs(number(&params, "t")?),
+        reset: server_seconds(number(&params, "t")?),
     })
 }
 
@@ -70,7 +80,7 @@ pub fn parse_policy(value: &str) -> Option<RatePolicy> {
     Some(RatePolicy {
         bucket: quoted.last().map_or("api", |b| b).to_string(),
         quota: number(&params, "q")?,
-        window: Duration::from_secs(number(&params, "w")?),
+        window: server_seconds(number(&params, "w")?),
     })
 }
 
@@ -245,6 +255,18 @@ mod tests {
         assert_eq!(parse_ratelimit(r#""api";r=x"#), None);
         assert_eq!(parse_ratelimit(""), None);
         assert_eq!(parse_policy(r#""fixed window";"api";q=500"#), None);
+    }
+
+    #[test]
+    fn a_servers_wait_is_capped_and_never_overflows_the_clock() {
+        let huge = parse_ratelimit(r#""api";r=0;t=18446744073709551615"#).unwrap();
+        assert_eq!(huge.reset, MAX_SERVER_WAIT);
+        let policy = parse_policy(r#""fixed window";"api";q=1;w=99999999999"#).unwrap();
+        assert_eq!(policy.window, MAX_SERVER_WAIT);
+        let p = Pacer::default();
+        let now = Instant::now();
+        p.observe(Some(&huge), Some(&policy), now);
+        assert!(p.reserve(now) <= now + MAX_SERVER_WAIT + Duration::from_secs(2));
     }
 
     #[test]

@@ -149,9 +149,13 @@ fn crawl_models(db: &Path, args: ModelsArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let crawler = Crawler::new(client.clone(), options);
 
+    let last_page = std::sync::Mutex::new((0u64, 0u64));
     let result = runtime.block_on(async {
         spawn_ctrl_c(Arc::clone(&stop));
         let on_page = |report: &CrawlReport| {
+            *last_page
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = (report.pages, report.models);
             let line = status.line(report, started.elapsed());
             counter.update(report.models, line.clone());
             if !counter.is_drawn() && status.due() {
@@ -161,7 +165,18 @@ fn crawl_models(db: &Path, args: ModelsArgs) -> anyhow::Result<()> {
                 );
             }
         };
-        crawler.run(&mut store, &stop, &on_page).await
+        // Between pages (a long wait on a 429, retries), a line still comes every 10 s.
+        let heartbeat = || {
+            let (pages, models) = *last_page
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let line = waiting_line(&client);
+            counter.update(models, line.clone());
+            if !counter.is_drawn() && status.due() {
+                eprintln!("hubscope crawl: page {pages}, {models} models · {line}");
+            }
+        };
+        with_heartbeat(crawler.run(&mut store, &stop, &on_page), heartbeat).await
     });
     counter.finish();
     let report = result.with_context(|| {
@@ -230,7 +245,16 @@ fn crawl_forum(db: &Path, args: ForumArgs) -> anyhow::Result<()> {
                 );
             }
         };
-        miner.run(&mut store, &stop, &on_page).await
+        let heartbeat = || {
+            let mut last = last_line
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !counter.is_drawn() && last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+                *last = Some(Instant::now());
+                eprintln!("hubscope crawl forum: {}", waiting_line(miner.client()));
+            }
+        };
+        with_heartbeat(miner.run(&mut store, &stop, &on_page), heartbeat).await
     });
     counter.finish();
     let report = result.with_context(|| {
@@ -308,6 +332,38 @@ fn spawn_ctrl_c(stop: Arc<AtomicBool>) {
             }
         }
     });
+}
+
+/// Runs `work`, calling `beat` every 10 s until it ends (the beat decides whether to print).
+async fn with_heartbeat<T>(work: impl std::future::Future<Output = T>, beat: impl Fn()) -> T {
+    let mut work = std::pin::pin!(work);
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = tick.tick() => beat(),
+        }
+    }
+}
+
+/// What the client is doing between pages: its requests, and a wait on the rate limit.
+fn waiting_line(client: &HubClient) -> String {
+    let stats = client.stats();
+    let mut parts = vec![format!(
+        "{} requests, {} retries, {} waits on 429",
+        stats.api_requests + stats.resolver_requests,
+        stats.retries,
+        stats.rate_limited
+    )];
+    for (name, bucket) in [("api", Bucket::Api), ("resolver", Bucket::Resolver)] {
+        let state = client.bucket_state(bucket);
+        if state.blocked.is_some() {
+            parts.push(bucket_text(name, &state));
+        }
+    }
+    parts.join(" · ")
 }
 
 /// The progress message: models/s, the API bucket, and the ETA the rate limit allows.

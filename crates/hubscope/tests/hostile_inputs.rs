@@ -154,3 +154,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_crawl_waiting_on_429s_still_prints_a_line_every_10_seconds() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    use hubscope_testhub::raw::{RawServer, Reply};
+
+    // Every answer is a 429 with no headers: the client waits 10 s each time.
+    let server = RawServer::start(|_| Reply::Full {
+        status: 429,
+        headers: vec![],
+        body: Vec::new(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hubscope"))
+        .arg("--db")
+        .arg(dir.path().join("c.db"))
+        .args(["crawl", "models"])
+        .env("HF_ENDPOINT", server.url())
+        .env_remove("HF_TOKEN")
+        .env("HF_HOME", dir.path().join("hf-home"))
+        .env_remove("HF_HUB_OFFLINE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(12_500));
+    child.kill().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    child.wait().unwrap();
+    assert!(
+        stderr.contains("waits on 429") && stderr.contains("rate-limited, resumes in"),
+        "{stderr}"
+    );
+}

@@ -564,6 +564,17 @@ impl IngestSession<'_> {
         self.end_batch(result, batch.read, &batch.issues)
     }
 
+    /// Records issues that belong to no batch of records (a model's first commit or discussions
+    /// that could not be fetched), with the run.
+    pub fn record_issues(&mut self, issues: &[Issue]) -> Result<(), StoreError> {
+        if issues.is_empty() {
+            return Ok(());
+        }
+        self.begin()?;
+        self.end_batch(Ok(IngestCounts::default()), 0, issues)
+            .map(drop)
+    }
+
     /// Stores forum categories (merged: a field a source does not give is kept).
     pub fn write_forum_categories(
         &mut self,

@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod forum;
+pub mod raw;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
