@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::Parser;
 use hubscope_source::manifest::MAX_MANIFEST_BYTES;
+use hubscope_source::walk::{WalkOptions, walk};
 use hubscope_source::{MANIFEST_FILE, Manifest};
 use hubscope_store::{FrameDeclaration, Store};
 
@@ -314,12 +315,45 @@ impl Dump {
 /// API's responses, are left out), models first, and the files left aside with the reason. Recognised by content, not only by name: the first line of a `.jsonl`, the
 /// header of a CSV, the schema of a Parquet file, the shape of Discourse JSON.
 pub fn find_dumps(dir: &Path) -> anyhow::Result<(Vec<Dump>, Vec<Skipped>)> {
+    // Examples of an API's response shapes (another forum's sample data) are not data.
+    let enter = |p: &Path| {
+        !p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.to_lowercase().contains("shape"))
+    };
+    let options = WalkOptions {
+        max_depth: 3,
+        enter: &enter,
+        keep: &|_| true,
+    };
+    let found = walk(dir, &options).with_context(|| format!("cannot read {}", dir.display()))?;
     let mut files = Vec::new();
-    let mut forum_dirs = Vec::new();
-    walk(dir, 0, &mut files, &mut forum_dirs)
-        .with_context(|| format!("cannot read {}", dir.display()))?;
-    files.sort();
+    let mut forum_dirs: Vec<PathBuf> = Vec::new();
+    for path in found.files {
+        if path.extension().is_some_and(|e| e == "json") {
+            if let Some(parent) = path.parent()
+                && forum_dirs.last().is_none_or(|d| d != parent)
+                && is_discourse_json(&path)
+            {
+                forum_dirs.push(parent.to_path_buf());
+            }
+        } else {
+            files.push(path);
+        }
+    }
+    // A forum folder is read with everything below it: one inside another is not read twice.
     forum_dirs.sort();
+    forum_dirs.dedup();
+    let nested: Vec<bool> = forum_dirs
+        .iter()
+        .map(|d| forum_dirs.iter().any(|o| o != d && d.starts_with(o)))
+        .collect();
+    let forum_dirs: Vec<PathBuf> = forum_dirs
+        .into_iter()
+        .zip(nested)
+        .filter(|(_, n)| !n)
+        .map(|(d, _)| d)
+        .collect();
     let mut dumps = Vec::new();
     let mut skipped = Vec::new();
     for path in files {
@@ -350,36 +384,6 @@ pub fn find_dumps(dir: &Path) -> anyhow::Result<(Vec<Dump>, Vec<Skipped>)> {
         Dump::Forum(_) => 3,
     });
     Ok((dumps, skipped))
-}
-
-fn walk(
-    dir: &Path,
-    depth: usize,
-    files: &mut Vec<PathBuf>,
-    forum_dirs: &mut Vec<PathBuf>,
-) -> std::io::Result<()> {
-    let mut discourse = false;
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            // Examples of an API's response shapes (another forum's sample data) are not data.
-            let sample = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.to_lowercase().contains("shape"));
-            if depth < 3 && !sample {
-                walk(&path, depth + 1, files, forum_dirs)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "json") {
-            discourse |= is_discourse_json(&path);
-        } else {
-            files.push(path);
-        }
-    }
-    if discourse {
-        forum_dirs.push(dir.to_path_buf());
-    }
-    Ok(())
 }
 
 /// The first bytes of a file, for sniffing.

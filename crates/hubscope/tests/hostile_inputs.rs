@@ -196,3 +196,83 @@ fn a_crawl_waiting_on_429s_still_prints_a_line_every_10_seconds() {
         "{stderr}"
     );
 }
+
+/// Runs `hubscope --db DB ARGS…`, killed if it has not ended within `secs` (a hang fails the
+/// test instead of stalling the suite).
+fn hubscope_within_secs(db: &Path, secs: u64, args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hubscope"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("hubscope {args:?} still running after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn links_that_loop_in_a_folder_are_walked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let forum = data.join("forum");
+    std::fs::create_dir_all(&forum).unwrap();
+    std::fs::write(
+        forum.join("t-1.json"),
+        r#"{"id":1,"title":"How to load a model?","category_id":5,"created_at":"2023-01-01T00:00:00.000Z","post_stream":{"posts":[{"id":10,"topic_id":1,"post_number":1,"raw":"It fails.","created_at":"2023-01-01T00:00:00.000Z"}],"stream":[10]}}"#,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(".", forum.join("a")).unwrap();
+    std::os::unix::fs::symlink(".", forum.join("b")).unwrap();
+    std::fs::write(
+        data.join("models.jsonl"),
+        "{\"id\":\"a/b\",\"createdAt\":\"2023-01-05T00:00:00.000Z\"}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..", forum.join("up")).unwrap();
+
+    let db = dir.path().join("f.db");
+    let out = hubscope_within_secs(&db, 60, &["ingest", "forum", forum.to_str().unwrap()]);
+    let stderr = ok(&out);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let posts: i64 = conn
+        .query_row("SELECT count(*) FROM forum_posts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(posts, 1, "{stderr}");
+    drop(conn);
+
+    let db = dir.path().join("s.db");
+    let report = dir.path().join("report");
+    let out = hubscope_within_secs(
+        &db,
+        120,
+        &[
+            "study",
+            "--classify",
+            "none",
+            "--from",
+            data.to_str().unwrap(),
+            "--out",
+            report.to_str().unwrap(),
+        ],
+    );
+    let stderr = ok(&out);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (posts, models): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM forum_posts), (SELECT count(*) FROM models)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((posts, models), (1, 1), "{stderr}");
+}

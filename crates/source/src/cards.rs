@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::error::SourceError;
 use crate::lines::{JsonLine, JsonLines};
+use crate::walk::{MAX_DEPTH, WalkOptions, walk};
 
 /// One input the user named, expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +29,9 @@ impl CardSource {
     }
 }
 
-/// Expands paths: directories into every `README.md` / `*.md` below them (sorted, hidden and
-/// symlinked directories skipped), `.jsonl` files into record streams. A path that does not
+/// Expands paths: directories into every `README.md` / `*.md` below them (sorted; hidden
+/// directories skipped, links followed once, never round a loop: see [`crate::walk`]), `.jsonl`
+/// files into record streams. A path that does not
 /// exist is an error.
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<CardSource>, SourceError> {
     let mut sources = Vec::new();
@@ -61,25 +63,16 @@ pub fn is_jsonl(path: &Path) -> bool {
 }
 
 fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
-    // An explicit stack instead of recursion: deep trees cannot overflow it.
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| SourceError::io(&dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| SourceError::io(&dir, e))?;
-            let path = entry.path();
-            let file_type = entry.file_type().map_err(|e| SourceError::io(&path, e))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if file_type.is_dir() {
-                if !name.starts_with('.') {
-                    pending.push(path);
-                }
-            } else if (file_type.is_file() || file_type.is_symlink()) && is_markdown(&name) {
-                out.push(path);
-            }
-        }
-    }
+    let keep = |p: &Path| {
+        p.file_name()
+            .is_some_and(|n| is_markdown(&n.to_string_lossy()))
+    };
+    let options = WalkOptions {
+        max_depth: MAX_DEPTH,
+        enter: &|_| true,
+        keep: &keep,
+    };
+    out.extend(walk(dir, &options)?.files);
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use hubscope_store::{
 use serde_json::Value;
 
 use crate::error::SourceError;
+use crate::walk::{MAX_DEPTH, WalkOptions, walk};
 
 /// The most text kept of one post (a longer one is cut at a character boundary).
 pub const MAX_POST_BYTES: usize = 256 * 1024;
@@ -437,28 +438,23 @@ pub struct ForumDump {
     pub files: u64,
 }
 
-/// Reads every `*.json` file under `dir` (recursively, in path order) as a saved Discourse
+/// Reads every `*.json` file under `dir` (recursively, in path order; links followed once and
+/// never round a loop, see [`crate::walk`]) as a saved Discourse
 /// response, recognised by its shape: `/categories.json`, a topic list, a topic, a topic's posts,
 /// `/posts.json`, a single post. Posts are grouped under their topic; a topic known only from
 /// posts is stored with what the posts say of it. A file that is not JSON or has no known shape
 /// is an issue, and reading goes on.
 pub fn read_dir(dir: &Path) -> Result<ForumDump, SourceError> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| SourceError::io(&d, e))?;
-        for entry in entries {
-            let path = entry.map_err(|e| SourceError::io(&d, e))?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-            {
-                files.push(path);
-            }
-        }
-    }
+    let is_json = |p: &Path| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    };
+    let options = WalkOptions {
+        max_depth: MAX_DEPTH,
+        enter: &|_| true,
+        keep: &is_json,
+    };
+    let mut files = walk(dir, &options)?.files;
     files.sort();
     let mut dump = ForumDump {
         files: files.len() as u64,

@@ -26,6 +26,7 @@ mod error;
 mod lines;
 pub mod manifest;
 mod models;
+pub mod walk;
 
 pub use discussions::DiscussionReader;
 pub use error::SourceError;
