@@ -14,6 +14,8 @@ use hubscope_store::Store;
 use serde_json::Value;
 
 use crate::atomic::write_atomically;
+use crate::terminal::{clean, head};
+use hubscope_report::escape_markdown;
 
 /// Check models against a written policy.
 #[derive(Debug, clap::Args)]
@@ -597,7 +599,9 @@ impl<'a> Renderer<'a> {
                 writeln!(
                     w,
                     "# Audit against {} {}\n\nPolicy hash `{}`.\n",
-                    self.policy.name, self.policy.version, self.policy.hash
+                    escape_markdown(&self.policy.name),
+                    escape_markdown(&self.policy.version),
+                    escape_markdown(&self.policy.hash)
                 )?;
                 writeln!(w, "| Model | Result | Errors | Warnings | Findings |")?;
                 writeln!(w, "|---|---|---:|---:|---|")?;
@@ -619,14 +623,16 @@ impl<'a> Renderer<'a> {
             AuditFormat::Sarif => self.sarif.push(a),
             AuditFormat::Table => {
                 let (errors, warnings) = counts(&a);
+                // Ids, revisions and messages carry text from outside: control characters
+                // are shown, not sent.
                 writeln!(
                     w,
                     "{} {}{}  ({errors} errors, {warnings} warnings)",
                     if a.passed { "PASS" } else { "FAIL" },
-                    a.model_id,
+                    clean(&a.model_id),
                     a.revision
                         .as_deref()
-                        .map(|r| format!(" @ {}", &r[..r.len().min(12)]))
+                        .map(|r| format!(" @ {}", clean(head(r, 12))))
                         .unwrap_or_default()
                 )?;
                 for f in &a.findings {
@@ -635,7 +641,7 @@ impl<'a> Renderer<'a> {
                         "  {:<8} {:<28} {}",
                         f.severity.as_str(),
                         f.rule,
-                        f.message
+                        clean(&f.message)
                     )?;
                 }
                 if !a.not_checked.is_empty() {
@@ -644,17 +650,24 @@ impl<'a> Renderer<'a> {
             }
             AuditFormat::Md => {
                 let (errors, warnings) = counts(&a);
+                // Every value from outside is escaped: a licence or base_model written as HTML
+                // stays text in any Markdown renderer.
                 let findings = a
                     .findings
                     .iter()
-                    .map(|f| format!("**{}** {}", f.severity.as_str(), f.message))
+                    .map(|f| {
+                        format!(
+                            "**{}** {}",
+                            f.severity.as_str(),
+                            escape_markdown(&f.message)
+                        )
+                    })
                     .collect::<Vec<_>>()
-                    .join("<br>")
-                    .replace('|', "\\|");
+                    .join("<br>");
                 writeln!(
                     w,
                     "| {} | {} | {errors} | {warnings} | {findings} |",
-                    a.model_id.replace('|', "\\|"),
+                    escape_markdown(&a.model_id),
                     if a.passed { "pass" } else { "**fail**" }
                 )?;
             }

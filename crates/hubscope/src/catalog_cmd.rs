@@ -13,6 +13,7 @@ use hubscope_store::{Action, Decision, PocRecord, Store};
 
 use crate::atomic::write_atomically;
 use crate::audit_cmd::{PolicyFailed, audit_stored, load_policy};
+use crate::terminal::{clean, head, print_clean};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CatalogCommand {
@@ -123,11 +124,6 @@ fn user_name(passwd: &str, uid: u32) -> Option<String> {
         let id = fields.nth(1)?.parse::<u32>().ok()?;
         (id == uid && !name.is_empty()).then(|| name.to_string())
     })
-}
-
-fn print(text: &str) -> anyhow::Result<()> {
-    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
-    Ok(())
 }
 
 fn findings_text(audit: &Audit) -> String {
@@ -258,12 +254,13 @@ fn change(db: &Path, action: Action, args: Change) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One decision, its text from outside (ids, reasons) with control characters shown, not sent.
 fn decision_line(d: &Decision) -> String {
-    format!(
+    let line = format!(
         "{:<5} {:<10} {:<24} {:<14} {:<10} {}{}",
         d.id,
         d.action.as_str(),
-        &d.decided_at[..d.decided_at.len().min(24)],
+        head(&d.decided_at, 24),
         d.decided_by,
         match d.passed {
             Some(true) => "passes",
@@ -276,7 +273,8 @@ fn decision_line(d: &Decision) -> String {
             .as_deref()
             .map(|r| format!(" — {r}"))
             .unwrap_or_default()
-    )
+    );
+    clean(&line).into_owned()
 }
 
 fn frame(decisions: &[Decision]) -> Frame {
@@ -358,14 +356,14 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
                 .collect();
             match format {
                 ListFormat::Json => {
-                    print(&format!("{}\n", serde_json::to_string_pretty(&entries)?))
+                    print_clean(&format!("{}\n", serde_json::to_string_pretty(&entries)?))
                 }
                 ListFormat::Table => {
                     let mut out = String::new();
                     for d in &entries {
                         let _ = writeln!(out, "{}", decision_line(d));
                     }
-                    print(&out)
+                    print_clean(&out)
                 }
             }
         }
@@ -431,7 +429,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
                         .map_or(String::new(), |r| format!(", revision {}", short(Some(r))))
                 );
             }
-            print(&out)
+            print_clean(&out)
         }
         CatalogCommand::History { model, format } => {
             let store = Store::open_existing(db)?;
@@ -441,14 +439,14 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
             }
             match format {
                 ListFormat::Json => {
-                    print(&format!("{}\n", serde_json::to_string_pretty(&history)?))
+                    print_clean(&format!("{}\n", serde_json::to_string_pretty(&history)?))
                 }
                 ListFormat::Table => {
                     let mut out = String::new();
                     for d in &history {
                         let _ = writeln!(out, "{}", decision_line(d));
                     }
-                    print(&out)
+                    print_clean(&out)
                 }
             }
         }
@@ -499,7 +497,7 @@ fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
         .collect();
     for d in &approved {
         let Some((sha, card)) = store.model_revision(&d.model_id)? else {
-            let _ = writeln!(out, "GONE {}: no longer in the store", d.model_id);
+            let _ = writeln!(out, "GONE {}: no longer in the store", clean(&d.model_id));
             continue;
         };
         let sha_changed = sha.is_some() && sha != d.revision;
@@ -531,20 +529,20 @@ fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
         .collect::<Vec<_>>()
         .join(", ");
         if audit.passed {
-            let _ = writeln!(out, "OK   {} ({what}): still passes", d.model_id);
+            let _ = writeln!(out, "OK   {} ({what}): still passes", clean(&d.model_id));
         } else {
             failing += 1;
-            let _ = writeln!(out, "FAIL {} ({what}): now fails", d.model_id);
+            let _ = writeln!(out, "FAIL {} ({what}): now fails", clean(&d.model_id));
             for f in audit
                 .findings
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
             {
-                let _ = writeln!(out, "  {:<28} {}", f.rule, f.message);
+                let _ = writeln!(out, "  {:<28} {}", f.rule, clean(&f.message));
             }
         }
     }
-    print(&out)?;
+    print_clean(&out)?;
     eprintln!(
         "hubscope catalog drift: {} approved, {changed} changed since approval, {failing} now fail {} {}",
         approved.len(),
@@ -558,7 +556,7 @@ fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
 }
 
 fn short(sha: Option<&str>) -> String {
-    sha.map_or("-".into(), |s| s[..s.len().min(10)].to_string())
+    sha.map_or("-".into(), |s| clean(head(s, 10)).into_owned())
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use crate::card_batches::spawn_card_reader;
 use crate::progress::Progress;
 use crate::sources_cmd::FrameArgs;
+use crate::terminal::clean;
 
 /// Store a dump of models, model cards or Hub discussions.
 #[derive(Debug, clap::Subcommand)]
@@ -138,7 +139,12 @@ fn summary(what: &str, db: &Path, report: &IngestReport, seconds: f64) -> String
             .take(8)
             .map(|(reason, n)| format!("{reason} ({n})"))
             .collect();
-        line.push_str(&format!("\n  why: {}", why.join("; ")));
+        let more = report.reasons.len().saturating_sub(why.len());
+        line.push_str("\n  why: ");
+        line.push_str(&clean(&why.join("; ")));
+        if more > 0 {
+            line.push_str(&format!("; and {more} more kinds"));
+        }
         line.push_str(&format!(
             "\n  every issue: SELECT * FROM ingest_issues WHERE run_id = {}",
             report.run_id

@@ -11,6 +11,7 @@ use hubscope_store::Store;
 use serde_json::json;
 
 use crate::audit_cmd::{AsOf, load_policy, resolve_bases, stored_subjects};
+use crate::terminal::print_clean;
 
 /// Candidates for a task, ranked on evidence.
 #[derive(Debug, clap::Args)]
@@ -57,11 +58,6 @@ pub struct CompareArgs {
 enum SelectFormat {
     Table,
     Json,
-}
-
-fn print(text: &str) -> anyhow::Result<()> {
-    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
-    Ok(())
 }
 
 fn errors(a: &Audit) -> Vec<String> {
@@ -150,7 +146,7 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
     let ranked = rank(&passing, &allowed);
     let shown = &ranked[..ranked.len().min(args.top)];
     match args.format {
-        SelectFormat::Json => print(&format!(
+        SelectFormat::Json => print_clean(&format!(
             "{}\n",
             serde_json::to_string_pretty(&json!({
                 "task": args.task,
@@ -207,7 +203,7 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
                     );
                 }
             }
-            print(&out)?;
+            print_clean(&out)?;
             eprintln!(
                 "hubscope shortlist: {} candidates for {}{}, {} shown{}",
                 ranked.len() + failing.len(),
@@ -394,7 +390,7 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
                     serde_json::Value::Object(m)
                 })
                 .collect();
-            print(&format!("{}\n", serde_json::to_string_pretty(&models)?))
+            print_clean(&format!("{}\n", serde_json::to_string_pretty(&models)?))
         }
         SelectFormat::Table => {
             let width = 28;
@@ -424,7 +420,7 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
                 }
                 out.push('\n');
             }
-            print(&out)
+            print_clean(&out)
         }
     }
 }

@@ -169,7 +169,7 @@ fn list(db: &Path, json: bool) -> anyhow::Result<()> {
     if facts.is_empty() {
         out.push_str("no sources yet: ingest or crawl first\n");
     }
-    print!("{out}");
+    crate::terminal::print_clean(&out)?;
     Ok(())
 }
 

@@ -21,9 +21,56 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A block of lines: every control character but the line breaks written as `\u{XX}`.
+pub fn clean_lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&clean(line));
+    }
+    Cow::Owned(out)
+}
+
+/// Prints a block of lines whose values come from outside to standard output, through
+/// [`clean_lines`].
+pub fn print_clean(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    std::io::stdout()
+        .lock()
+        .write_all(clean_lines(text).as_bytes())?;
+    Ok(())
+}
+
+/// The first `max` characters of `text` (never a cut through a character, as a byte slice
+/// would be: a sha or id from a dump may hold any character).
+pub fn head(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_keep_their_breaks_and_lose_their_escapes() {
+        assert_eq!(clean_lines("a\nb\n"), "a\nb\n");
+        assert_eq!(clean_lines("a\u{1b}[1A\nb\r\n"), "a\\u{1b}[1A\nb\\u{d}\n");
+    }
+
+    #[test]
+    fn head_never_cuts_a_character() {
+        assert_eq!(head("0123456789abcdef", 12), "0123456789ab");
+        assert_eq!(head("ééééééééééééé", 12), "éééééééééééé");
+        assert_eq!(head("short", 12), "short");
+    }
 
     #[test]
     fn control_characters_are_shown_not_sent() {

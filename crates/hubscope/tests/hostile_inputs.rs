@@ -276,3 +276,44 @@ fn links_that_loop_in_a_folder_are_walked_once() {
         .unwrap();
     assert_eq!((posts, models), (1, 1), "{stderr}");
 }
+
+const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/example.toml");
+
+#[test]
+fn audit_outputs_escape_author_controlled_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let line = serde_json::json!({
+        "id": "evil/model",
+        "createdAt": "2023-01-01T00:00:00.000Z",
+        "sha": "ééééééééééééééé",
+        "cardData": {
+            "license": "<svg onload=alert(1)>",
+            "base_model": "x/y\u{1b}[1A\u{1b}[2Khidden"
+        }
+    });
+    let dump = write(dir.path(), "m.jsonl", &format!("{line}\n"));
+    ok(&hubscope(&db, &["ingest", "models", &dump]));
+
+    let md = hubscope(
+        &db,
+        &["audit", "--policy", POLICY, "--format", "md", "evil/model"],
+    );
+    let text = String::from_utf8(md.stdout).unwrap();
+    assert!(text.contains("evil/model"), "{text}");
+    // Only as escaped text (`\<svg`), which no Markdown renderer turns into an element.
+    assert!(text.contains("\\<svg"), "{text}");
+    assert!(!text.replace("\\<", "").contains("<svg"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+
+    let table = hubscope(&db, &["audit", "--policy", POLICY, "evil/model"]);
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.contains("FAIL evil/model @ éééééééééééé")
+            || text.contains("PASS evil/model @ éééééééééééé"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text}");
+    // Nothing panicked on the multi-byte sha.
+    assert!(!String::from_utf8_lossy(&table.stderr).contains("panicked"));
+}

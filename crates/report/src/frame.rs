@@ -31,7 +31,7 @@ impl Column {
 
     fn csv_cell(&self, row: usize) -> String {
         match self {
-            Column::Text(v) => v[row].clone().unwrap_or_default(),
+            Column::Text(v) => v[row].as_deref().map(spreadsheet_safe).unwrap_or_default(),
             Column::Int(v) => v[row].map(|x| x.to_string()).unwrap_or_default(),
             // Full precision (the shortest text that reads back as the same number): p-values
             // of 1e-7 must not print as 0.
@@ -53,6 +53,18 @@ impl Column {
                 .map_or(Value::Null, Value::Number),
             Column::Bool(v) => v[row].map_or(Value::Null, Value::from),
         }
+    }
+}
+
+/// A text cell that no spreadsheet will run as a formula: text from outside that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return (and is not a number) gets a leading `'`, the
+/// mark spreadsheets read as "this is text".
+pub fn spreadsheet_safe(text: &str) -> String {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && text.trim().parse::<f64>().is_err() {
+        format!("'{text}")
+    } else {
+        text.to_string()
     }
 }
 
@@ -189,6 +201,23 @@ impl Frame {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn csv_text_is_never_a_formula() {
+        assert_eq!(
+            spreadsheet_safe("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("-1.5"), "-1.5");
+        assert_eq!(spreadsheet_safe("bert-base"), "bert-base");
+        let mut out = Vec::new();
+        Frame::new()
+            .with("id", Column::Text(vec![Some("+cmd|' /C calc'!A0".into())]))
+            .write_csv(&mut out)
+            .unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("'+cmd"));
+    }
 
     #[test]
     fn csv_json_and_parquet() {

@@ -9,8 +9,9 @@ pub mod frame;
 pub mod study;
 
 pub use chart::{BarChart, LineChart, Sunburst, escape};
-pub use frame::{Column, Format, Frame, FrameError, format_float};
+pub use frame::{Column, Format, Frame, FrameError, format_float, spreadsheet_safe};
 pub use study::{
     CardExample, CardsSection, ClassifierAgreement, DataSummary, MANAGER_QUESTIONS,
-    MentionsSection, ReportData, Summary, TaxonomyRow, TaxonomySection, executive_summary,
+    MentionsSection, ReportData, Summary, TaxonomyRow, TaxonomySection, escape_markdown,
+    executive_summary,
 };

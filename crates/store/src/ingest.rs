@@ -854,19 +854,45 @@ impl RunLog {
         self.counts.add(counts);
         self.pending += read;
         for issue in issues {
-            let key = issue
-                .reason
-                .split(':')
-                .next()
-                .unwrap_or(&issue.reason)
-                .trim();
-            match self.reasons.iter().position(|(k, _)| k == key) {
+            let key = reason_key(&issue.reason);
+            match self.reasons.iter().position(|(k, _)| *k == key) {
                 Some(i) => self.reasons[i].1 += 1,
-                None if self.reasons.len() < 1_000 => self.reasons.push((key.to_string(), 1)),
+                None if self.reasons.len() < 1_000 => self.reasons.push((key, 1)),
                 None => {}
             }
         }
         Ok(counts)
+    }
+}
+
+/// The kind of an issue, for the summary's `why:` line: its reason without what varies from
+/// record to record. A leading location (`line 10`, `row 3`) goes, as do words holding digits
+/// (dates, sizes, offsets), anything after `(`, and all but the first two `:` parts:
+/// `line 10: not JSON: expected value at line 1` is `not JSON: expected value at line`, and
+/// `createdAt: implausible date 9999-12-31T… (before …)` is `createdAt: implausible date`.
+pub fn reason_key(reason: &str) -> String {
+    let reason = reason.split('(').next().unwrap_or(reason);
+    let words = |part: &str| -> String {
+        part.split_whitespace()
+            .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut parts: Vec<String> = reason.split(':').map(words).collect();
+    if parts.len() > 1 && matches!(parts[0].as_str(), "" | "line" | "row" | "record" | "post") {
+        parts.remove(0);
+    }
+    let key = parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(": ");
+    let key: String = key.chars().take(80).collect();
+    if key.is_empty() {
+        "other".to_string()
+    } else {
+        key
     }
 }
 
@@ -1149,4 +1175,33 @@ fn replace_lineage(
         delete.execute(params![child, source.as_str()])?;
     }
     write_lineage(tx, child, edges, sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason_key;
+
+    #[test]
+    fn issues_are_grouped_by_what_went_wrong_not_where() {
+        assert_eq!(
+            reason_key("line 10: not JSON: expected value at line 1 column 1"),
+            reason_key("line 11: not JSON: expected value at line 1 column 1")
+        );
+        assert_eq!(
+            reason_key("line 10: not JSON: expected value at line 1 column 1"),
+            "not JSON: expected value at line column"
+        );
+        assert_eq!(
+            reason_key(
+                "createdAt: implausible date 9999-12-31T23:59:59.000Z (before 2016-01-01 or after \
+                 now + 2 days), dropped"
+            ),
+            "createdAt: implausible date"
+        );
+        assert_eq!(
+            reason_key("card is 17000000 bytes, over the limit of 16777216 bytes"),
+            "card is bytes, over the limit of bytes"
+        );
+        assert_eq!(reason_key("12345"), "other");
+    }
 }

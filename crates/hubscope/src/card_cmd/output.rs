@@ -1,6 +1,7 @@
 //! Writing card analyses: an aligned table for people, JSON / JSON Lines with the full analysis,
 //! and a wide CSV (one row per card, one column per measure) for spreadsheets and notebooks.
 
+use crate::terminal::clean;
 use std::io::{self, Write};
 
 use hubscope_card::{CanonicalSection, ModelCard, Score};
@@ -124,8 +125,8 @@ fn write_table_row(out: &mut impl Write, record: &Record) -> io::Result<()> {
             "-",
             "-",
             "-",
-            format!("error: {error}"),
-            record.id
+            clean(&format!("error: {error}")),
+            clean(&record.id)
         ),
         Ok(card) => {
             let fm = front_matter_status(card);
@@ -159,11 +160,11 @@ fn write_table_row(out: &mut impl Write, record: &Record) -> io::Result<()> {
                 "{:>5}  {:<12}  {:<22}  {:>8}  {:>6}  {:<32}  {}",
                 card.score.total,
                 fm,
-                truncate(&license, 22),
+                truncate(&clean(&license), 22),
                 format!("{}/13", card.sections.filled_count()),
                 card.signals.real_words,
                 truncate(&notes.join(", "), 32),
-                record.id
+                clean(&record.id)
             )
         }
     }
