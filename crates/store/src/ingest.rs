@@ -872,11 +872,20 @@ impl RunLog {
 /// `createdAt: implausible date 9999-12-31T… (before …)` is `createdAt: implausible date`.
 pub fn reason_key(reason: &str) -> String {
     let reason = reason.split('(').next().unwrap_or(reason);
+    // A word that varies: it holds a digit and fewer than two letters (`9`, `2016-01-01`,
+    // `23:59`, but not `UTF-8` or `sha1`), unless it is an HTTP status.
     let words = |part: &str| -> String {
-        part.split_whitespace()
-            .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
-            .collect::<Vec<_>>()
-            .join(" ")
+        let mut kept: Vec<&str> = Vec::new();
+        let mut after_http = false;
+        for w in part.split_whitespace() {
+            let letters = w.chars().filter(char::is_ascii_alphabetic).count();
+            let varies = w.chars().any(|c| c.is_ascii_digit()) && letters < 2;
+            if !varies || after_http {
+                kept.push(w);
+            }
+            after_http = w == "HTTP";
+        }
+        kept.join(" ")
     };
     let mut parts: Vec<String> = reason.split(':').map(words).collect();
     if parts.len() > 1 && matches!(parts[0].as_str(), "" | "line" | "row" | "record" | "post") {
@@ -1203,5 +1212,10 @@ mod tests {
             "card is bytes, over the limit of bytes"
         );
         assert_eq!(reason_key("12345"), "other");
+        assert_eq!(
+            reason_key("not UTF-8: invalid byte at offset 9"),
+            "not UTF-8: invalid byte at offset"
+        );
+        assert_eq!(reason_key("topic 7: HTTP 404: gone"), "topic: HTTP 404");
     }
 }
