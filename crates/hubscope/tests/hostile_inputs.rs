@@ -317,3 +317,71 @@ fn audit_outputs_escape_author_controlled_values() {
     // Nothing panicked on the multi-byte sha.
     assert!(!String::from_utf8_lossy(&table.stderr).contains("panicked"));
 }
+
+#[test]
+fn ids_that_are_not_utf8_are_issues_never_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("u.db");
+    let path = dir.path().join("m.csv");
+    std::fs::write(&path, b"id,downloads\nc/\xff,1\nc/\xfe,2\nc/ok,3\n").unwrap();
+    let out = hubscope(&db, &["ingest", "models", path.to_str().unwrap()]);
+    let stderr = ok(&out);
+    assert!(stderr.contains("read 3, stored 1, updated 0"), "{stderr}");
+    assert!(stderr.contains("skipped 2"), "{stderr}");
+    let reasons = issue_reasons(&db);
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons.iter().all(|r| r.contains("not valid UTF-8")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn a_bom_an_unclosed_quote_and_a_huge_number_are_named_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let jsonl = dir.path().join("m.jsonl");
+    std::fs::write(
+        &jsonl,
+        b"\xEF\xBB\xBF{\"id\":\"bom/first\"}\n{\"id\":\"big/downloads\",\"downloads\":1e400}\n",
+    )
+    .unwrap();
+    let stderr = ok(&hubscope(
+        &db,
+        &["ingest", "models", jsonl.to_str().unwrap()],
+    ));
+    assert!(stderr.contains("read 2, stored 2"), "{stderr}");
+    assert!(
+        issue_reasons(&db)
+            .iter()
+            .any(|r| r.contains("number out of range (1e400)")),
+        "{stderr}"
+    );
+
+    let csv = dir.path().join("q.csv");
+    std::fs::write(&csv, "id,likes\nq/one,1\n\"q/two,2\nq/three,3\nq/four,4\n").unwrap();
+    let stderr = ok(&hubscope(&db, &["ingest", "models", csv.to_str().unwrap()]));
+    assert!(stderr.contains("unclosed quote"), "{stderr}");
+    assert!(
+        issue_reasons(&db)
+            .iter()
+            .any(|r| r.contains("unclosed quote at line 3")),
+        "{:?}",
+        issue_reasons(&db)
+    );
+
+    let forum = dir.path().join("forum");
+    std::fs::create_dir(&forum).unwrap();
+    let mut topic = b"\xEF\xBB\xBF".to_vec();
+    topic.extend_from_slice(br#"{"id":1,"title":"t","post_stream":{"posts":[{"id":10,"topic_id":1,"post_number":1,"raw":"x","created_at":"2023-01-01T00:00:00.000Z"}],"stream":[10]}}"#);
+    std::fs::write(forum.join("t.json"), topic).unwrap();
+    let stderr = ok(&hubscope(
+        &db,
+        &["ingest", "forum", forum.to_str().unwrap()],
+    ));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let posts: i64 = conn
+        .query_row("SELECT count(*) FROM forum_posts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(posts, 1, "{stderr}");
+}

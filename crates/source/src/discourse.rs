@@ -482,13 +482,14 @@ pub fn read_dir(dir: &Path) -> Result<ForumDump, SourceError> {
             Ok(_) => std::fs::read(path).map_err(|e| SourceError::io(path, e))?,
             Err(e) => return Err(SourceError::io(path, e)),
         };
-        let value: Value = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(e) => {
-                issues.push(file_issue(path, format!("not JSON: {e}")));
-                continue;
-            }
-        };
+        let value: Value =
+            match serde_json::from_slice(bytes.strip_prefix(crate::lines::BOM).unwrap_or(&bytes)) {
+                Ok(v) => v,
+                Err(e) => {
+                    issues.push(file_issue(path, format!("not JSON: {e}")));
+                    continue;
+                }
+            };
         let mut merge_topic = |t: ForumTopic| {
             let stored = topics.entry(t.id).or_insert_with(|| ForumTopic {
                 id: t.id,

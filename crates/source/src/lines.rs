@@ -113,6 +113,11 @@ impl JsonLines {
                 }
                 Line::Complete { bytes, terminated } => {
                     self.consumed += bytes as u64 + u64::from(terminated);
+                    // A byte-order mark (editors on Windows write one) is not part of the first
+                    // record.
+                    if self.line_no == 1 && self.buf.starts_with(BOM) {
+                        self.buf.drain(..BOM.len());
+                    }
                     if self.buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
@@ -125,6 +130,9 @@ impl JsonLines {
         }
     }
 }
+
+/// The UTF-8 byte-order mark.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Parses one line as a JSON object.
 pub fn parse_object(line: &[u8], terminated: bool) -> JsonLine {

@@ -543,24 +543,53 @@ impl CsvModels {
             let n = self.row_no;
             let location = || format!("{}:{n}", self.path.display());
             if self.record.len() != self.width {
-                let reason = format!(
-                    "ragged row: {} fields, the header has {}",
-                    self.record.len(),
-                    self.width
-                );
+                let start = self.record.position().map_or(0, csv::Position::line);
+                // A quote never closed swallows the lines after it into one field: say so,
+                // rather than call the row ragged.
+                let unclosed = self.record.iter().any(|f| f.contains(&b'\n'));
+                let reason = if unclosed {
+                    format!(
+                        "unclosed quote at line {start}: the quoted field runs on to line {}",
+                        self.reader.position().line()
+                    )
+                } else {
+                    format!(
+                        "ragged row: {} fields, the header has {}",
+                        self.record.len(),
+                        self.width
+                    )
+                };
                 push_record(&mut batch, Err(reason), Vec::new(), location);
                 continue;
             }
             let mut builder = RecordBuilder::new();
+            let mut field_issues = Vec::new();
+            let mut bad_id = None;
             for (index, field, name) in &self.columns {
                 let bytes = self.record.get(*index).unwrap_or_default();
                 if bytes.is_empty() {
                     continue;
                 }
-                let text = String::from_utf8_lossy(bytes).into_owned();
-                builder.set(*field, name, &Value::String(text));
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => builder.set(*field, name, &Value::String(text.to_string())),
+                    // An id read with replacement characters could merge with another
+                    // record's: never guess one.
+                    Err(e) if matches!(field, ModelField::Id | ModelField::Name) => {
+                        bad_id = Some(format!(
+                            "{name}: not valid UTF-8 (invalid byte at offset {})",
+                            e.valid_up_to()
+                        ));
+                    }
+                    Err(e) => field_issues.push(format!(
+                        "{name}: not valid UTF-8 (invalid byte at offset {}), dropped",
+                        e.valid_up_to()
+                    )),
+                }
             }
-            let mut field_issues = Vec::new();
+            if let Some(reason) = bad_id {
+                push_record(&mut batch, Err(reason), Vec::new(), location);
+                continue;
+            }
             let built = builder.finish(&mut field_issues);
             push_record(&mut batch, built, field_issues, location);
         }

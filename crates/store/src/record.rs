@@ -562,7 +562,7 @@ impl ModelRecord {
         {
             return record;
         }
-        match serde_json::from_slice::<Value>(line) {
+        match parse_dropping_huge_numbers(line, issues) {
             Ok(Value::Object(object)) => Self::from_api_object(&object, issues),
             Ok(_) => Err("not a JSON object".to_string()),
             Err(err) => Err(format!("not JSON: {err}")),
@@ -671,6 +671,49 @@ impl ModelRecord {
         }
         builder.finish(issues)
     }
+}
+
+/// Parses a JSON line; a number too large for a double (`"downloads": 1e400`) costs its field
+/// (it becomes null, with an issue), not the record. At most 16 such numbers are dropped.
+fn parse_dropping_huge_numbers(
+    line: &[u8],
+    issues: &mut Vec<String>,
+) -> Result<Value, serde_json::Error> {
+    let mut text: std::borrow::Cow<'_, [u8]> = std::borrow::Cow::Borrowed(line);
+    for _ in 0..16 {
+        match serde_json::from_slice::<Value>(&text) {
+            Err(err) if err.to_string().starts_with("number out of range") && err.line() == 1 => {
+                let is_number =
+                    |b: u8| b.is_ascii_digit() || matches!(b, b'e' | b'E' | b'+' | b'-' | b'.');
+                let bytes = text.as_ref();
+                let at = err.column().min(bytes.len());
+                let mut start = at.saturating_sub(1);
+                while start > 0 && is_number(bytes[start - 1]) {
+                    start -= 1;
+                }
+                let mut end = at.saturating_sub(1);
+                while end < bytes.len() && is_number(bytes[end]) {
+                    end += 1;
+                }
+                if start >= end {
+                    return Err(err);
+                }
+                let shown =
+                    String::from_utf8_lossy(&bytes[start..end.min(start + 40)]).into_owned();
+                issues.push(format!(
+                    "a number out of range ({shown}) at column {}, dropped",
+                    start + 1
+                ));
+                let mut fixed = Vec::with_capacity(bytes.len());
+                fixed.extend_from_slice(&bytes[..start]);
+                fixed.extend_from_slice(b"null");
+                fixed.extend_from_slice(&bytes[end..]);
+                text = std::borrow::Cow::Owned(fixed);
+            }
+            other => return other,
+        }
+    }
+    serde_json::from_slice::<Value>(&text)
 }
 
 fn assign<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
@@ -958,6 +1001,22 @@ mod tests {
         assert_eq!(r.unwrap().id, "a/b");
         let (r, _) = record(json!({"owner": "a", "model_name": "b"}));
         assert_eq!(r.unwrap().id, "a/b");
+    }
+
+    #[test]
+    fn a_number_out_of_range_drops_the_field_not_the_record() {
+        let mut issues = Vec::new();
+        let r = ModelRecord::from_api_json(
+            br#"{"id":"a/b","downloads":1e400,"likes":-2E999,"createdAt":"2023-01-01"}"#,
+            &mut issues,
+        )
+        .unwrap();
+        assert_eq!(r.id, "a/b");
+        assert_eq!(r.downloads, None);
+        assert_eq!(r.likes, None);
+        assert!(r.created_at.is_some());
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        assert!(issues[0].contains("1e400"), "{issues:?}");
     }
 
     #[test]
