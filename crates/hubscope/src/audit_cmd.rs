@@ -75,7 +75,7 @@ fn fetch_missing(db: &Path, ids: &[String]) -> anyhow::Result<()> {
         if !db.exists() {
             return Ok(wanted.to_vec());
         }
-        let store = Store::open_existing(db)?;
+        let store = Store::open_read_only(db)?;
         let mut out = Vec::new();
         for id in wanted {
             if store.model_revision(id)?.is_none() {
@@ -95,7 +95,7 @@ fn fetch_missing(db: &Path, ids: &[String]) -> anyhow::Result<()> {
             crate::study_cmd::step(db, &args)?;
         }
         // The bases of what is now stored, one generation up.
-        let store = Store::open_existing(db)?;
+        let store = Store::open_read_only(db)?;
         let bases = Bases::load(&store)?;
         let parents: Vec<String> = wanted
             .iter()
@@ -483,7 +483,7 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
         .collect::<anyhow::Result<_>>()?;
     let readmes: HashSet<String> = readme_subjects.iter().map(|s| s.id.clone()).collect();
     let store = if !ids.is_empty() || args.all || args.query.is_some() {
-        Some(Store::open_existing(db)?)
+        Some(Store::open_read_only(db)?)
     } else {
         None
     };

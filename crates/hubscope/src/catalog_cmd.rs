@@ -348,7 +348,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
         CatalogCommand::Reject(c) => change(db, Action::Rejected, c),
         CatalogCommand::Deprecate(c) => change(db, Action::Deprecated, c),
         CatalogCommand::List { status, format } => {
-            let store = Store::open_existing(db)?;
+            let store = Store::open_read_only(db)?;
             let entries: Vec<Decision> = store
                 .catalog()?
                 .into_iter()
@@ -368,7 +368,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
             }
         }
         CatalogCommand::Show { model } => {
-            let store = Store::open_existing(db)?;
+            let store = Store::open_read_only(db)?;
             let decision = store.current_decision(&model)?;
             let evaluations = store.poc_evaluations(&model)?;
             if decision.is_none() && evaluations.is_empty() {
@@ -432,7 +432,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
             print_clean(&out)
         }
         CatalogCommand::History { model, format } => {
-            let store = Store::open_existing(db)?;
+            let store = Store::open_read_only(db)?;
             let history = store.decisions(&model)?;
             if history.is_empty() {
                 bail!("{model} has no decisions in the catalog");
@@ -456,7 +456,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
             evaluations,
             out,
         } => {
-            let store = Store::open_existing(db)?;
+            let store = Store::open_read_only(db)?;
             let table = if evaluations {
                 evaluations_frame(&store.all_poc_evaluations()?)
             } else {
@@ -487,7 +487,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
 
 fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
     let policy = load_policy(policy_path)?;
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let mut out = String::new();
     let (mut changed, mut failing) = (0, 0);
     let approved: Vec<Decision> = store

@@ -188,7 +188,7 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
         input_name = input.display().to_string();
         stored.push(("", std::mem::take(&mut reading.topics)));
     } else {
-        let store = Store::open_existing(db)?;
+        let store = Store::open_read_only(db)?;
         for (source, wanted) in [
             ("forum", Source::Forum),
             ("discussions", Source::Discussions),

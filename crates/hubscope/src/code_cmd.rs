@@ -158,7 +158,7 @@ fn clip(text: &str) -> String {
 }
 
 pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let items = load_items(&store, args.population)?;
     if items.is_empty() {
         bail!(
@@ -499,7 +499,7 @@ pub fn fleiss_of(codes: &[Code]) -> (usize, Result<Option<f64>, String>) {
 pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
     // Written at the end through a Result, so `| head` is not a panic.
     let mut report = String::new();
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let codes: Vec<Code> = store
         .codes()?
         .into_iter()

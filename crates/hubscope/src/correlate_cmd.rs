@@ -89,7 +89,7 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
             (a.display().to_string(), b.display().to_string()),
         ),
         _ => {
-            let store = Store::open_existing(db)?;
+            let store = Store::open_read_only(db)?;
             let mentions = mention_table(&store, args.families.as_deref(), args.source.sources())?;
             let (models, resolution) =
                 load_with_families(&store, family_table(args.families.as_deref())?)?;

@@ -18,7 +18,7 @@ pub enum DbCommand {
 pub fn run(db: &Path, command: DbCommand) -> anyhow::Result<()> {
     match command {
         DbCommand::Stats { json } => {
-            let store = Store::open_existing(db)?;
+            let store = Store::open_read_only(db)?;
             let stats = store.stats()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&stats)?);

@@ -26,7 +26,7 @@ enum Format {
 }
 
 pub fn run(db: &Path, args: ExportArgs) -> anyhow::Result<()> {
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let started = Instant::now();
     let options = ExportOptions {
         dir: args.out.clone(),

@@ -84,7 +84,7 @@ enum Format {
 
 pub fn run(db: &Path, args: MentionsArgs) -> anyhow::Result<()> {
     if let Some(MentionsCommand::Families { families }) = args.command {
-        let store = Store::open_existing(db)?;
+        let store = Store::open_read_only(db)?;
         let (table, skipped) = family_table_with_store_types(
             &store,
             families.families.as_deref(),
@@ -95,7 +95,7 @@ pub fn run(db: &Path, args: MentionsArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     check_range(args.from, args.to)?;
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let (table, skipped) = family_table_with_store_types(
         &store,
         args.families.families.as_deref(),

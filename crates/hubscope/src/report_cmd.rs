@@ -66,7 +66,7 @@ impl Default for ReportOptions {
 }
 
 pub fn run(db: &Path, args: ReportArgs) -> anyhow::Result<()> {
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let index = write_report(&store, &args.out, &args.options)?;
     println!("{}", index.display());
     Ok(())

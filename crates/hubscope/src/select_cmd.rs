@@ -70,7 +70,7 @@ fn errors(a: &Audit) -> Vec<String> {
 
 pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()> {
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let allowed: Vec<String> = args
         .license_allow
         .iter()
@@ -227,7 +227,7 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
 
 pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let mut subjects = stored_subjects(&store, Some(&args.models), args.as_of.moment())?;
     for id in &args.models {
         if !subjects.iter().any(|s| &s.subject.id == id) {

@@ -129,7 +129,7 @@ fn declare(db: &Path, name: &str, frame: &FrameArgs) -> anyhow::Result<()> {
 }
 
 fn list(db: &Path, json: bool) -> anyhow::Result<()> {
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let models = Models::load(&store)?;
     let facts = source_facts(&models, DateBasis::Created);
     if json {

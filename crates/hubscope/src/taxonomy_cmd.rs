@@ -298,7 +298,7 @@ pub fn uncertainty(store: &Store, chosen: &Chosen) -> anyhow::Result<Option<Unce
 
 pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
     let TaxonomyCommand::Stats(args) = command;
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     let chosen = choose_codes(
         &store,
         args.coder.as_deref(),

@@ -235,7 +235,7 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
     if let TrendsCommand::Test(args) = command {
         return test_series(args);
     }
-    let store = Store::open_existing(db)?;
+    let store = Store::open_read_only(db)?;
     match command {
         TrendsCommand::Test(_) => unreachable!("handled above"),
         TrendsCommand::Uploads(args) => {

@@ -385,3 +385,63 @@ fn a_bom_an_unclosed_quote_and_a_huge_number_are_named_not_lost() {
         .unwrap();
     assert_eq!(posts, 1, "{stderr}");
 }
+
+/// Runs a shell script in a new user and mount namespace (util-linux's unshare), where the
+/// test may mount a folder read-only without being root. `None` where the kernel refuses
+/// user namespaces (the test then says so and checks nothing it cannot).
+fn in_namespace(script: &str) -> Option<std::process::Output> {
+    let probe = std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!("user namespaces are not available here: the read-only mount is not tested");
+        return None;
+    }
+    Some(
+        std::process::Command::new("unshare")
+            .args(["-rm", "sh", "-c", script])
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn a_database_on_a_read_only_file_system_can_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let db = ro.join("r.db");
+    let dump = write(
+        dir.path(),
+        "m.jsonl",
+        "{\"id\":\"a/b\",\"createdAt\":\"2022-01-05T00:00:00.000Z\",\"cardData\":{\"license\":\"mit\"}}\n",
+    );
+    ok(&hubscope(
+        &db,
+        &["ingest", "models", &dump, "--frame", "census"],
+    ));
+    let bin = env!("CARGO_BIN_EXE_hubscope");
+    let out_dir = dir.path().join("out");
+    let script = format!(
+        "set -e; mount --bind '{ro}' '{ro}'; mount -o remount,ro,bind '{ro}'; \
+         for args in 'db stats' 'trends uploads' 'trends docs' 'sources' \
+                     'audit --policy {policy} a/b' 'export --out {out}' 'report --out {out}/report'; do \
+           set +e; '{bin}' --db '{db}' $args > /dev/null 2> '{out}.err'; rc=$?; set -e; \
+           if [ $rc -gt 1 ]; then echo \"FAILED: $args ($rc)\"; cat '{out}.err'; fi; \
+         done; \
+         set +e; '{bin}' --db '{db}' ingest models '{dump}' 2>&1; echo \"ingest rc=$?\"",
+        ro = ro.display(),
+        db = db.display(),
+        out = out_dir.display(),
+        policy = POLICY,
+    );
+    std::fs::create_dir(&out_dir).unwrap();
+    let Some(output) = in_namespace(&script) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(!text.contains("FAILED"), "{text}");
+    assert!(text.contains("is read-only"), "{text}");
+    assert!(text.contains("ingest rc=2"), "{text}");
+}

@@ -28,7 +28,7 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         }
-        let conn = Connection::open(path)?;
+        let conn = Connection::open(path).map_err(|e| read_only_or(e.into(), path))?;
         Self::configure(conn, path)
     }
 
@@ -42,11 +42,88 @@ impl Store {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        )
+        .map_err(|e| read_only_or(e.into(), path))?;
         Self::configure(conn, path)
     }
 
-    fn configure(mut conn: Connection, path: &Path) -> Result<Store, StoreError> {
+    /// Opens an existing database for reading only: it is never written or locked against
+    /// writers, so it works on a read-only file system, a read-only mount or a file without
+    /// write permission. A database of an older schema is migrated first where it can be
+    /// written, and refused where it cannot ([`StoreError::OlderSchemaReadOnly`]).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        // A read-only open still shares the WAL index with a writer, which needs the `-shm`
+        // file; where it cannot be created (a read-only file system), nothing can be writing,
+        // and the file is opened as immutable.
+        let conn = Connection::open_with_flags(path, flags)?;
+        let version = |conn: &Connection| -> rusqlite::Result<i64> {
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        };
+        let (conn, found) = match version(&conn) {
+            Ok(v) => (conn, v),
+            Err(first) => {
+                drop(conn);
+                // Immutable reads only the main file: changes still in a write-ahead log would
+                // be silently missing, so that case is refused, not read stale.
+                let mut wal = path.as_os_str().to_owned();
+                wal.push("-wal");
+                if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+                    return Err(StoreError::ReadOnly {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "{first}; its write-ahead log holds changes not yet in the file, \
+                             which cannot be read without writing: open it once where it is \
+                             writable"
+                        ),
+                    });
+                }
+                let conn = Connection::open_with_flags(immutable_uri(path), flags)?;
+                let v = version(&conn)?;
+                (conn, v)
+            }
+        };
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        let supported = schema::MIGRATIONS.len() as i64;
+        if found > supported {
+            return Err(StoreError::NewerSchema { found, supported });
+        }
+        if found < supported {
+            // An older schema is migrated once where the file can be written; only where it
+            // cannot is it refused.
+            drop(conn);
+            return match Store::open_existing(path) {
+                Ok(store) => {
+                    drop(store);
+                    Store::open_read_only(path)
+                }
+                Err(StoreError::ReadOnly { .. }) => Err(StoreError::OlderSchemaReadOnly {
+                    path: path.to_path_buf(),
+                    found,
+                    supported,
+                }),
+                Err(e) => Err(e),
+            };
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn configure(conn: Connection, path: &Path) -> Result<Store, StoreError> {
+        Self::configure_writable(conn, path).map_err(|e| read_only_or(e, path))
+    }
+
+    fn configure_writable(mut conn: Connection, path: &Path) -> Result<Store, StoreError> {
         conn.busy_timeout(Duration::from_secs(30))?;
         // 64 KiB pages (for a new file; an existing one keeps its own): a study reads whole
         // tables, and bulk ingests of millions of rows run ~2x faster than with 4 KiB pages
@@ -85,6 +162,70 @@ impl Store {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
+}
+
+/// `file:PATH?immutable=1`, the path percent-encoded where a URI needs it.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+/// `err`, or [`StoreError::ReadOnly`] when what failed is that the database (or its folder)
+/// cannot be written.
+fn read_only_or(err: StoreError, path: &Path) -> StoreError {
+    let StoreError::Sqlite(e) = &err else {
+        return err;
+    };
+    let code = e.sqlite_error_code();
+    if !matches!(
+        code,
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+    ) {
+        return err;
+    }
+    // Can the file (or, for a new one, its folder) be written at all?
+    let probe = if path.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+    } else {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        tempfile_in(dir)
+    };
+    match probe {
+        Err(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+            ) =>
+        {
+            StoreError::ReadOnly {
+                path: path.to_path_buf(),
+                reason: io.to_string(),
+            }
+        }
+        _ => err,
+    }
+}
+
+/// Creates and removes a file in `dir`, to learn whether it can be written.
+fn tempfile_in(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".hubscope-write-probe-{}", std::process::id()));
+    std::fs::File::create(&probe)?;
+    std::fs::remove_file(&probe)
 }
 
 #[cfg(test)]

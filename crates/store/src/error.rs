@@ -20,6 +20,21 @@ pub enum StoreError {
     #[error("no database at {0}: ingest something first (hubscope ingest …), or pass --db")]
     Missing(PathBuf),
     #[error(
+        "{path} is read-only ({reason}): this command writes to the database. Commands that \
+         only read it (db stats, trends, report, audit, export, …) work on it as it is"
+    )]
+    ReadOnly { path: PathBuf, reason: String },
+    #[error(
+        "{path} is schema version {found}, older than this hubscope's ({supported}), and can \
+         only be read here: run any command that writes (an ingest) once where it is writable, \
+         to upgrade it"
+    )]
+    OlderSchemaReadOnly {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error(
         "another ingest is writing to {db}{running}; wait for it to finish (the lock is {lock})"
     )]
     Busy {
