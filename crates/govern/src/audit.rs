@@ -2,6 +2,8 @@
 //! severity. Pure: the caller gathers the facts (from the store, or from a README alone) and
 //! resolves base models' licences through lineage.
 
+use std::collections::BTreeSet;
+
 use hubscope_card::{CanonicalSection, LicenseStatus, ModelCard};
 use serde::Serialize;
 
@@ -158,9 +160,8 @@ pub fn pickle_only_weights(files: &[String]) -> Vec<&str> {
         .collect()
 }
 
-fn in_list(list: &[String], license: &LicenseFacts) -> bool {
-    let names = license.names();
-    list.iter().any(|l| names.contains(l))
+fn in_list(list: &BTreeSet<String>, license: &LicenseFacts) -> bool {
+    license.names().iter().any(|n| list.contains(n.as_str()))
 }
 
 /// Audits `subject` against `policy`.

@@ -5,6 +5,7 @@
 //! severity. A policy that names an unknown key, has a wrong type or contradicts itself is
 //! refused with the key and its line.
 
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use hubscope_card::CanonicalSection;
@@ -182,12 +183,12 @@ impl MetadataField {
     }
 }
 
-/// The licence lists, lower-cased.
+/// The licence lists, lower-cased, as sets (a look-up costs O(log n) however long a list is).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LicenseRule {
-    pub allow: Vec<String>,
-    pub deny: Vec<String>,
-    pub review: Vec<String>,
+    pub allow: BTreeSet<String>,
+    pub deny: BTreeSet<String>,
+    pub review: BTreeSet<String>,
     pub severity: Severity,
     pub review_severity: Severity,
     pub inherit: bool,
@@ -221,11 +222,31 @@ pub struct PolicyError {
 }
 
 fn line_of(text: &str, span: Range<usize>) -> usize {
-    text[..span.start.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
+    Lines::new(text).line_of(span)
+}
+
+/// Where each line of a text starts, to turn byte offsets into line numbers in O(log n) each
+/// (a policy's lists may hold many thousands of entries).
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines { starts }
+    }
+
+    /// The 1-based line of a span's start.
+    fn line_of(&self, span: Range<usize>) -> usize {
+        self.starts.partition_point(|&s| s <= span.start)
+    }
 }
 
 impl Policy {
@@ -235,7 +256,8 @@ impl Policy {
             line: e.span().map(|s| line_of(text, s)),
             message: e.message().trim().to_string(),
         })?;
-        let at = |s: &Spanned<String>| Some(line_of(text, s.span()));
+        let lines = Lines::new(text);
+        let at = |s: &Spanned<String>| Some(lines.line_of(s.span()));
         if raw.name.trim().is_empty() || raw.version.trim().is_empty() {
             return Err(PolicyError {
                 line: None,
@@ -275,28 +297,35 @@ impl Policy {
                 };
                 let (allow, deny, review) =
                     (lower(&rule.allow), lower(&rule.deny), lower(&rule.review));
+                // Each licence in one list only: one pass with a map of where each was first
+                // seen (linear in the lists' length, however long they are).
                 let lists = [("allow", &allow), ("deny", &deny), ("review", &review)];
-                for (i, (a_name, a)) in lists.iter().enumerate() {
-                    for (b_name, b) in lists.iter().skip(i + 1) {
-                        if let Some((id, line)) =
-                            b.iter().find(|(id, _)| a.iter().any(|(x, _)| x == id))
-                        {
-                            return Err(PolicyError {
-                                line: *line,
-                                message: format!(
-                                    "license: {id:?} is both in `{a_name}` and in `{b_name}`"
-                                ),
-                            });
+                let mut first_list: HashMap<&str, &str> = HashMap::new();
+                for (name, list) in lists {
+                    for (id, line) in list {
+                        match first_list.get(id.as_str()) {
+                            Some(earlier) if earlier != &name => {
+                                return Err(PolicyError {
+                                    line: *line,
+                                    message: format!(
+                                        "license: {id:?} is both in `{earlier}` and in `{name}`"
+                                    ),
+                                });
+                            }
+                            Some(_) => {}
+                            None => {
+                                first_list.insert(id, name);
+                            }
                         }
                     }
                 }
-                let ids = |list: Vec<(String, Option<usize>)>| {
-                    list.into_iter().map(|(id, _)| id).collect()
+                let ids = |list: &[(String, Option<usize>)]| -> BTreeSet<String> {
+                    list.iter().map(|(id, _)| id.clone()).collect()
                 };
                 Some(LicenseRule {
-                    allow: ids(allow),
-                    deny: ids(deny),
-                    review: ids(review),
+                    allow: ids(&allow),
+                    deny: ids(&deny),
+                    review: ids(&review),
                     severity: rule.severity,
                     review_severity: rule.review_severity,
                     inherit: rule.inherit,
@@ -365,6 +394,30 @@ mod tests {
     use super::*;
 
     const EXAMPLE: &str = include_str!("../../../policies/example.toml");
+
+    #[test]
+    fn long_lists_are_checked_in_one_pass() {
+        // 80,000 allowed licences and one of them denied at the very end: found, with its line.
+        let mut text = String::from(
+            "name = \"p\"\nversion = \"1\"\n[license]\nseverity = \"error\"\nallow = [\n",
+        );
+        for i in 0..80_000 {
+            text.push_str(&format!("  \"lic-{i}\",\n"));
+        }
+        text.push_str("]\ndeny = [\n  \"LIC-79999\",\n]\n");
+        let e = Policy::parse(&text).unwrap_err();
+        assert!(
+            e.message
+                .contains("\"lic-79999\" is both in `allow` and in `deny`"),
+            "{e}"
+        );
+        assert_eq!(e.line, Some(80_008));
+        text = text.replace("LIC-79999", "gpl-3.0");
+        let p = Policy::parse(&text).unwrap();
+        let rule = p.license.unwrap();
+        assert_eq!(rule.allow.len(), 80_000);
+        assert!(rule.deny.contains("gpl-3.0"));
+    }
 
     #[test]
     fn the_example_policy_reads() {
