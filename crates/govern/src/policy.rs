@@ -428,7 +428,7 @@ mod tests {
         assert!(sections.contains(&CanonicalSection::BiasRisksLimitations));
         assert_eq!(*severity, Severity::Error);
         let license = p.license.as_ref().unwrap();
-        assert!(license.allow.contains(&"apache-2.0".to_string()));
+        assert!(license.allow.contains("apache-2.0"));
         assert!(license.deny.iter().any(|l| l.contains("-nc")));
         assert!(license.inherit);
     }
