@@ -175,6 +175,9 @@ impl Classifier {
                 file.format
             );
         }
+        file.classifier
+            .check()
+            .map_err(|why| anyhow::anyhow!("{name}: not a usable classifier: {why}"))?;
         if file.codebook != codebook_ids(codebook) {
             bail!(
                 "{name} was trained with another codebook (other categories); retrain it with \

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -523,17 +522,14 @@ fn codes_of(path: &Path) -> anyhow::Result<HashMap<String, u32>> {
 /// `id → (category_id, confidence)` of a JSON Lines file (`confidence`, or `score` as older
 /// files have it; `None` when neither is a number).
 fn coded_lines(path: &Path) -> anyhow::Result<HashMap<String, (u32, Option<f64>)>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut lines = hubscope_source::JsonLines::open(path, crate::topics::MAX_TOPIC_LINE)?;
     let mut out = HashMap::new();
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = || format!("{}:{}", path.display(), i + 1);
-        let v: Value =
-            serde_json::from_str(&line).with_context(|| format!("{}: not JSON", at()))?;
+    while let Some(line) = lines.next_line()? {
+        let at = || lines.location();
+        let v = Value::Object(
+            line.into_object()
+                .map_err(|reason| anyhow::anyhow!("{}: {reason}", at()))?,
+        );
         let id = match v.get("id") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),

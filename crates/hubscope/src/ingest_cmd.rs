@@ -162,9 +162,14 @@ fn summary(what: &str, db: &Path, report: &IngestReport, seconds: f64) -> String
 
 /// Runs an ingest: batches arrive from `batches` (a reader thread); each is written in its own
 /// transaction. A read failure marks the run failed (what was stored stays) and is returned.
+///
+/// The run is completed only once every thread that fed it (`feeders`) has ended cleanly: a
+/// reader that panicked closes the channel like one that finished, and its run must not be
+/// marked complete with part of the data.
 fn drive<T: Send + 'static>(
     mut session: IngestSession<'_>,
     batches: mpsc::Receiver<Positioned<T>>,
+    feeders: Vec<std::thread::JoinHandle<()>>,
     progress: &Progress,
     mut write: impl FnMut(&mut IngestSession<'_>, Batch<T>) -> Result<(), StoreError>,
 ) -> anyhow::Result<IngestReport> {
@@ -187,6 +192,19 @@ fn drive<T: Send + 'static>(
         }
     }
     progress.finish();
+    for feeder in feeders {
+        if let Err(panic) = feeder.join() {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            let message =
+                format!("a reading thread failed ({what}); what was read before is stored");
+            session.fail(&message)?;
+            anyhow::bail!(message);
+        }
+    }
     Ok(session.finish()?)
 }
 
@@ -300,9 +318,7 @@ fn ingest_stream<T: Send + 'static>(
     let mut session = store.begin_ingest(kind, info)?;
     session.set_commit_every(batch_size as u64);
     let (rx, reading) = spawn_batches(next);
-    let report = drive(session, rx, progress, write);
-    let _ = reading.join();
-    report
+    drive(session, rx, vec![reading], progress, write)
 }
 
 pub fn ingest_discussions(
@@ -414,12 +430,13 @@ pub fn ingest_cards(
             }
         }
     });
-    let report = drive(session, rx, &progress, |s, batch| {
-        s.write_cards(batch).map(|_| ())
-    });
-    let _ = analysing.join();
-    let _ = reading.join();
-    report
+    drive(
+        session,
+        rx,
+        vec![analysing, reading],
+        &progress,
+        |s, batch| s.write_cards(batch).map(|_| ()),
+    )
 }
 
 /// Analyses one card item into a revision, or the issue that stops it.

@@ -2,10 +2,9 @@
 //! Hub-discussions dump shape) or from the store, each as the text a coder reads first — the
 //! title and the opening post — plus the number of answers the thread got.
 
-use std::io::{BufRead, BufReader};
+use hubscope_source::JsonLines;
 use std::path::Path;
 
-use anyhow::Context as _;
 use hubscope_store::Store;
 use serde_json::Value;
 
@@ -73,19 +72,15 @@ pub fn topic_text(parts: &[&str]) -> (String, bool) {
 /// `comments`), whose id becomes `repo_id#num`, whose opening post is its first visible comment
 /// and whose replies are its other visible comments.
 pub fn read_jsonl(path: &Path) -> anyhow::Result<Reading> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // The bounded reader every source uses: a line over the limit is skipped, never held.
+    let mut lines = JsonLines::open(path, MAX_TOPIC_LINE)?;
     let mut reading = Reading::default();
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let n = i as u64 + 1;
-        let line = line.with_context(|| format!("{}:{n}: cannot read the line", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = match serde_json::from_str(&line) {
-            Ok(v) => v,
-            Err(e) => {
-                reading.skipped.push((n, format!("not JSON: {e}")));
+    while let Some(line) = lines.next_line()? {
+        let n = lines.line_no();
+        let v = match line.into_object() {
+            Ok(object) => Value::Object(object),
+            Err(reason) => {
+                reading.skipped.push((n, reason));
                 continue;
             }
         };
@@ -102,6 +97,9 @@ pub fn read_jsonl(path: &Path) -> anyhow::Result<Reading> {
     }
     Ok(reading)
 }
+
+/// The longest line of a topics file read (a thread with all its comments): 16 MiB.
+pub const MAX_TOPIC_LINE: usize = 16 << 20;
 
 fn topic_of(v: &Value) -> Result<(Topic, bool), String> {
     let str_of = |key: &str| v.get(key).and_then(Value::as_str).unwrap_or("");

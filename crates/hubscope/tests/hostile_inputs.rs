@@ -445,3 +445,51 @@ fn a_database_on_a_read_only_file_system_can_be_read() {
     assert!(text.contains("is read-only"), "{text}");
     assert!(text.contains("ingest rc=2"), "{text}");
 }
+
+#[test]
+fn a_full_disk_leaves_no_partial_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let cards = dir.path().join("cards");
+    std::fs::create_dir(&cards).unwrap();
+    for i in 0..40 {
+        let text = format!(
+            "---\nlicense: mit\n---\n# Model {i}\n\n{}\n",
+            "words ".repeat(2000)
+        );
+        std::fs::write(cards.join(format!("m{i}.md")), text).unwrap();
+    }
+    let db = dir.path().join("e.db");
+    let dump = write(
+        dir.path(),
+        "m.jsonl",
+        &(0..3000)
+            .map(|i| format!("{{\"id\":\"o/m{i}\",\"createdAt\":\"2022-01-05T00:00:00.000Z\",\"tags\":[\"{}\"]}}\n", "t".repeat(200)))
+            .collect::<String>(),
+    );
+    ok(&hubscope(&db, &["ingest", "models", &dump]));
+    let full = dir.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    std::fs::write(full.join("keep.json"), "old").unwrap();
+    let bin = env!("CARGO_BIN_EXE_hubscope");
+    let script = format!(
+        "mount -t tmpfs -o size=48k tmpfs '{full}' && echo old > '{full}/keep.json'; \
+         '{bin}' card '{cards}' --format json -o '{full}/keep.json'; echo \"card rc=$?\"; \
+         '{bin}' --db '{db}' export --out '{full}/export'; echo \"export rc=$?\"; \
+         echo files:; ls -A '{full}' '{full}/export' 2>/dev/null; echo keep:; cat '{full}/keep.json'",
+        full = full.display(),
+        cards = cards.display(),
+        db = db.display(),
+    );
+    let Some(output) = in_namespace(&script) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let err = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(text.contains("card rc=2"), "{text}{err}");
+    assert!(err.contains("No space left"), "{text}{err}");
+    assert!(!text.contains("export rc=0"), "{text}{err}");
+    // The earlier file is intact, and nothing temporary is left.
+    let after_keep = text.split("keep:").nth(1).unwrap_or("");
+    assert_eq!(after_keep.trim(), "old", "{text}{err}");
+    assert!(!text.contains(".tmp-"), "{text}{err}");
+}

@@ -384,15 +384,31 @@ impl Store {
         Ok(done)
     }
 
+    /// Exports one table into a temporary folder renamed into place when complete; a failure
+    /// (a full disk, say) removes the temporary folder and leaves any earlier export as it was.
     fn export_table(
         &self,
         spec: &TableSpec,
         options: &ExportOptions,
     ) -> Result<TableExport, StoreError> {
-        let final_dir = options.dir.join(spec.name);
         let tmp_dir = options
             .dir
             .join(format!(".{}.tmp-{}", spec.name, std::process::id()));
+        let result = self.export_table_via(spec, options, &tmp_dir);
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&tmp_dir);
+        }
+        result
+    }
+
+    fn export_table_via(
+        &self,
+        spec: &TableSpec,
+        options: &ExportOptions,
+        tmp_dir: &Path,
+    ) -> Result<TableExport, StoreError> {
+        let final_dir = options.dir.join(spec.name);
+        let tmp_dir = tmp_dir.to_path_buf();
         if tmp_dir.exists() {
             std::fs::remove_dir_all(&tmp_dir).map_err(|e| StoreError::io(&tmp_dir, e))?;
         }
@@ -412,8 +428,11 @@ impl Store {
         let (mut rows_written, mut files) = (0u64, 0u64);
         let mut chunk = Chunk::new(spec, options.format);
         while let Some(row) = rows.next()? {
+            // Only a month names a folder: a date written by another tool could hold `/` or
+            // `..`; any other value goes to the default partition.
             let partition: Option<String> = if partitioned {
                 row.get::<_, Option<String>>(spec.columns.len())?
+                    .filter(|p| p.len() == 7 && crate::time::Month::parse(p).is_some())
             } else {
                 None
             };
@@ -435,7 +454,12 @@ impl Store {
                     tmp_dir.clone()
                 };
                 std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
-                let path = dir.join(format!("part-0.{}", options.format.extension()));
+                // A partition met again (rows without a month before and after the dated
+                // ones) gets a file of its own, never overwriting the first.
+                let path = (0..)
+                    .map(|k| dir.join(format!("part-{k}.{}", options.format.extension())))
+                    .find(|p| !p.exists())
+                    .unwrap_or_else(|| dir.join("part-x"));
                 sink = Some((
                     partition.clone(),
                     PartSink::create(&path, spec, options.format)?,

@@ -180,6 +180,51 @@ impl VectorClassifier {
         })
     }
 
+    /// Whether the classifier is whole: as many names, weight rows and biases as classes, every
+    /// row and entry of one length, every number finite. A classifier read from a file is
+    /// checked before use, so that a damaged or hostile file is refused, never a panic.
+    pub fn check(&self) -> Result<(), String> {
+        let n = self.classes.len();
+        if n == 0 {
+            return Err("no categories".into());
+        }
+        if self.names.len() != n || self.weights.len() != n || self.bias.len() != n {
+            return Err(format!(
+                "{n} categories but {} names, {} weight rows and {} biases",
+                self.names.len(),
+                self.weights.len(),
+                self.bias.len()
+            ));
+        }
+        let dimension = self.dimension();
+        if dimension == 0 {
+            return Err("empty weight rows".into());
+        }
+        if let Some(i) = self.weights.iter().position(|r| r.len() != dimension) {
+            return Err(format!(
+                "weight row {i} has {} values, the first has {dimension}",
+                self.weights[i].len()
+            ));
+        }
+        if let Some(i) = self
+            .entries
+            .iter()
+            .position(|e| e.vector.len() != dimension)
+        {
+            return Err(format!("codebook entry {i} is not {dimension}-dimensional"));
+        }
+        let finite = self
+            .weights
+            .iter()
+            .flatten()
+            .chain(&self.bias)
+            .all(|v| v.is_finite());
+        if !finite {
+            return Err("a weight that is not a finite number".into());
+        }
+        Ok(())
+    }
+
     /// The length of the vectors the classifier takes.
     pub fn dimension(&self) -> usize {
         self.weights.first().map_or(0, Vec::len)
@@ -256,6 +301,33 @@ pub fn stratified_folds(categories: &[u16], k: usize, seed: u64) -> Vec<usize> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_damaged_classifier_is_refused_not_a_panic() {
+        let whole = VectorClassifier {
+            classes: vec![0, 1],
+            names: vec!["a".into(), "b".into()],
+            weights: vec![vec![1.0, 0.0], vec![0.0, 1.0]],
+            bias: vec![0.0, 0.0],
+            entries: Vec::new(),
+        };
+        assert_eq!(whole.check(), Ok(()));
+        let mut empty = whole.clone();
+        empty.classes.clear();
+        assert!(empty.check().unwrap_err().contains("no categories"));
+        let mut short = whole.clone();
+        short.bias.pop();
+        assert!(short.check().unwrap_err().contains("biases"));
+        let mut ragged = whole.clone();
+        ragged.weights[1].push(3.0);
+        assert!(ragged.check().unwrap_err().contains("weight row 1"));
+        let mut nan = whole.clone();
+        nan.weights[0][0] = f32::NAN;
+        assert!(nan.check().is_err());
+        let mut no_rows = whole;
+        no_rows.weights = vec![Vec::new(), Vec::new()];
+        assert!(no_rows.check().unwrap_err().contains("empty"));
+    }
 
     /// Points around one axis per category, with noise from a seeded generator.
     fn clusters(per_class: usize, classes: &[u16], seed: u64) -> Vec<Example> {

@@ -6,6 +6,7 @@
 
 mod output;
 
+use crate::atomic::write_atomically;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -143,17 +144,31 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
         ..Limits::default()
     });
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
+        .num_threads(jobs(args.jobs))
         .build()
         .context("cannot start the analysis threads")?;
 
-    let out: Box<dyn Write + Send> = match &args.out {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-    };
+    // A file is written whole or not at all (a full disk leaves no partial output).
+    match &args.out {
+        Some(path) => write_atomically(path, |w| {
+            analyse_all(&args, sources, total_bytes, &analyzer, &pool, w)
+        }),
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout());
+            analyse_all(&args, sources, total_bytes, &analyzer, &pool, &mut stdout)
+        }
+    }
+}
+
+/// Analyses every card of `sources` and writes the records to `out`.
+fn analyse_all(
+    args: &CardArgs,
+    sources: Vec<cards::CardSource>,
+    total_bytes: u64,
+    analyzer: &CardAnalyzer,
+    pool: &rayon::ThreadPool,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<()> {
     let mut writer = RecordWriter::new(args.format, out)?;
     let progress = Progress::new(total_bytes);
 
@@ -183,7 +198,7 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
                 || {
                     batch
                         .into_par_iter()
-                        .map(|item| analyse_and_render(&analyzer, format, item))
+                        .map(|item| analyse_and_render(analyzer, format, item))
                         .collect::<std::io::Result<Vec<_>>>()
                 },
                 || write_pending(previous, &mut writer, &mut tally),
@@ -194,13 +209,32 @@ pub fn run(args: CardArgs) -> anyhow::Result<()> {
         progress.advance(consumed);
     }
     write_pending(pending, &mut writer, &mut tally)?;
-    let _ = reader.join();
+    if reader.join().is_err() {
+        anyhow::bail!("the card reader failed; the output is incomplete");
+    }
     writer.finish().context("cannot write the output")?;
     progress.finish();
     eprintln!("{}", tally.summary(started.elapsed().as_secs_f64()));
     match read_error {
         Some(err) => Err(err),
         None => Ok(()),
+    }
+}
+
+/// Analysis threads: `--jobs`, at most four per core (more only adds memory: each holds a card
+/// in analysis), or one per core by default.
+fn jobs(asked: Option<usize>) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    match asked {
+        Some(n) if n > 4 * cores => {
+            eprintln!(
+                "hubscope card: --jobs {n} is more than four per core; using {}",
+                4 * cores
+            );
+            4 * cores
+        }
+        Some(n) => n.max(1),
+        None => cores,
     }
 }
 
