@@ -80,11 +80,17 @@ impl Content {
     }
 }
 
+/// The headings of a card that are kept and analysed: real cards have tens, the longest of
+/// the 1,820 real ones a few hundred. Later ones are counted ([`Body::headings_over_limit`]).
+pub const MAX_HEADINGS: usize = 2_000;
+
 /// The walked body: `contents[0]` is what comes before the first heading, `contents[i + 1]` what
 /// follows `headings[i]`.
 #[derive(Debug, Default)]
 pub(crate) struct Body {
     pub headings: Vec<Heading>,
+    /// Headings past [`MAX_HEADINGS`], counted but not kept.
+    pub headings_over_limit: u32,
     pub contents: Vec<Content>,
     /// Code blocks that are only placeholders.
     pub placeholder_code_blocks: u32,
@@ -109,14 +115,81 @@ pub(crate) fn walk(body: &str, first_line: u64, finder: &PlaceholderFinder) -> B
         image_depth: 0,
     };
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
-        w.event(event, range.start, body);
+    // The parser holds a tree of a whole document's blocks (about 100 bytes for each): a long
+    // body is parsed in pieces of about CHUNK_BYTES, cut where a new block starts anyway, so
+    // its memory is bounded by the piece, not the card.
+    for (start, end) in chunks(body, CHUNK_BYTES) {
+        let piece = &body[start..end];
+        for (event, range) in Parser::new_ext(piece, options).into_offset_iter() {
+            w.event(event, start + range.start, body);
+        }
     }
     w.flush_block();
     if let Some(open) = w.heading.take() {
         w.push_heading(open);
     }
     w.out
+}
+
+/// The size a body is parsed in (see [`walk`]). Real cards are far smaller, and are parsed
+/// whole.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// Cuts `body` into pieces of at least `size` bytes (the last may be shorter), each ending
+/// where a line begins in the first column, never inside a fenced code block (whose lines the
+/// parser holds cheaply). Markdown that spans such a cut (a reference link defined in another
+/// piece, an HTML comment left open, a table's rows) is read per piece; only bodies over
+/// `size` are cut, and no real card is that long.
+fn chunks(body: &str, size: usize) -> Vec<(usize, usize)> {
+    if body.len() <= size {
+        return vec![(0, body.len())];
+    }
+    let mut out = Vec::new();
+    let (mut start, mut offset) = (0usize, 0usize);
+    let mut fence: Option<(u8, usize)> = None;
+    for line in body.split_inclusive('\n') {
+        let bytes = line.as_bytes();
+        // A line in the first column starts a block or continues one (a paragraph's next
+        // line, a list's next item, a quote's or table's next row): cut there, one block
+        // becomes two of the same kind and the words are the same. Not a setext underline,
+        // which belongs to the line above; and past four pieces' worth, anywhere.
+        let first_column =
+            bytes.first().is_some_and(|b| !b.is_ascii_whitespace()) && !is_setext_underline(line);
+        let at_boundary = fence.is_none()
+            && ((offset - start >= size && first_column) || offset - start >= 4 * size);
+        if at_boundary {
+            out.push((start, offset));
+            start = offset;
+        }
+        // Fences: up to three spaces, then three or more ` or ~.
+        let trimmed = line.trim_start_matches(' ');
+        if line.len() - trimmed.len() <= 3 {
+            let t = trimmed.as_bytes();
+            if let Some(&c) = t.first().filter(|c| **c == b'`' || **c == b'~') {
+                let run = t.iter().take_while(|b| **b == c).count();
+                if run >= 3 {
+                    fence = match fence {
+                        None => Some((c, run)),
+                        Some((open, n))
+                            if open == c && run >= n && trimmed[run..].trim().is_empty() =>
+                        {
+                            None
+                        }
+                        still => still,
+                    };
+                }
+            }
+        }
+        offset += line.len();
+    }
+    out.push((start, body.len()));
+    out
+}
+
+/// `===` or `---` (with spaces), which make the line above a heading.
+fn is_setext_underline(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && (t.bytes().all(|b| b == b'=') || t.bytes().all(|b| b == b'-' || b == b' '))
 }
 
 struct OpenHeading {
@@ -351,6 +424,12 @@ impl Walker<'_, '_> {
     }
 
     fn push_heading(&mut self, open: OpenHeading) {
+        // Past the cap a heading is counted, not kept: what follows it belongs to the last
+        // heading kept, so a card of millions of `## H` lines costs what its text costs.
+        if self.out.headings.len() >= MAX_HEADINGS {
+            self.out.headings_over_limit = self.out.headings_over_limit.saturating_add(1);
+            return;
+        }
         let title = collapse_whitespace(&open.title);
         let sections = classify_heading(&title);
         self.out.headings.push(Heading {

@@ -83,6 +83,9 @@ impl Serialize for Sections {
     }
 }
 
+/// The titles kept per section in [`SectionCoverage::headings`].
+pub const MAX_TITLES_PER_SECTION: usize = 20;
+
 /// A heading and the headings below it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutlineNode {
@@ -105,6 +108,9 @@ pub struct Signals {
     /// Words the author wrote: prose minus placeholders and template boilerplate.
     pub real_words: u32,
     pub headings: u32,
+    /// Headings past the first 2,000 (`MAX_HEADINGS`): counted in `headings`, not analysed;
+    /// the text under them counts toward the last heading analysed.
+    pub headings_not_analysed: u32,
     /// Code blocks with real code (fenced, indented or `<pre>`).
     pub code_blocks: u32,
     pub tables: u32,
@@ -198,7 +204,10 @@ pub(crate) fn assemble(parts: Parts) -> ModelCard {
         for s in h.sections.iter() {
             let coverage = sections.get_mut(s);
             coverage.present = true;
-            coverage.headings.push(h.title.clone());
+            // The first few titles are enough to show which headings made the section.
+            if coverage.headings.len() < MAX_TITLES_PER_SECTION {
+                coverage.headings.push(h.title.clone());
+            }
         }
         for s in effective[i].iter() {
             merged[s as usize].merge(&contents[i + 1]);
@@ -220,7 +229,8 @@ pub(crate) fn assemble(parts: Parts) -> ModelCard {
     }
 
     let mut signals = Signals {
-        headings: headings.len() as u32,
+        headings: (headings.len() as u32).saturating_add(body.headings_over_limit),
+        headings_not_analysed: body.headings_over_limit,
         html_blocks: body.html_blocks,
         generator,
         ..Signals::default()

@@ -39,7 +39,7 @@ mod prose;
 mod score;
 mod section;
 
-pub use body::HeadingKind;
+pub use body::{CHUNK_BYTES, HeadingKind, MAX_HEADINGS};
 pub use card::{ModelCard, OutlineNode, SectionCoverage, Sections, Signals};
 pub use front_matter::{FrontMatter, YamlError};
 pub use generator::Generator;

@@ -41,7 +41,12 @@ fn check_invariants(card: &ModelCard) {
         }
         stack.extend(node.children.iter());
     }
-    assert_eq!(headings, card.signals.headings);
+    // Headings past the cap are counted, not kept in the outline.
+    assert_eq!(
+        headings + card.signals.headings_not_analysed,
+        card.signals.headings
+    );
+    assert!(headings as usize <= hubscope_card::MAX_HEADINGS);
     // Parsed and in error are exclusive; absent front matter has neither.
     assert!(!(card.front_matter.parsed && card.front_matter.error.is_some()));
     assert!(card.front_matter.present || !card.front_matter.parsed);
@@ -100,6 +105,10 @@ fn ten_thousand_nested_headings() {
     }
     let card = analyze(&text);
     assert_eq!(card.signals.headings, 10_000);
+    assert_eq!(
+        card.signals.headings_not_analysed,
+        10_000 - hubscope_card::MAX_HEADINGS as u32
+    );
     check_invariants(&card);
     // Headings inside 10,000 nested block quotes.
     let card = analyze(&format!("{} # Deep heading\n", ">".repeat(10_000)));
@@ -293,4 +302,23 @@ fn prose_between_two_rules_is_read_as_markdown() {
     // A list between rules stays a metadata error: it is YAML, just not a mapping.
     let card = analyze("---\n- a\n- b\n---\n# T\n");
     assert_eq!(card.signals.real_words, 0);
+}
+
+#[test]
+fn a_long_card_is_parsed_in_pieces_with_the_same_measures() {
+    // Over a MiB of sections and prose: parsed in pieces, measured as one.
+    let block =
+        "## Uses\n\nSome words about the use of this model.\n\n- a list item\n\n> a quote\n\n";
+    let text = block.repeat((3 << 20) / block.len());
+    let card = analyze(&text);
+    check_invariants(&card);
+    let pieces = text.len() / block.len();
+    assert_eq!(card.signals.headings as usize, pieces);
+    // Every piece's words are counted: "Some words … model." is 8, the item 3, the quote 2.
+    assert_eq!(card.signals.words as usize, pieces * 13);
+    assert!(
+        card.sections
+            .get(hubscope_card::CanonicalSection::Uses)
+            .filled
+    );
 }

@@ -493,3 +493,39 @@ fn a_full_disk_leaves_no_partial_output() {
     assert_eq!(after_keep.trim(), "old", "{text}{err}");
     assert!(!text.contains(".tmp-"), "{text}{err}");
 }
+
+#[test]
+fn cards_of_millions_of_headings_stay_within_a_small_multiple_of_their_size() {
+    // Four 16 MB cards of `## H` lines: 945 MB each and 2.6 GB for the folder, before.
+    let dir = tempfile::tempdir().unwrap();
+    let cards = dir.path().join("cards");
+    std::fs::create_dir(&cards).unwrap();
+    let card = "## H\n".repeat((16 << 20) / 5 - 10);
+    for i in 0..4 {
+        std::fs::write(cards.join(format!("c{i}.md")), &card).unwrap();
+    }
+    let limit = 512 << 20;
+    let out = hubscope_within(
+        &dir.path().join("unused.db"),
+        limit,
+        &[
+            "card",
+            cards.to_str().unwrap(),
+            "--jobs",
+            "4",
+            "--format",
+            "json",
+        ],
+    );
+    let stderr = ok(&out);
+    assert!(stderr.contains("4 cards, 4 analysed"), "{stderr}");
+    let records: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(records[0]["signals"]["headings"], (16 << 20) / 5 - 10);
+    let db = dir.path().join("c.db");
+    let stderr = ok(&hubscope_within(
+        &db,
+        limit,
+        &["ingest", "cards", cards.to_str().unwrap()],
+    ));
+    assert!(stderr.contains("read 4, stored 4"), "{stderr}");
+}
