@@ -44,6 +44,10 @@ pub const DEFAULT_FORUM: &str = "https://discuss.huggingface.co";
 /// Posts asked for in one `/t/{id}/posts.json` request (Discourse's page size).
 pub const POSTS_PER_REQUEST: usize = 20;
 
+/// The posts of one topic fetched beyond those its first page gives (the longest real topics
+/// have a few hundred).
+pub const MAX_FETCHED_POSTS: usize = 5_000;
+
 /// What to mine.
 #[derive(Debug, Clone)]
 pub struct ForumOptions {
@@ -580,13 +584,27 @@ async fn fetch_topic(client: &HubClient, listed: ListedTopic) -> Result<Fetched,
     };
     let mut posts = topic.posts;
     let have: HashSet<i64> = posts.iter().map(|p| p.id).collect();
-    let missing: Vec<i64> = topic
+    let mut missing: Vec<i64> = topic
         .stream
         .iter()
         .copied()
         .filter(|id| !have.contains(id))
         .collect();
     let mut complete = true;
+    // The stream is the server's word: a topic naming millions of posts would cost as many
+    // requests. Past the bound, the rest is an issue of the topic.
+    if missing.len() > MAX_FETCHED_POSTS {
+        issues.push(Issue {
+            record: record.clone(),
+            severity: Severity::FieldDropped,
+            reason: format!(
+                "the topic lists {} more posts; only the first {MAX_FETCHED_POSTS} are fetched",
+                missing.len()
+            ),
+        });
+        missing.truncate(MAX_FETCHED_POSTS);
+        complete = false;
+    }
     for chunk in missing.chunks(POSTS_PER_REQUEST) {
         let mut url = client.url(&format!("/t/{id}/posts.json"))?;
         {

@@ -887,6 +887,10 @@ async fn first_commit(client: &HubClient, id: &str) -> Result<Option<String>, Hu
         .and_then(|t| time::outside_timestamp(t).ok()))
 }
 
+/// The discussions of one model fetched (the most discussed real model has a few hundred): a
+/// listing that claims more is cut, with an issue, rather than followed for ever.
+pub const MAX_DISCUSSIONS: usize = 5_000;
+
 /// Every discussion of a model, with its comments.
 async fn model_discussions(
     client: &HubClient,
@@ -924,9 +928,21 @@ async fn model_discussions(
         if n == 0 || start + n >= count {
             break;
         }
+        if listed.len() >= MAX_DISCUSSIONS {
+            break;
+        }
+    }
+    let mut issues = Vec::new();
+    if listed.len() > MAX_DISCUSSIONS {
+        issues.push(field_issue(
+            id,
+            &format!(
+                "discussions: more than {MAX_DISCUSSIONS} listed; only the first {MAX_DISCUSSIONS} are fetched"
+            ),
+        ));
+        listed.truncate(MAX_DISCUSSIONS);
     }
     let mut threads = Vec::new();
-    let mut issues = Vec::new();
     for item in listed {
         let Some(num) = item.get("num").and_then(Value::as_i64) else {
             issues.push(skipped(id, "a discussion without a number"));
