@@ -232,8 +232,22 @@ fn evaluate_model(
     })
 }
 
+/// The largest data set `poc` reads: 512 MiB.
+const MAX_DATASET_BYTES: u64 = 512 << 20;
+
 /// Reads the labelled texts; rows without a text or a label are left out with the reason.
 fn read_dataset(path: &Path, text_field: &str, label_field: &str) -> anyhow::Result<Dataset> {
+    // The file is held whole (its hash is recorded with the evaluation): bounded first.
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    if size > MAX_DATASET_BYTES {
+        anyhow::bail!(
+            "{}: {size} bytes, over the limit of {MAX_DATASET_BYTES} bytes for a proof-of-concept \
+             data set (a sample of a few thousand texts is what the evaluation needs)",
+            path.display()
+        );
+    }
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let sha1 = sha1_smol::Sha1::from(&bytes).digest().to_string();
     let extension = path
