@@ -413,6 +413,8 @@ async fn read_body(
     }
     let body = match decoder {
         None => raw.bytes,
+        // An empty body (a 204, a bodiless error) says gzip and holds nothing to decode.
+        Some(_) if wire == 0 => Vec::new(),
         Some(d) => d.finish().map_err(decode_error)?.bytes,
     };
     Ok((Bytes::from(body), wire))

@@ -157,7 +157,6 @@ proptest! {
 
 #[test]
 fn a_crawl_waiting_on_429s_still_prints_a_line_every_10_seconds() {
-    use std::io::Read;
     use std::process::{Command, Stdio};
 
     use hubscope_testhub::raw::{RawServer, Reply};
@@ -181,20 +180,38 @@ fn a_crawl_waiting_on_429s_still_prints_a_line_every_10_seconds() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(12_500));
+    // Lines as they come; the first progress line is due 10 s in (30 s allowed on a busy
+    // machine).
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    let found = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line)
+                if line.contains("waits on 429") && line.contains("rate-limited, resumes in") =>
+            {
+                break true;
+            }
+            Ok(line) => seen.push(line),
+            Err(_) => break false,
+        }
+    };
     child.kill().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
     child.wait().unwrap();
-    assert!(
-        stderr.contains("waits on 429") && stderr.contains("rate-limited, resumes in"),
-        "{stderr}"
-    );
+    assert!(found, "no progress line while waiting: {seen:?}");
 }
 
 /// Runs `hubscope --db DB ARGS…`, killed if it has not ended within `secs` (a hang fails the
