@@ -247,9 +247,14 @@ fn issues_are_logged_and_counted() {
     let report = s.finish().unwrap();
     let c = report.counts;
     assert_eq!((c.read, c.stored, c.skipped, c.field_issues), (3, 1, 2, 1));
+    // Grouped by kind: what went wrong, without where (see `reason_key`).
     assert_eq!(
         report.reasons,
-        [("not JSON".to_string(), 2), ("createdAt".to_string(), 1)]
+        [
+            ("createdAt: unexpected date format".to_string(), 1),
+            ("not JSON: expected value".to_string(), 1),
+            ("not JSON: trailing characters".to_string(), 1)
+        ]
     );
     assert_eq!(count(&store, "SELECT count(*) FROM ingest_issues"), 3);
     assert_eq!(
