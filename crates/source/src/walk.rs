@@ -36,32 +36,55 @@ pub fn walk(root: &Path, options: &WalkOptions<'_>) -> Result<Walk, SourceError>
     let mut dirs_seen: HashSet<PathBuf> = HashSet::new();
     let mut files_seen: HashSet<PathBuf> = HashSet::new();
     let canonical = |p: &Path| std::fs::canonicalize(p).map_err(|e| SourceError::io(p, e));
-    dirs_seen.insert(canonical(root)?);
-    let mut pending = vec![(root.to_path_buf(), 0usize)];
-    while let Some((dir, depth)) = pending.pop() {
+    let real_root = canonical(root)?;
+    dirs_seen.insert(real_root.clone());
+    // Each directory with its canonical path: a regular file's canonical path is then that
+    // path and its name, so only links cost a look-up of their own.
+    let mut pending = vec![(root.to_path_buf(), real_root, 0usize)];
+    while let Some((dir, real_dir, depth)) = pending.pop() {
         let entries = std::fs::read_dir(&dir).map_err(|e| SourceError::io(&dir, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| SourceError::io(&dir, e))?;
             let path = entry.path();
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            let name = entry.file_name();
+            let hidden = name.to_string_lossy().starts_with('.');
+            let file_type = entry.file_type().map_err(|e| SourceError::io(&path, e))?;
             // Follows links: a link to a directory is walked like one, once.
-            let Ok(meta) = std::fs::metadata(&path) else {
-                // A dangling link: nothing to read.
-                continue;
+            let is_dir = if file_type.is_symlink() {
+                match std::fs::metadata(&path) {
+                    Ok(meta) => meta.is_dir(),
+                    // A dangling link: nothing to read.
+                    Err(_) => continue,
+                }
+            } else {
+                file_type.is_dir()
             };
-            if meta.is_dir() {
+            if is_dir {
                 if hidden || depth >= options.max_depth || !(options.enter)(&path) {
                     continue;
                 }
-                match canonical(&path).map(|real| dirs_seen.insert(real)) {
-                    Ok(true) => pending.push((path, depth + 1)),
-                    Ok(false) => out.repeated.push(path),
-                    Err(_) => continue,
+                let real = if file_type.is_symlink() {
+                    match canonical(&path) {
+                        Ok(real) => real,
+                        Err(_) => continue,
+                    }
+                } else {
+                    real_dir.join(&name)
+                };
+                if dirs_seen.insert(real.clone()) {
+                    pending.push((path, real, depth + 1));
+                } else {
+                    out.repeated.push(path);
                 }
             } else if (options.keep)(&path) {
-                match canonical(&path).map(|real| files_seen.insert(real)) {
-                    Ok(false) => out.repeated.push(path),
-                    Ok(true) | Err(_) => out.files.push(path),
+                let real = if file_type.is_symlink() {
+                    canonical(&path).ok()
+                } else {
+                    Some(real_dir.join(&name))
+                };
+                match real.map(|real| files_seen.insert(real)) {
+                    Some(false) => out.repeated.push(path),
+                    Some(true) | None => out.files.push(path),
                 }
             }
         }
