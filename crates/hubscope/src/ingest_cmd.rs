@@ -178,8 +178,18 @@ fn drive<T: Send + 'static>(
             Ok((batch, position)) => {
                 if let Err(err) = write(&mut session, batch) {
                     let message = err.to_string();
-                    let _ = session.fail(&message);
-                    return Err(err.into());
+                    let marked = session.fail(&message);
+                    let err = anyhow::Error::from(err);
+                    return Err(match marked {
+                        Ok(()) => err.context(
+                            "the ingest stopped and is marked failed; what was committed before \
+                             is stored",
+                        ),
+                        Err(_) => err.context(
+                            "the ingest stopped; what was committed before is stored, and the \
+                             next ingest will mark this run interrupted",
+                        ),
+                    });
                 }
                 progress.set(position);
             }
@@ -205,7 +215,9 @@ fn drive<T: Send + 'static>(
             anyhow::bail!(message);
         }
     }
-    Ok(session.finish()?)
+    session
+        .finish()
+        .context("the ingest's last batch could not be stored; what was committed before is kept")
 }
 
 /// A batch and the reader's position after it.
@@ -256,7 +268,9 @@ pub fn ingest_forum(
         session.fail(&err.to_string())?;
         return Err(err.into());
     }
-    Ok(session.finish()?)
+    session
+        .finish()
+        .context("the ingest's last batch could not be stored; what was committed before is kept")
 }
 
 /// The source `path`, known across runs by its canonical path.

@@ -200,10 +200,31 @@ fn main() -> ExitCode {
                 // `hubscope card … | head` is not an error.
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_text(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each said once (a cause whose text the message already holds, as
+/// SQLite's does, is not repeated), with control characters from outside text made visible.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    let mut last = String::new();
+    for cause in err.chain() {
+        let cause = cause.to_string();
+        // SQLite's innermost cause restates its message behind a code: "Error code 13: …".
+        let repeated = text.contains(&cause) || (!last.is_empty() && cause.ends_with(&last));
+        last.clone_from(&cause);
+        if repeated {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    terminal::clean_lines(&text).into_owned()
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -512,6 +512,43 @@ fn a_full_disk_leaves_no_partial_output() {
 }
 
 #[test]
+fn an_ingest_that_fills_the_disk_is_marked_failed() {
+    // Before: the run stayed `running` (the last commit failed, then marking it failed did too).
+    let dir = tempfile::tempdir().unwrap();
+    let cards = dir.path().join("cards");
+    std::fs::create_dir(&cards).unwrap();
+    for i in 0..300 {
+        let words: String = (0..3000).map(|j| format!("word{j} ")).collect();
+        let text = format!("---\nlicense: mit\n---\n# Model {i}\n\n{words}\n");
+        std::fs::write(cards.join(format!("m{i}.md")), text).unwrap();
+    }
+    let full = dir.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    let bin = env!("CARGO_BIN_EXE_hubscope");
+    let script = format!(
+        "mount -t tmpfs -o size=3m tmpfs '{full}' && \
+         '{bin}' --db '{full}/h.db' ingest cards '{cards}' --keep-text; echo \"ingest rc=$?\"; \
+         '{bin}' --db '{full}/h.db' db stats",
+        full = full.display(),
+        cards = cards.display(),
+    );
+    let Some(output) = in_namespace(&script) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let err = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(text.contains("ingest rc=2"), "{text}{err}");
+    assert!(err.contains("database or disk is full"), "{err}");
+    // Said once, not three times over.
+    assert_eq!(err.matches("disk is full").count(), 1, "{err}");
+    let run = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("run    1"))
+        .unwrap_or_else(|| panic!("{text}{err}"));
+    assert!(run.contains("failed"), "{run}");
+}
+
+#[test]
 fn cards_of_millions_of_headings_stay_within_a_small_multiple_of_their_size() {
     // Four 16 MB cards of `## H` lines: 945 MB each and 2.6 GB for the folder, before.
     let dir = tempfile::tempdir().unwrap();

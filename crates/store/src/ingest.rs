@@ -783,8 +783,15 @@ impl IngestSession<'_> {
     }
 
     /// Commits what is pending and marks the run completed.
+    ///
+    /// Where the last batch cannot be committed (the disk is full), it is rolled back, the run
+    /// is marked failed, and the error is returned.
     pub fn finish(mut self) -> Result<IngestReport, StoreError> {
-        self.commit()?;
+        if let Err(err) = self.commit() {
+            self.rollback();
+            let _ = self.mark_failed(&format!("its last batch could not be stored ({err})"));
+            return Err(err);
+        }
         self.store.conn.execute(
             "UPDATE ingest_runs SET status = 'completed', finished_at = ?2 WHERE id = ?1",
             params![self.log.run_id, time::now()],
@@ -801,8 +808,23 @@ impl IngestSession<'_> {
     }
 
     /// Commits what was written (whole records only) and marks the run failed, with the reason.
+    ///
+    /// Where the pending batch cannot be committed (the disk is full), it is rolled back and
+    /// the run is still marked failed: rolling back frees the log space that small update
+    /// needs. Only where even that cannot be written does the run stay `running`, for the next
+    /// ingest to mark `interrupted`.
     pub fn fail(mut self, message: &str) -> Result<(), StoreError> {
-        self.commit()?;
+        let message = match self.commit() {
+            Ok(()) => message.to_string(),
+            Err(err) => {
+                self.rollback();
+                format!("{message}; its last batch was not stored either ({err})")
+            }
+        };
+        self.mark_failed(&message)
+    }
+
+    fn mark_failed(&mut self, message: &str) -> Result<(), StoreError> {
         self.store.conn.execute(
             "UPDATE ingest_runs SET status = 'failed', finished_at = ?2, message = ?3 WHERE id = ?1",
             params![self.log.run_id, time::now(), message],
