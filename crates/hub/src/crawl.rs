@@ -880,11 +880,20 @@ async fn first_commit(client: &HubClient, id: &str) -> Result<Option<String>, Hu
         response
     };
     let commits: Vec<Value> = serde_json::from_slice(&response.body).unwrap_or_default();
-    Ok(commits
+    let Some(date) = commits
         .last()
         .and_then(|c| c.get("date"))
         .and_then(Value::as_str)
-        .and_then(|t| time::outside_timestamp(t).ok()))
+    else {
+        return Ok(None);
+    };
+    // A refused date is that model's issue (the caller records it), never its first commit.
+    time::outside_timestamp(date)
+        .map(Some)
+        .map_err(|why| HubError::Protocol {
+            url: response.url.to_string(),
+            message: format!("date: {why}"),
+        })
 }
 
 /// The discussions of one model fetched (the most discussed real model has a few hundred): a
@@ -955,15 +964,31 @@ async fn model_discussions(
         } else {
             Value::Null
         };
-        threads.push(thread_of(id, num, &item, &details));
+        threads.push(thread_of(id, num, &item, &details, &mut issues));
     }
     Ok((threads, issues))
 }
 
-/// A stored thread from the listing entry and its details (`events`).
-fn thread_of(repo_id: &str, num: i64, item: &Value, details: &Value) -> DiscussionThread {
+/// A stored thread from the listing entry and its details (`events`). A date that is refused
+/// is dropped with an issue of the thread (`repo#num`).
+fn thread_of(
+    repo_id: &str,
+    num: i64,
+    item: &Value,
+    details: &Value,
+    issues: &mut Vec<Issue>,
+) -> DiscussionThread {
     let source = if details.is_object() { details } else { item };
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    let mut date = |v: &Value, what: &str| {
+        let raw = v.get("createdAt").and_then(Value::as_str)?;
+        time::outside_timestamp(raw)
+            .map_err(|why| {
+                let reason = format!("{what}createdAt: {why}, dropped");
+                issues.push(field_issue(&format!("{repo_id}#{num}"), &reason));
+            })
+            .ok()
+    };
     let author = |v: &Value| {
         v.get("author")
             .and_then(|a| a.get("name"))
@@ -978,12 +1003,12 @@ fn thread_of(repo_id: &str, num: i64, item: &Value, details: &Value) -> Discussi
             events
                 .iter()
                 .filter(|e| e.get("type").and_then(Value::as_str) == Some("comment"))
-                .map(|e| {
+                .enumerate()
+                .map(|(i, e)| {
                     let data = e.get("data").cloned().unwrap_or(Value::Null);
                     Comment {
                         author: author(e),
-                        created_at: text(e, "createdAt")
-                            .and_then(|t| time::outside_timestamp(&t).ok()),
+                        created_at: date(e, &format!("comment {}: ", i + 1)),
                         text: data
                             .get("latest")
                             .and_then(|l| l.get("raw"))
@@ -1001,7 +1026,7 @@ fn thread_of(repo_id: &str, num: i64, item: &Value, details: &Value) -> Discussi
         title: text(source, "title").or_else(|| text(item, "title")),
         status: text(source, "status").or_else(|| text(item, "status")),
         author: author(source),
-        created_at: text(source, "createdAt").and_then(|t| time::outside_timestamp(&t).ok()),
+        created_at: date(source, ""),
         is_pull_request: source
             .get("isPullRequest")
             .or_else(|| item.get("isPullRequest"))
@@ -1040,14 +1065,43 @@ mod tests {
             {"id": "3", "type": "comment", "createdAt": "2023-01-02T00:00:00.000Z",
              "data": {"edited": false, "hidden": true, "latest": {"raw": "spam"}}}
         ]});
-        let t = thread_of("org/m", 3, &item, &details);
+        let mut issues = Vec::new();
+        let t = thread_of("org/m", 3, &item, &details, &mut issues);
+        assert!(issues.is_empty(), "{issues:?}");
         assert_eq!(t.status.as_deref(), Some("closed"));
         assert_eq!(t.comments.len(), 2);
         assert_eq!(t.comments[0].text.as_deref(), Some("Hello?"));
         assert_eq!(t.comments[1].author.as_deref(), Some("deleted"));
         assert_eq!(t.comments[1].hidden, Some(true));
         // Without details, the listing entry is enough for the thread (no comments).
-        let t = thread_of("org/m", 3, &item, &Value::Null);
+        let t = thread_of("org/m", 3, &item, &Value::Null, &mut issues);
         assert_eq!((t.status.as_deref(), t.comments.len()), (Some("open"), 0));
+    }
+
+    #[test]
+    fn a_refused_date_in_a_thread_is_an_issue_not_a_silent_gap() {
+        let details = serde_json::json!({"num": 7, "createdAt": "9999-12-31T23:59:59.000Z",
+        "events": [
+            {"type": "comment", "createdAt": "2023-01-01T00:00:00.000Z", "data": {}},
+            {"type": "comment", "createdAt": "1970-01-01T00:00:00.000Z", "data": {}}
+        ]});
+        let mut issues = Vec::new();
+        let t = thread_of("org/m", 7, &Value::Null, &details, &mut issues);
+        assert_eq!(t.created_at, None);
+        assert!(t.comments[0].created_at.is_some());
+        assert_eq!(t.comments[1].created_at, None);
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        assert!(issues.iter().all(|i| i.record == "org/m#7"));
+        let reasons: Vec<&str> = issues.iter().map(|i| i.reason.as_str()).collect();
+        assert!(
+            reasons.iter().any(|r| r.starts_with("createdAt: ")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.starts_with("comment 2: createdAt: ")),
+            "{reasons:?}"
+        );
     }
 }

@@ -642,3 +642,57 @@ async fn limit_stops_after_whole_pages_and_since_fetches_only_newer_models() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_dates_of_first_commits_and_discussions_are_issues() {
+    // The test Hub dates a model's oldest commit at its createdAt: 9999 here, refused twice
+    // (the listing's createdAt and the first commit), as are the thread's and a comment's dates.
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models.jsonl");
+    std::fs::write(
+        &models,
+        "{\"id\":\"far/future\",\"createdAt\":\"9999-12-31T23:59:59.000Z\"}\n",
+    )
+    .unwrap();
+    let discussions = dir.path().join("discussions.jsonl");
+    std::fs::write(
+        &discussions,
+        "{\"repo_id\":\"far/future\",\"num\":1,\"title\":\"t\",\"status\":\"open\",\
+         \"author\":\"u\",\"created_at\":\"9999-01-01 00:00:00+00:00\",\"is_pull_request\":false,\
+         \"comments\":[{\"author\":\"u\",\"created_at\":\"3000-01-01 00:00:00+00:00\",\"text\":\"x\"}]}\n",
+    )
+    .unwrap();
+    let data = HubData::load(Some(&models), None, Some(&discussions), None).unwrap();
+    let hub = TestHub::start(Arc::new(data)).await.unwrap();
+    let mut store = Store::open(dir.path().join("h.db")).unwrap();
+    let options = CrawlOptions {
+        ids: vec!["far/future".into()],
+        first_commits: true,
+        discussions: true,
+        ..CrawlOptions::default()
+    };
+    let report = crawl(client(&hub, None), &mut store, options)
+        .await
+        .unwrap();
+    assert_eq!(report.first_commits, 0);
+    assert_eq!(report.discussions, 1);
+    let dated = count(
+        &store,
+        "SELECT count(*) FROM models WHERE created_at IS NOT NULL OR first_commit_at IS NOT NULL",
+    );
+    assert_eq!(dated, 0);
+    let reasons: Vec<String> = {
+        let mut stmt = store
+            .connection()
+            .prepare("SELECT record || ' ' || reason FROM ingest_issues ORDER BY rowid")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let has = |what: &str| reasons.iter().any(|r| r.contains(what));
+    assert!(has("far/future first commit:"), "{reasons:?}");
+    assert!(has("far/future#1 createdAt: "), "{reasons:?}");
+    assert!(has("far/future#1 comment 1: createdAt: "), "{reasons:?}");
+}

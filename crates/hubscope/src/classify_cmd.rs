@@ -507,7 +507,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             );
         }
     }
-    std::io::Write::write_all(&mut std::io::stdout().lock(), report.as_bytes())?;
+    crate::terminal::print_clean(&report)?;
     Ok(())
 }
 
@@ -670,7 +670,7 @@ fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
     if missing > 0 {
         eprintln!("  {missing} gold ids have no prediction and are left out");
     }
-    std::io::Write::write_all(&mut std::io::stdout().lock(), report.as_bytes())?;
+    crate::terminal::print_clean(&report)?;
     Ok(())
 }
 

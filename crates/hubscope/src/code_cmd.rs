@@ -466,7 +466,12 @@ pub fn code(db: &Path, command: CodeCommand) -> anyhow::Result<()> {
         rejected.len()
     );
     for r in &rejected {
-        eprintln!("  line {} (id {}): {}", r.line, r.id, r.reason);
+        eprintln!(
+            "  line {} (id {}): {}",
+            r.line,
+            crate::terminal::clean(&r.id),
+            crate::terminal::clean(&r.reason)
+        );
     }
     Ok(())
 }
@@ -615,6 +620,6 @@ pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
             path.display()
         );
     }
-    std::io::Write::write_all(&mut std::io::stdout().lock(), report.as_bytes())?;
+    crate::terminal::print_clean(&report)?;
     Ok(())
 }

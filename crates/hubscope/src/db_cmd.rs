@@ -1,5 +1,6 @@
 //! `hubscope db stats`: what the database holds.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use hubscope_store::Store;
@@ -24,19 +25,23 @@ pub fn run(db: &Path, command: DbCommand) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&stats)?);
                 return Ok(());
             }
-            println!(
+            // Paths and source names come from outside.
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
                 "{} (schema version {}, {:.1} MB on disk)",
                 stats.path,
                 stats.schema_version,
                 stats.bytes_on_disk as f64 / 1e6
             );
-            println!("\n{:<22} {:>12}", "TABLE", "ROWS");
+            let _ = writeln!(out, "\n{:<22} {:>12}", "TABLE", "ROWS");
             for t in &stats.tables {
-                println!("{:<22} {:>12}", t.table, t.rows);
+                let _ = writeln!(out, "{:<22} {:>12}", t.table, t.rows);
             }
-            println!("\n{:<26} {:<26} {:<26}", "DATES", "FROM", "TO");
+            let _ = writeln!(out, "\n{:<26} {:<26} {:<26}", "DATES", "FROM", "TO");
             for d in &stats.date_ranges {
-                println!(
+                let _ = writeln!(
+                    out,
                     "{:<26} {:<26} {:<26}",
                     d.column,
                     d.min.as_deref().unwrap_or("-"),
@@ -44,9 +49,10 @@ pub fn run(db: &Path, command: DbCommand) -> anyhow::Result<()> {
                 );
             }
             if !stats.recent_runs.is_empty() {
-                println!("\nRECENT INGESTS");
+                let _ = writeln!(out, "\nRECENT INGESTS");
                 for r in &stats.recent_runs {
-                    println!(
+                    let _ = writeln!(
+                        out,
                         "  run {:>4}  {:<11} {:<11} {}  read {} stored {} updated {} unchanged {} \
                          skipped {}  {}",
                         r.id,
@@ -62,7 +68,7 @@ pub fn run(db: &Path, command: DbCommand) -> anyhow::Result<()> {
                     );
                 }
             }
-            Ok(())
+            crate::terminal::print_clean(&out)
         }
     }
 }

@@ -169,7 +169,7 @@ pub fn run(db: &Path, args: PocArgs) -> anyhow::Result<()> {
         Format::Json => format!("{}\n", serde_json::to_string_pretty(&evaluations)?),
         Format::Table => table(&args.data, &data, &evaluations),
     };
-    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    crate::terminal::print_clean(&text)?;
     if failed > 0 {
         bail!("{failed} of {} model(s) could not be evaluated", dirs.len());
     }

@@ -421,6 +421,12 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
             svg.display()
         );
     }
-    std::io::Write::write_all(&mut std::io::stdout().lock(), &report)?;
+    match args.format {
+        // The text is made safe for a terminal; CSV and JSON are data, quoted by their writers.
+        StatsFormat::Text => crate::terminal::print_clean(&String::from_utf8_lossy(&report))?,
+        StatsFormat::Csv | StatsFormat::Json => {
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &report)?
+        }
+    }
     Ok(())
 }
