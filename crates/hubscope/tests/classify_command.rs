@@ -398,3 +398,48 @@ fn the_built_in_classifier_classifies_real_threads_and_refuses_a_foreign_one() {
     ]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a hubscope classifier file"));
 }
+
+#[test]
+fn the_installed_model_is_found_from_any_folder_and_its_absence_is_loud() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("topics.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":1,\"title\":\"CUDA out of memory\",\"body\":\"The model does not fit on my GPU.\"}\n\
+         {\"id\":2,\"title\":\"Thanks\",\"body\":\"Great model, thank you!\"}\n",
+    )
+    .unwrap();
+    // Installed where scripts/fetch-model.sh puts it, under XDG_DATA_HOME.
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("hubscope/models")).unwrap();
+    std::os::unix::fs::symlink(
+        hubscope_corpus::model_dir(),
+        data.join("hubscope/models/all-MiniLM-L6-v2"),
+    )
+    .unwrap();
+    let run = |data: &std::path::Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_hubscope"))
+            .current_dir(dir.path())
+            .env_remove("HUBSCOPE_MODEL_DIR")
+            .env("HF_HOME", dir.path().join("hf-home"))
+            .env_remove("HF_HUB_CACHE")
+            .env("XDG_DATA_HOME", data)
+            .args(["classify", "--input"])
+            .arg(&input)
+            .arg("--out")
+            .arg(dir.path().join("codes.jsonl"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let found = run(&data);
+    assert!(!found.contains("warning:"), "{found}");
+    assert!(found.contains("embedding"), "{found}");
+    let missing = run(&dir.path().join("nothing-here"));
+    assert!(
+        missing.contains("warning: the embedding classifier is unavailable"),
+        "{missing}"
+    );
+    assert!(missing.contains("lexical"), "{missing}");
+}

@@ -242,6 +242,8 @@ async fn study_without_dumps_crawls_a_recent_slice() {
         .env("HF_ENDPOINT", hub.url())
         .env_remove("HF_TOKEN")
         .env("HF_HOME", dir.path().join("hf-home"))
+        // No model, whatever this machine has installed: a test of the lexical path.
+        .env("HUBSCOPE_MODEL_DIR", dir.path().join("no-model"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
