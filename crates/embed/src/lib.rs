@@ -24,7 +24,7 @@
 
 mod locate;
 
-pub use locate::{DEFAULT_MODEL, locate, user_model_dir};
+pub use locate::{DEFAULT_MODEL, locate};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -128,7 +128,7 @@ fn resolve(given: &Path) -> Option<PathBuf> {
 /// Where `scripts/fetch-model.sh` installs the default model for this user:
 /// `$XDG_DATA_HOME/hubscope/models/all-MiniLM-L6-v2`, else
 /// `~/.local/share/hubscope/models/all-MiniLM-L6-v2`.
-pub fn user_model_dir() -> Option<PathBuf> {
+fn user_model_dir() -> Option<PathBuf> {
     let data = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
