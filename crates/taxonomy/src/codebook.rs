@@ -1,15 +1,15 @@
 //! The study's codebook: challenge categories (1–17, with subcategories) and benefit categories,
-//! each with a definition and a quoted forum example. The study's own codebook
-//! (`../shared/data/taxonomy`) is built in; a user's codebook in the same CSV shape replaces it.
-//! Category 0 is "No challenge" (thanks, praise, announcements, spam).
+//! each with a definition and an example post. The built-in codebook (`crates/taxonomy/codebook`)
+//! keeps the study's category numbers and names; its definitions and examples are hubscope's own
+//! words. A user's codebook in the same CSV shape replaces it (`--codebook`), the study's own file
+//! included. Category 0 is "No challenge" (thanks, praise, announcements, spam).
 
 use serde::Serialize;
 
-/// The study's challenge codebook, built into the binary.
-pub const BUILTIN_CHALLENGES: &str =
-    include_str!("../../../../shared/data/taxonomy/challenges.csv");
-/// The study's benefit codebook, built into the binary.
-pub const BUILTIN_BENEFITS: &str = include_str!("../../../../shared/data/taxonomy/benefits.csv");
+/// The study's challenge categories, in hubscope's words, built into the binary.
+pub const BUILTIN_CHALLENGES: &str = include_str!("../codebook/challenges.csv");
+/// The study's benefit categories, in hubscope's words, built into the binary.
+pub const BUILTIN_BENEFITS: &str = include_str!("../codebook/benefits.csv");
 
 /// The id and name of the category for topics that raise no challenge.
 pub const NO_CHALLENGE: (u16, &str) = (0, "No challenge");
@@ -30,7 +30,8 @@ pub struct Category {
 pub struct Entry {
     pub subcategory: Option<String>,
     pub definition: String,
-    /// The quoted example, e.g. `T639: "I recently raised an issue …"`.
+    /// An example post, quoted; the study's file prefixes its examples with their topic id
+    /// (`T639: "…"`).
     pub example: String,
 }
 
@@ -231,9 +232,14 @@ mod tests {
             first.subcategories().next(),
             Some("Understanding Model Function")
         );
-        assert!(first.entries[0].example.starts_with("T639:"));
+        assert!(first.entries[0].example.starts_with('"'));
+        assert!(first.entries.iter().all(|e| !e.definition.is_empty()));
         let b = Codebook::benefits();
         assert_eq!(b.categories.len(), 6);
+        assert_eq!(
+            b.categories.iter().map(|c| c.entries.len()).sum::<usize>(),
+            22
+        );
     }
 
     #[test]
