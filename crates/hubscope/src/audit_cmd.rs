@@ -88,11 +88,17 @@ fn fetch_missing(db: &Path, ids: &[String]) -> anyhow::Result<()> {
     for _generation in 0..4 {
         let fetch = missing(&wanted)?;
         if !fetch.is_empty() {
-            let mut args = vec!["crawl", "models", "--readmes"];
-            for id in &fetch {
-                args.extend(["--id", id.as_str()]);
-            }
-            crate::study_cmd::step(db, &args)?;
+            crate::crawl_cmd::crawl_models(
+                db,
+                crate::crawl_cmd::ModelsCrawl {
+                    options: hubscope_hub::CrawlOptions {
+                        readmes: true,
+                        ids: fetch,
+                        ..hubscope_hub::CrawlOptions::default()
+                    },
+                    ..crate::crawl_cmd::ModelsCrawl::default()
+                },
+            )?;
         }
         // The bases of what is now stored, one generation up.
         let store = Store::open_read_only(db)?;

@@ -30,14 +30,14 @@ pub struct ClassifyArgs {
     #[arg(long, value_name = "FILE.jsonl")]
     input: Option<PathBuf>,
     /// Without --input: which stored topics.
-    #[arg(long, value_enum, default_value_t = Source::All)]
+    #[arg(long, value_enum, default_value_t = ClassifyOptions::default().source)]
     source: Source,
     /// Predictions, one JSON object a line: {id, category_id, category, subcategory, score,
     /// runner_up_id} (for stored topics: also `source`).
     #[arg(long, value_name = "FILE.jsonl")]
     out: Option<PathBuf>,
     /// `auto`: the embedding classifier when its model is installed, the lexical one otherwise.
-    #[arg(long, value_enum, default_value_t = Method::Auto)]
+    #[arg(long, value_enum, default_value_t = ClassifyOptions::default().method)]
     method: Method,
     #[command(flatten)]
     model: ModelArgs,
@@ -172,12 +172,61 @@ pub fn classifier_for(
     }
 }
 
+/// What `classify` (without a subcommand) classifies, how, and where the predictions go.
+/// `study` builds one; the defaults are the command line's.
+#[derive(Debug, Clone)]
+pub struct ClassifyOptions {
+    /// Topics to classify from a JSON Lines file instead of the store (then `out` is needed).
+    pub input: Option<PathBuf>,
+    /// Without `input`: which stored topics.
+    pub source: Source,
+    /// Predictions as JSON Lines.
+    pub out: Option<PathBuf>,
+    pub method: Method,
+    /// The sentence-transformers model's folder; `None`: where hubscope looks by itself.
+    pub model_dir: Option<PathBuf>,
+    /// Weights trained by `classify train` instead of the built-in ones.
+    pub classifier: Option<PathBuf>,
+    /// A codebook instead of the built-in one.
+    pub codebook: Option<PathBuf>,
+}
+
+impl Default for ClassifyOptions {
+    fn default() -> Self {
+        ClassifyOptions {
+            input: None,
+            source: Source::All,
+            out: None,
+            method: Method::Auto,
+            model_dir: None,
+            classifier: None,
+            codebook: None,
+        }
+    }
+}
+
 pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
     match args.command {
-        Some(ClassifyCommand::Eval { gold, pred, json }) => return eval(&gold, &pred, json),
-        Some(ClassifyCommand::Train(train_args)) => return train(train_args),
-        None => {}
+        Some(ClassifyCommand::Eval { gold, pred, json }) => eval(&gold, &pred, json),
+        Some(ClassifyCommand::Train(train_args)) => train(train_args),
+        None => classify(
+            db,
+            &ClassifyOptions {
+                input: args.input,
+                source: args.source,
+                out: args.out,
+                method: args.method,
+                model_dir: args.model.model_dir,
+                classifier: args.classifier,
+                codebook: args.codebook,
+            },
+        ),
     }
+}
+
+/// Classifies topics (a file's, or the store's, whose codes are then stored with the
+/// classifier's measured agreement), reporting on stderr.
+pub fn classify(db: &Path, args: &ClassifyOptions) -> anyhow::Result<()> {
     let codebook = load_codebook(args.codebook.as_deref())?;
     let started = std::time::Instant::now();
     let mut stored: Vec<(&'static str, Vec<Topic>)> = Vec::new();
@@ -209,7 +258,7 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
     let classifier = classifier_for(
         args.method,
         &codebook,
-        args.model.model_dir.as_deref(),
+        args.model_dir.as_deref(),
         args.classifier.as_deref(),
     )?;
     let loaded = started.elapsed().as_secs_f64();

@@ -15,6 +15,7 @@ use hubscope_hub::{Bucket, BucketState, CrawlOptions, CrawlReport, Crawler, HubC
 use hubscope_store::{Store, time};
 
 use crate::progress::Counter;
+use crate::terminal::clean;
 
 /// Crawl the Hugging Face Hub (`HF_ENDPOINT`, `HF_TOKEN` or `$HF_HOME/token`).
 #[derive(Debug, clap::Subcommand)]
@@ -40,10 +41,10 @@ pub struct ForumArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     categories: Vec<String>,
     /// Requests per second at most.
-    #[arg(long, value_name = "N", default_value_t = 4.0)]
+    #[arg(long, value_name = "N", default_value_t = ForumOptions::default().rate)]
     rate: f64,
     /// Topics fetched at the same time.
-    #[arg(long, value_name = "N", default_value_t = 4,
+    #[arg(long, value_name = "N", default_value_t = ForumOptions::default().concurrency as u16,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
     /// Stop cleanly after this many HTTP requests.
@@ -67,7 +68,7 @@ pub struct ModelsArgs {
     #[arg(long, value_name = "N")]
     limit: Option<u64>,
     /// Models per listing page (the Hub allows up to 1,000).
-    #[arg(long, value_name = "N", default_value_t = 1000,
+    #[arg(long, value_name = "N", default_value_t = CrawlOptions::default().page_size,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     page_size: u32,
     /// Fetch and analyse each model's README.md (the resolver quota), skipping unchanged ones.
@@ -80,7 +81,7 @@ pub struct ModelsArgs {
     #[arg(long)]
     discussions: bool,
     /// Requests in flight for READMEs, commits and discussions.
-    #[arg(long, value_name = "N", default_value_t = 8,
+    #[arg(long, value_name = "N", default_value_t = CrawlOptions::default().concurrency as u16,
           value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
     /// Stop cleanly after this many HTTP requests (the checkpoint stays resumable).
@@ -109,30 +110,86 @@ impl std::error::Error for Interrupted {}
 
 pub fn run(db: &Path, command: CrawlCommand) -> anyhow::Result<()> {
     match command {
-        CrawlCommand::Models(args) => crawl_models(db, args),
-        CrawlCommand::Forum(args) => crawl_forum(db, args),
+        CrawlCommand::Models(args) => crawl_models(db, args.into()),
+        CrawlCommand::Forum(args) => crawl_forum(db, args.into()),
     }
 }
 
-fn crawl_models(db: &Path, args: ModelsArgs) -> anyhow::Result<()> {
-    if let Some(text) = &args.since
+/// A crawl of the Hub's models, as `crawl models` runs it: the crawler's options and what the
+/// command adds (a request budget, the report as JSON). `study` and `audit --fetch` build one.
+#[derive(Debug, Clone, Default)]
+pub struct ModelsCrawl {
+    pub options: CrawlOptions,
+    /// Stop cleanly after this many HTTP requests.
+    pub max_requests: Option<u64>,
+    /// Print the report as JSON on stdout.
+    pub json: bool,
+}
+
+impl From<ModelsArgs> for ModelsCrawl {
+    fn from(args: ModelsArgs) -> ModelsCrawl {
+        ModelsCrawl {
+            options: CrawlOptions {
+                since: args.since,
+                limit: args.limit,
+                page_size: args.page_size,
+                readmes: args.readmes,
+                first_commits: args.first_commits,
+                discussions: args.discussions,
+                concurrency: usize::from(args.concurrency),
+                ids: args.ids,
+            },
+            max_requests: args.max_requests,
+            json: args.json,
+        }
+    }
+}
+
+/// A crawl of a Discourse forum, as `crawl forum` runs it.
+#[derive(Debug, Clone)]
+pub struct ForumCrawl {
+    /// The forum's address.
+    pub base: String,
+    pub options: ForumOptions,
+    /// Stop cleanly after this many HTTP requests.
+    pub max_requests: Option<u64>,
+    /// Print the report as JSON on stdout.
+    pub json: bool,
+}
+
+impl From<ForumArgs> for ForumCrawl {
+    fn from(args: ForumArgs) -> ForumCrawl {
+        ForumCrawl {
+            base: args.base,
+            options: ForumOptions {
+                since: args.since,
+                categories: args.categories,
+                rate: args.rate,
+                concurrency: usize::from(args.concurrency),
+                max_pages: args.max_pages,
+            },
+            max_requests: args.max_requests,
+            json: args.json,
+        }
+    }
+}
+
+/// Crawls models into the store at `db`, with progress on the terminal; Ctrl-C stops after
+/// the page in hand ([`Interrupted`]).
+pub fn crawl_models(db: &Path, crawl: ModelsCrawl) -> anyhow::Result<()> {
+    let ModelsCrawl {
+        options,
+        max_requests,
+        json,
+    } = crawl;
+    if let Some(text) = &options.since
         && time::normalize_timestamp(text).is_none()
     {
         anyhow::bail!("--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time");
     }
     let config = HubConfig::from_env()?;
     let endpoint = config.endpoint.to_string();
-    let client = HubClient::new(config, args.max_requests)?;
-    let options = CrawlOptions {
-        since: args.since.clone(),
-        limit: args.limit,
-        page_size: args.page_size,
-        readmes: args.readmes,
-        first_commits: args.first_commits,
-        discussions: args.discussions,
-        concurrency: usize::from(args.concurrency),
-        ids: args.ids.clone(),
-    };
+    let client = HubClient::new(config, max_requests)?;
     let mut store = Store::open(db)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -182,7 +239,7 @@ fn crawl_models(db: &Path, args: ModelsArgs) -> anyhow::Result<()> {
     let report = result.with_context(|| {
         format!("crawl of {endpoint} failed; what was stored stays, run again to resume")
     })?;
-    if args.json {
+    if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     eprintln!("{}", summary(db, &report, started.elapsed()));
@@ -192,26 +249,26 @@ fn crawl_models(db: &Path, args: ModelsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn crawl_forum(db: &Path, args: ForumArgs) -> anyhow::Result<()> {
-    if let Some(text) = &args.since
+/// Crawls a forum into the store at `db`, with progress on the terminal.
+pub fn crawl_forum(db: &Path, crawl: ForumCrawl) -> anyhow::Result<()> {
+    let ForumCrawl {
+        base,
+        options,
+        max_requests,
+        json,
+    } = crawl;
+    if let Some(text) = &options.since
         && time::normalize_timestamp(text).is_none()
     {
         anyhow::bail!("--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time");
     }
-    if !(args.rate.is_finite() && args.rate > 0.0) {
+    if !(options.rate.is_finite() && options.rate > 0.0) {
         anyhow::bail!(
             "--rate {}: expected a positive number of requests per second",
-            args.rate
+            options.rate
         );
     }
-    let options = ForumOptions {
-        since: args.since.clone(),
-        categories: args.categories.clone(),
-        rate: args.rate,
-        concurrency: usize::from(args.concurrency),
-        max_pages: args.max_pages,
-    };
-    let miner = ForumMiner::new(&args.base, options, args.max_requests)?;
+    let miner = ForumMiner::new(&base, options, max_requests)?;
     let mut store = Store::open(db)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -260,10 +317,10 @@ fn crawl_forum(db: &Path, args: ForumArgs) -> anyhow::Result<()> {
     let report = result.with_context(|| {
         format!(
             "crawl of {} failed; what was stored stays, run again to resume",
-            args.base
+            clean(&base)
         )
     })?;
-    if args.json {
+    if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     eprintln!("{}", forum_summary(db, &report, started.elapsed()));

@@ -4,12 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use clap::Parser;
 use hubscope_source::manifest::MAX_MANIFEST_BYTES;
 use hubscope_source::walk::{WalkOptions, walk};
 use hubscope_source::{MANIFEST_FILE, Manifest};
 use hubscope_store::{FrameDeclaration, Store};
 
+use hubscope_forum::ForumOptions;
+use hubscope_hub::CrawlOptions;
+
+use crate::classify_cmd::{ClassifyOptions, Method};
 use crate::ingest_cmd;
 use crate::report_cmd::{ReportOptions, write_report};
 use crate::terminal::clean;
@@ -60,24 +63,6 @@ pub enum StudyClassify {
     Lexical,
     /// Leave the taxonomy to people's codes.
     None,
-}
-
-/// Subcommands run by the study, parsed like the command line so defaults stay in one place.
-#[derive(Debug, Parser)]
-#[command(no_binary_name = true)]
-enum Step {
-    #[command(subcommand)]
-    Crawl(crate::crawl_cmd::CrawlCommand),
-    Classify(crate::classify_cmd::ClassifyArgs),
-}
-
-pub(crate) fn step(db: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let step =
-        Step::try_parse_from(args).map_err(|e| anyhow::anyhow!("internal step {args:?}: {e}"))?;
-    match step {
-        Step::Crawl(c) => crate::crawl_cmd::run(db, c),
-        Step::Classify(c) => crate::classify_cmd::run(db, c),
-    }
 }
 
 /// A file left aside, with the reason.
@@ -150,39 +135,37 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
                     .format("%Y-%m-%d")
                     .to_string(),
             };
-            let limit = args.limit.to_string();
-            step(
+            crate::crawl_cmd::crawl_models(
                 db,
-                &[
-                    "crawl",
-                    "models",
-                    "--since",
-                    &since,
-                    "--limit",
-                    &limit,
-                    "--readmes",
-                ],
+                crate::crawl_cmd::ModelsCrawl {
+                    options: CrawlOptions {
+                        since: Some(since.clone()),
+                        limit: Some(args.limit),
+                        readmes: true,
+                        ..CrawlOptions::default()
+                    },
+                    ..crate::crawl_cmd::ModelsCrawl::default()
+                },
             )?;
-            let pages = args.forum_pages.to_string();
-            step(
+            crate::crawl_cmd::crawl_forum(
                 db,
-                &[
-                    "crawl",
-                    "forum",
-                    "--base",
-                    &args.forum_base,
-                    "--since",
-                    &since,
-                    "--max-pages",
-                    &pages,
-                ],
+                crate::crawl_cmd::ForumCrawl {
+                    base: args.forum_base.clone(),
+                    options: ForumOptions {
+                        since: Some(since),
+                        max_pages: Some(args.forum_pages),
+                        ..ForumOptions::default()
+                    },
+                    max_requests: None,
+                    json: false,
+                },
             )?;
         }
     }
     let method = match args.classify {
-        StudyClassify::Auto => Some("auto"),
-        StudyClassify::Embedding => Some("embedding"),
-        StudyClassify::Lexical => Some("lexical"),
+        StudyClassify::Auto => Some(Method::Auto),
+        StudyClassify::Embedding => Some(Method::Embedding),
+        StudyClassify::Lexical => Some(Method::Lexical),
         StudyClassify::None => None,
     };
     let has_topics = {
@@ -194,16 +177,14 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
         )? > 0
     };
     if let (Some(method), true) = (method, has_topics) {
-        let model_dir = args
-            .model
-            .model_dir
-            .as_ref()
-            .map(|d| d.display().to_string());
-        let mut classify = vec!["classify", "--method", method];
-        if let Some(dir) = &model_dir {
-            classify.extend(["--model-dir", dir]);
-        }
-        step(db, &classify)?;
+        crate::classify_cmd::classify(
+            db,
+            &ClassifyOptions {
+                method,
+                model_dir: args.model.model_dir.clone(),
+                ..ClassifyOptions::default()
+            },
+        )?;
     }
     let store = Store::open_existing(db)?;
     let options = ReportOptions {

@@ -778,6 +778,17 @@ async fn fetch_crawls_missing_models_and_their_bases_first() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("nobody/no-such-model"));
+    // An id that starts with a dash is an id to fetch, not a flag of an inner command line.
+    let mut cmd = command(&["audit", "--policy", POLICY, "--fetch", "--", "-dash/model"]);
+    let o = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("-dash/model") && !stderr.contains("unexpected argument"),
+        "{stderr}"
+    );
 }
 
 /// Without `--by`, the decider is `$USER`, else (no login variables, as in containers and
