@@ -84,8 +84,8 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
     };
     let (a, b, names) = match (&args.a, &args.b) {
         (Some(a), Some(b)) => (
-            MonthlyTable::read_wide_csv(a)?,
-            MonthlyTable::read_wide_csv(b)?,
+            crate::trends_cmd::read_wide_table(a)?,
+            crate::trends_cmd::read_wide_table(b)?,
             (a.display().to_string(), b.display().to_string()),
         ),
         _ => {

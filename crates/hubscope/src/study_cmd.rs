@@ -226,8 +226,10 @@ impl Frames {
             }
         };
         let shown = path.display().to_string();
-        let text = read_bounded(&path, MAX_MANIFEST_BYTES)
-            .with_context(|| format!("cannot read the sources manifest {shown}"))?;
+        let bytes = hubscope_source::read_bounded(&path, MAX_MANIFEST_BYTES)
+            .context("cannot read the sources manifest")?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("sources manifest {shown}: not UTF-8 text"))?;
         let manifest =
             Manifest::parse(&text).with_context(|| format!("sources manifest {shown}"))?;
         for entry in &manifest.entries {
@@ -269,19 +271,6 @@ fn relative(dir: &Path, path: &Path) -> Option<String> {
             .collect::<Vec<_>>()
             .join("/"),
     )
-}
-
-/// A text file of at most `limit` bytes.
-fn read_bounded(path: &Path, limit: u64) -> anyhow::Result<String> {
-    use std::io::Read as _;
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
-        anyhow::bail!("longer than {limit} bytes");
-    }
-    Ok(text)
 }
 
 impl Dump {

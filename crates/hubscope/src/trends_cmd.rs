@@ -343,11 +343,23 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The largest published wide table read (a table of months per family is kilobytes).
+const MAX_WIDE_TABLE_BYTES: u64 = 64 << 20;
+
+/// A published wide table of monthly counts (`trends test`, `correlate --a --b`).
+pub fn read_wide_table(path: &Path) -> anyhow::Result<hubscope_trends::MonthlyTable> {
+    let bytes = hubscope_source::read_bounded(path, MAX_WIDE_TABLE_BYTES)?;
+    Ok(hubscope_trends::MonthlyTable::parse_wide_csv(
+        &bytes,
+        &path.display().to_string(),
+    )?)
+}
+
 /// `trends test`: every row of a wide table tested over its months (all of them: a published
 /// table says itself which months are complete).
 fn test_series(args: TestArgs) -> anyhow::Result<()> {
     let window = args.window.window()?;
-    let table = hubscope_trends::MonthlyTable::read_wide_csv(&args.input)?;
+    let table = read_wide_table(&args.input)?;
     let months: Vec<Month> = table
         .months
         .iter()

@@ -23,6 +23,7 @@ pub mod cards;
 pub mod discourse;
 mod discussions;
 mod error;
+pub mod files;
 mod lines;
 pub mod manifest;
 mod models;
@@ -30,6 +31,7 @@ pub mod walk;
 
 pub use discussions::DiscussionReader;
 pub use error::SourceError;
+pub use files::{SmallFileError, read_bounded};
 pub use lines::{JsonLine, JsonLines, RawLine};
 pub use manifest::{MANIFEST_FILE, Manifest, ManifestEntry, ManifestError};
 pub use models::{ModelFormat, ModelReader};

@@ -1,10 +1,9 @@
 //! Mentions against uploads: for every family, Spearman's ρ between its monthly mentions and
 //! its monthly uploads; across families, Spearman's ρ between their totals. Works on two
-//! [`MonthlyTable`]s, built from the store or read from published wide CSVs. Pure except for
-//! [`MonthlyTable::read_wide_csv`].
+//! [`MonthlyTable`]s, built from the store or parsed from published wide CSVs. Pure: the
+//! caller reads the files.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use hubscope_stats::{Correlation, spearman};
 use hubscope_store::time::Month;
@@ -59,18 +58,18 @@ impl MonthlyTable {
         self.months.insert(month);
     }
 
-    /// Reads a published wide table: the first column that is not a month holds the names;
-    /// columns headed `YYYY-MM` or `YYYY-MM-DD` are months (several dates of one month add up);
-    /// every other column (sums, ratios) is ignored; empty cells are 0. Names are matched
-    /// case-insensitively after trimming.
-    pub fn read_wide_csv(path: &Path) -> Result<MonthlyTable, TableFileError> {
-        let shown = path.display().to_string();
+    /// Parses a published wide table (the bytes of a CSV file; `shown` names it in errors):
+    /// the first column that is not a month holds the names; columns headed `YYYY-MM` or
+    /// `YYYY-MM-DD` are months (several dates of one month add up); every other column (sums,
+    /// ratios) is ignored; empty cells are 0. Names are matched case-insensitively after
+    /// trimming.
+    pub fn parse_wide_csv(bytes: &[u8], shown: &str) -> Result<MonthlyTable, TableFileError> {
+        let shown = shown.to_string();
         let csv_error = |source| TableFileError::Csv {
             path: shown.clone(),
             source,
         };
-        let bytes = std::fs::read(path).map_err(|e| csv_error(csv::Error::from(e)))?;
-        let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+        let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         // A semicolon-separated export (spreadsheets in many locales) is read as such.
         let first_line = text.split(|b| *b == b'\n').next().unwrap_or_default();
         let delimiter = if first_line.iter().filter(|b| **b == b';').count()
@@ -320,6 +319,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn read(path: &std::path::Path) -> Result<MonthlyTable, TableFileError> {
+        MonthlyTable::parse_wide_csv(&std::fs::read(path).unwrap(), &path.display().to_string())
+    }
+
     #[test]
     fn wide_tables_with_extra_columns_dates_and_blanks() {
         let dir = tempfile::tempdir().unwrap();
@@ -330,7 +333,7 @@ mod tests {
              BERT ,3,1,1,,5,0.2\n gpt2,1,2,,4,7,0.5\nt5,0,0,0,1,1,1\n",
         )
         .unwrap();
-        let t = MonthlyTable::read_wide_csv(&a).unwrap();
+        let t = read(&a).unwrap();
         assert_eq!(t.months.len(), 3);
         assert_eq!(
             t.rows["bert"].values().copied().collect::<Vec<_>>(),
@@ -347,7 +350,7 @@ mod tests {
             "family;2021-02;2021-03;2021-04\nbert;10;20;30\nGPT2;5;6;7\nllama;1;2;3\n",
         )
         .unwrap();
-        let u = MonthlyTable::read_wide_csv(&b).unwrap();
+        let u = read(&b).unwrap();
         let short = CorrelateOptions {
             min_months: 2,
             ..CorrelateOptions::default()
@@ -388,21 +391,16 @@ mod tests {
         );
 
         std::fs::write(&b, "family,2021-02\nbert,many\n").unwrap();
-        let e = MonthlyTable::read_wide_csv(&b).unwrap_err().to_string();
+        let e = read(&b).unwrap_err().to_string();
         assert!(e.contains("line 2") && e.contains("'many'"), "{e}");
         std::fs::write(&b, "family,total\nbert,1\n").unwrap();
         assert!(
-            MonthlyTable::read_wide_csv(&b)
+            read(&b)
                 .unwrap_err()
                 .to_string()
                 .contains("no column is a month")
         );
         std::fs::write(&b, "family,2021-02\nbert,1\n BERT,2\n").unwrap();
-        assert!(
-            MonthlyTable::read_wide_csv(&b)
-                .unwrap_err()
-                .to_string()
-                .contains("appears twice")
-        );
+        assert!(read(&b).unwrap_err().to_string().contains("appears twice"));
     }
 }
