@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use hubscope_source::dumps::{Dump, DumpKind, find_dumps};
 use hubscope_source::manifest::MAX_MANIFEST_BYTES;
-use hubscope_source::walk::{WalkOptions, walk};
 use hubscope_source::{MANIFEST_FILE, Manifest};
 use hubscope_store::{FrameDeclaration, Store};
 
@@ -65,24 +65,29 @@ pub enum StudyClassify {
     None,
 }
 
-/// A file left aside, with the reason.
-pub type Skipped = (PathBuf, String);
-
-/// A dump found in the folder, and how to store it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dump {
-    Models(PathBuf),
-    Cards(PathBuf),
-    Discussions(PathBuf),
-    Forum(PathBuf),
-}
-
 pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut from_month = None;
     match &args.from {
         Some(dir) => {
-            let (dumps, skipped) = find_dumps(dir)?;
+            let (found, mut skipped) =
+                find_dumps(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+            // A model list without creation dates is stored by `ingest models`, but adds
+            // nothing to a study of months: it is left aside, and said to be.
+            let mut dumps = Vec::new();
+            for dump in found {
+                if dump.kind == (DumpKind::Models { dated: false }) {
+                    skipped.push((
+                        dump.path,
+                        "a model list without creation dates: nothing for the monthly trends \
+                         (hubscope ingest models stores it)"
+                            .into(),
+                    ));
+                } else {
+                    dumps.push(dump);
+                }
+            }
+            skipped.sort();
             if dumps.is_empty() {
                 anyhow::bail!(
                     "no dump found in {}: expected model dumps (.jsonl of /api/models objects, Parquet or CSV with creation dates), README dumps ({{id, readme}}), Hub discussions or folders of Discourse JSON",
@@ -99,28 +104,25 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
             // Models first: cards and lineage refer to them.
             for dump in &dumps {
                 let started = std::time::Instant::now();
-                let (kind, path) = match dump {
-                    Dump::Models(p) => ("models", p),
-                    Dump::Cards(p) => ("cards", p),
-                    Dump::Discussions(p) => ("discussions", p),
-                    Dump::Forum(p) => ("forum", p),
-                };
+                let (kind, path) = (dump.kind.name(), &dump.path);
                 eprintln!(
                     "hubscope study: ingesting {kind} from {}",
                     clean(&path.display().to_string())
                 );
                 let frame = frames.declaration(dir, path);
-                let report = match dump {
-                    Dump::Models(p) => ingest_cmd::ingest_models(db, p, 100_000, frame)?,
-                    Dump::Cards(p) => ingest_cmd::ingest_cards(
+                let report = match dump.kind {
+                    DumpKind::Models { .. } => ingest_cmd::ingest_models(db, path, 100_000, frame)?,
+                    DumpKind::Cards => ingest_cmd::ingest_cards(
                         db,
-                        std::slice::from_ref(p),
+                        std::slice::from_ref(path),
                         false,
                         None,
                         hubscope_card::Limits::default().max_card_bytes,
                     )?,
-                    Dump::Discussions(p) => ingest_cmd::ingest_discussions(db, p, 20_000, frame)?,
-                    Dump::Forum(p) => ingest_cmd::ingest_forum(db, p, frame)?,
+                    DumpKind::Discussions => {
+                        ingest_cmd::ingest_discussions(db, path, 20_000, frame)?
+                    }
+                    DumpKind::Forum => ingest_cmd::ingest_forum(db, path, frame)?,
                 };
                 ingest_cmd::print_summary(kind, db, &report, started);
             }
@@ -235,7 +237,7 @@ impl Frames {
         for entry in &manifest.entries {
             let found = dumps
                 .iter()
-                .any(|d| relative(dir, d.path()).as_deref() == Some(entry.path.as_str()));
+                .any(|d| relative(dir, &d.path).as_deref() == Some(entry.path.as_str()));
             if !found {
                 anyhow::bail!(
                     "sources manifest {shown}, line {}: {:?} is not a dump found in {}",
@@ -271,171 +273,4 @@ fn relative(dir: &Path, path: &Path) -> Option<String> {
             .collect::<Vec<_>>()
             .join("/"),
     )
-}
-
-impl Dump {
-    fn path(&self) -> &Path {
-        match self {
-            Dump::Models(p) | Dump::Cards(p) | Dump::Discussions(p) | Dump::Forum(p) => p,
-        }
-    }
-}
-
-/// The dumps in `dir` (searched three levels deep; folders named `*shape*`, examples of an
-/// API's responses, are left out), models first, and the files left aside with the reason. Recognised by content, not only by name: the first line of a `.jsonl`, the
-/// header of a CSV, the schema of a Parquet file, the shape of Discourse JSON.
-pub fn find_dumps(dir: &Path) -> anyhow::Result<(Vec<Dump>, Vec<Skipped>)> {
-    // Examples of an API's response shapes (another forum's sample data) are not data.
-    let enter = |p: &Path| {
-        !p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.to_lowercase().contains("shape"))
-    };
-    let options = WalkOptions {
-        max_depth: 3,
-        enter: &enter,
-        keep: &|_| true,
-    };
-    let found = walk(dir, &options).with_context(|| format!("cannot read {}", dir.display()))?;
-    let mut files = Vec::new();
-    let mut forum_dirs: Vec<PathBuf> = Vec::new();
-    for path in found.files {
-        if path.extension().is_some_and(|e| e == "json") {
-            if let Some(parent) = path.parent()
-                && forum_dirs.last().is_none_or(|d| d != parent)
-                && is_discourse_json(&path)
-            {
-                forum_dirs.push(parent.to_path_buf());
-            }
-        } else {
-            files.push(path);
-        }
-    }
-    // A forum folder is read with everything below it: one inside another is not read twice.
-    forum_dirs.sort();
-    forum_dirs.dedup();
-    let nested: Vec<bool> = forum_dirs
-        .iter()
-        .map(|d| forum_dirs.iter().any(|o| o != d && d.starts_with(o)))
-        .collect();
-    let forum_dirs: Vec<PathBuf> = forum_dirs
-        .into_iter()
-        .zip(nested)
-        .filter(|(_, n)| !n)
-        .map(|(d, _)| d)
-        .collect();
-    let mut dumps = Vec::new();
-    let mut skipped = Vec::new();
-    for path in files {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_lowercase();
-        let kind = if name.ends_with(".jsonl") {
-            jsonl_kind(&path)
-        } else if name.ends_with(".parquet") {
-            parquet_kind(&path)
-        } else if name.ends_with(".csv") {
-            csv_kind(&path)
-        } else {
-            continue;
-        };
-        match kind {
-            Ok(dump) => dumps.push(dump),
-            Err(reason) => skipped.push((path, reason)),
-        }
-    }
-    dumps.extend(forum_dirs.into_iter().map(Dump::Forum));
-    dumps.sort_by_key(|d| match d {
-        Dump::Models(_) => 0,
-        Dump::Cards(_) => 1,
-        Dump::Discussions(_) => 2,
-        Dump::Forum(_) => 3,
-    });
-    Ok((dumps, skipped))
-}
-
-/// The first bytes of a file, for sniffing.
-fn head(path: &Path, bytes: usize) -> String {
-    use std::io::Read;
-    let mut buf = vec![0; bytes];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut buf))
-        .unwrap_or(0);
-    buf.truncate(n);
-    String::from_utf8_lossy(&buf).into_owned()
-}
-
-fn is_discourse_json(path: &Path) -> bool {
-    let text = head(path, 64 * 1024);
-    [
-        "\"post_stream\"",
-        "\"latest_posts\"",
-        "\"topic_list\"",
-        "\"category_list\"",
-    ]
-    .iter()
-    .any(|k| text.contains(k))
-}
-
-const DATE_FIELDS: &[&str] = &["createdAt", "created_at", "creation_time", "lastModified"];
-
-fn jsonl_kind(path: &Path) -> Result<Dump, String> {
-    let text = head(path, 1 << 20);
-    let first = text.lines().next().unwrap_or("");
-    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(first) else {
-        return Err("the first line is not a JSON object (or longer than 1 MB)".into());
-    };
-    let has = |k: &str| o.contains_key(k);
-    if has("readme") && has("id") {
-        Ok(Dump::Cards(path.to_path_buf()))
-    } else if has("repo_id") && has("num") {
-        Ok(Dump::Discussions(path.to_path_buf()))
-    } else if (has("id") || has("modelId")) && DATE_FIELDS.iter().any(|k| has(k)) {
-        Ok(Dump::Models(path.to_path_buf()))
-    } else {
-        Err(format!(
-            "not a dump hubscope ingests (first record has {})",
-            o.keys().take(6).cloned().collect::<Vec<_>>().join(", ")
-        ))
-    }
-}
-
-fn csv_kind(path: &Path) -> Result<Dump, String> {
-    let text = head(path, 64 * 1024);
-    let header = text.lines().next().unwrap_or("").to_string();
-    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
-    let id = columns
-        .iter()
-        .any(|c| ["id", "modelId", "model_name", "model_id"].contains(c));
-    let date = columns.iter().any(|c| DATE_FIELDS.contains(c));
-    match (id, date) {
-        (true, true) => Ok(Dump::Models(path.to_path_buf())),
-        (true, false) => {
-            Err("a model list without creation dates: nothing for the monthly trends".into())
-        }
-        _ => Err("not a model dump (no id column)".into()),
-    }
-}
-
-fn parquet_kind(path: &Path) -> Result<Dump, String> {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let reader = SerializedFileReader::new(file).map_err(|e| format!("not Parquet: {e}"))?;
-    let schema = reader.metadata().file_metadata().schema_descr_ptr();
-    let names: Vec<String> = schema
-        .columns()
-        .iter()
-        .map(|c| c.name().to_string())
-        .collect();
-    let id = names.iter().any(|n| n == "modelId" || n == "id");
-    let date = names.iter().any(|n| DATE_FIELDS.contains(&n.as_str()));
-    match (id, date) {
-        (true, true) => Ok(Dump::Models(path.to_path_buf())),
-        (true, false) => {
-            Err("a model list without creation dates: nothing for the monthly trends".into())
-        }
-        _ => Err("not a model dump (no modelId/id column)".into()),
-    }
 }

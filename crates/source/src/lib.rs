@@ -22,6 +22,7 @@
 pub mod cards;
 pub mod discourse;
 mod discussions;
+pub mod dumps;
 mod error;
 pub mod files;
 mod lines;
@@ -34,4 +35,4 @@ pub use error::SourceError;
 pub use files::{SmallFileError, read_bounded};
 pub use lines::{JsonLine, JsonLines, RawLine};
 pub use manifest::{MANIFEST_FILE, Manifest, ManifestEntry, ManifestError};
-pub use models::{ModelFormat, ModelReader};
+pub use models::{ModelFormat, ModelReader, model_fields};

@@ -70,6 +70,55 @@ impl ModelFormat {
     }
 }
 
+/// The store fields a model dump's columns map to, found as [`ModelReader`] finds them: a
+/// Parquet schema's or a CSV header's columns, or the keys of a JSON Lines file's first object.
+/// An error when the file has no model id column (or key), as opening it to ingest would be.
+pub fn model_fields(path: &Path) -> Result<Vec<ModelField>, SourceError> {
+    Ok(match ModelFormat::detect(path)? {
+        ModelFormat::Parquet => ParquetModels::open(path, 1)?
+            .columns
+            .into_iter()
+            .map(|(_, field, _, _)| field)
+            .collect(),
+        ModelFormat::Csv => CsvModels::open(path)?
+            .columns
+            .into_iter()
+            .map(|(_, field, _)| field)
+            .collect(),
+        ModelFormat::Jsonl => {
+            let mut lines = JsonLines::open(path, MAX_MODEL_LINE)?;
+            let object = match lines.next_line()? {
+                Some(line) => line
+                    .into_object()
+                    .map_err(|reason| SourceError::invalid(path, format!("line 1: {reason}")))?,
+                None => return Err(SourceError::invalid(path, "no record")),
+            };
+            let fields: Vec<ModelField> = object
+                .keys()
+                .filter_map(|k| ModelField::from_name(k))
+                .collect();
+            if !fields
+                .iter()
+                .any(|f| matches!(f, ModelField::Id | ModelField::Name))
+            {
+                return Err(SourceError::invalid(
+                    path,
+                    format!(
+                        "no model id key (expected id, modelId or model_name); the first record has {}",
+                        object
+                            .keys()
+                            .take(6)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            fields
+        }
+    })
+}
+
 /// Longest JSON line accepted for one model record.
 const MAX_MODEL_LINE: usize = 64 << 20;
 
