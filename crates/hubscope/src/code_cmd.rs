@@ -150,11 +150,8 @@ fn clip(text: &str) -> String {
     if text.len() <= SHEET_TEXT {
         return text.to_string();
     }
-    let mut end = SHEET_TEXT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{} …[{} more bytes]", &text[..end], text.len() - end)
+    let kept = hubscope_store::text::head_bytes(text, SHEET_TEXT);
+    format!("{kept} …[{} more bytes]", text.len() - kept.len())
 }
 
 pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {

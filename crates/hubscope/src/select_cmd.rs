@@ -8,6 +8,7 @@ use anyhow::bail;
 use hubscope_govern::shortlist::{WEIGHTS, rank};
 use hubscope_govern::{Audit, Severity, Subject, audit, pickle_only_weights};
 use hubscope_store::Store;
+use hubscope_store::text::ellipsis;
 use serde_json::json;
 
 use crate::audit_cmd::{AsOf, load_policy, resolve_bases, stored_subjects};
@@ -396,13 +397,13 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
             let width = 28;
             let mut out = format!("{:<20}", "");
             for s in &subjects {
-                let _ = write!(out, " {:<width$}", clip(&s.subject.id, width));
+                let _ = write!(out, " {:<width$}", ellipsis(&s.subject.id, width));
             }
             out.push('\n');
             for (name, values) in &rows {
                 let _ = write!(out, "{name:<20}");
                 for v in values {
-                    let _ = write!(out, " {:<width$}", clip(v, width));
+                    let _ = write!(out, " {:<width$}", ellipsis(v, width));
                 }
                 out.push('\n');
             }
@@ -423,13 +424,4 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
             print_clean(&out)
         }
     }
-}
-
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(width - 1).collect();
-    s.push('…');
-    s
 }

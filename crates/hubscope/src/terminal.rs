@@ -46,14 +46,8 @@ pub fn print_clean(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The first `max` characters of `text` (never a cut through a character, as a byte slice
-/// would be: a sha or id from a dump may hold any character).
-pub fn head(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => &text[..end],
-        None => text,
-    }
-}
+/// The first `max` characters of `text` (a sha or id from a dump may hold any character).
+pub use hubscope_store::text::head_chars as head;
 
 #[cfg(test)]
 mod tests {

@@ -303,10 +303,7 @@ fn cut_text(mut text: String) -> (String, Option<usize>) {
         return (text, None);
     }
     let len = text.len();
-    let mut end = MAX_POST_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = hubscope_store::text::head_bytes(&text, MAX_POST_BYTES).len();
     text.truncate(end);
     (text, Some(len))
 }

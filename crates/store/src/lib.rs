@@ -33,6 +33,7 @@ mod poc;
 mod record;
 mod schema;
 mod stats;
+pub mod text;
 pub mod time;
 
 pub use catalog::{Action, Decision, Revision};

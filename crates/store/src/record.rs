@@ -387,7 +387,7 @@ impl RecordBuilder {
                 "unexpected {} value {} (expected an ISO 8601 date, e.g. \
                  2022-05-19T11:53:33.000Z)",
                 kind_of(other),
-                truncate(&other.to_string(), 40)
+                crate::text::ellipsis(&other.to_string(), 41)
             )),
         };
         match parsed {
@@ -825,16 +825,6 @@ fn kind_of(value: &Value) -> &'static str {
         Value::String(_) => "text",
         Value::Array(_) => "list",
         Value::Object(_) => "object",
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
     }
 }
 

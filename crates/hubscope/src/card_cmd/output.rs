@@ -5,6 +5,7 @@ use crate::terminal::clean;
 use std::io::{self, Write};
 
 use hubscope_card::{CanonicalSection, ModelCard, Score};
+use hubscope_store::text::ellipsis;
 use serde::Serialize;
 
 /// The output formats of `hubscope card`.
@@ -160,23 +161,13 @@ fn write_table_row(out: &mut impl Write, record: &Record) -> io::Result<()> {
                 "{:>5}  {:<12}  {:<22}  {:>8}  {:>6}  {:<32}  {}",
                 card.score.total,
                 fm,
-                truncate(&clean(&license), 22),
+                ellipsis(&clean(&license), 22),
                 format!("{}/13", card.sections.filled_count()),
                 card.signals.real_words,
-                truncate(&notes.join(", "), 32),
+                ellipsis(&notes.join(", "), 32),
                 clean(&record.id)
             )
         }
-    }
-}
-
-fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
-        t.push('…');
-        t
     }
 }
 

@@ -1,0 +1,66 @@
+//! The one place outside text is shortened: by characters for display, by bytes for storage
+//! bounds. Never a cut through a character, as a byte slice at an arbitrary index would be.
+
+/// The first `max` characters of `text`.
+pub fn head_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// `text` in at most `width` characters: cut ones end in `…`.
+pub fn ellipsis(text: &str, width: usize) -> String {
+    if text.chars().nth(width).is_none() {
+        return text.to_string();
+    }
+    match width {
+        0 => String::new(),
+        w => format!("{}…", head_chars(text, w - 1)),
+    }
+}
+
+/// The longest start of `text` of at most `max` bytes that ends on a character boundary.
+pub fn head_bytes(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_fall_between_characters() {
+        assert_eq!(head_chars("ééé", 2), "éé");
+        assert_eq!(head_chars("ab", 5), "ab");
+        assert_eq!(ellipsis("abcdef", 4), "abc…");
+        assert_eq!(ellipsis("abcd", 4), "abcd");
+        assert_eq!(ellipsis("ééééé", 3), "éé…");
+        assert_eq!(ellipsis("abc", 0), "");
+        assert_eq!(ellipsis("", 0), "");
+        assert_eq!(head_bytes("aé", 2), "a");
+        assert_eq!(head_bytes("aé", 3), "aé");
+        assert_eq!(head_bytes("日本", 4), "日");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_cut_is_a_prefix_within_its_bound(text in ".{0,40}", n in 0usize..50) {
+            let h = head_chars(&text, n);
+            proptest::prop_assert!(text.starts_with(h) && h.chars().count() <= n);
+            let e = ellipsis(&text, n);
+            proptest::prop_assert!(e.chars().count() <= n);
+            proptest::prop_assert!(e == text || e.ends_with('…') || n == 0);
+            let b = head_bytes(&text, n);
+            proptest::prop_assert!(text.starts_with(b) && b.len() <= n);
+            proptest::prop_assert!(b.len() + 4 > n || b.len() == text.len());
+        }
+    }
+}
