@@ -20,7 +20,9 @@ use crate::args::{
 };
 use crate::atomic::write_atomically;
 use crate::terminal::clean;
-use crate::trends_cmd::{FormatArg, p_text, write_frame};
+use hubscope_stats::p_text;
+
+use crate::trends_cmd::{FormatArg, write_frame};
 
 /// Spearman between monthly mentions and uploads, per family and across families.
 #[derive(Debug, clap::Args)]

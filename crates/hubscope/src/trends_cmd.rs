@@ -585,13 +585,7 @@ pub fn describe(t: &TrendTests) -> String {
     }
 }
 
-pub fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "< 0.001".into()
-    } else {
-        format!("{p:.3}")
-    }
-}
+use hubscope_stats::p_text;
 
 fn print_uploads_summary(u: &Uploads, population: &Population) {
     eprintln!(

@@ -583,14 +583,7 @@ pub const MANAGER_QUESTIONS: &[&str] = &[
     "Is the model family still active: are new models and community answers appearing, or is the discussion dying down?",
 ];
 
-/// A p-value for prose and tables: `< 0.001`, or three decimals.
-pub fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "< 0.001".into()
-    } else {
-        format!("{p:.3}")
-    }
-}
+use hubscope_stats::p_text;
 
 fn pct(x: f64) -> String {
     format!("{:.1} %", x * 100.0)

@@ -30,3 +30,12 @@ pub use tests_of_trend::{
     Correlation, MannKendall, MannWhitney, SEN_DIRECT_MAX, mann_kendall, mann_whitney, median,
     ranks, sens_slope, sens_slope_by_selection, spearman,
 };
+
+/// A p-value for prose and tables: `< 0.001`, or three decimals.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("{p:.3}")
+    }
+}
