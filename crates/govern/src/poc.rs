@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use hubscope_taxonomy::{LinearProbe, TrainError, TrainOptions, evaluate};
-use rayon::prelude::*;
 use serde::Serialize;
 
 /// How the probe is cross-validated.
@@ -108,31 +107,17 @@ pub fn cross_validate(
         .iter()
         .map(|&l| u16::try_from(l).unwrap_or(u16::MAX))
         .collect();
-    let fold_of = hubscope_taxonomy::vector::stratified_folds(&strata, folds, options.seed);
-    // The folds are independent: trained side by side.
-    let per_fold: Vec<Vec<(usize, usize)>> = (0..folds)
-        .into_par_iter()
-        .map(|fold| {
-            let (mut train_vectors, mut train_labels) = (Vec::new(), Vec::new());
-            for (i, f) in fold_of.iter().enumerate() {
-                if *f != fold {
-                    train_vectors.push(vectors[i].as_slice());
-                    train_labels.push(labels[i]);
-                }
-            }
-            let probe = LinearProbe::fit(&train_vectors, &train_labels, k, &options.train)?;
-            Ok(fold_of
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| **f == fold)
-                .map(|(i, _)| (i, probe.predict(&vectors[i])))
-                .collect())
-        })
-        .collect::<Result<_, PocError>>()?;
-    let mut predicted = vec![0usize; vectors.len()];
-    for (i, p) in per_fold.into_iter().flatten() {
-        predicted[i] = p;
-    }
+    let predicted = hubscope_taxonomy::vector::out_of_fold(
+        &strata,
+        folds,
+        options.seed,
+        |train| {
+            let train_vectors: Vec<&[f32]> = train.iter().map(|&i| vectors[i].as_slice()).collect();
+            let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
+            LinearProbe::fit(&train_vectors, &train_labels, k, &options.train)
+        },
+        |probe, i| probe.predict(&vectors[i]),
+    )?;
     let as_code = |l: &usize| u32::try_from(*l).unwrap_or(u32::MAX);
     let gold: Vec<u32> = labels.iter().map(as_code).collect();
     let guessed: Vec<u32> = predicted.iter().map(as_code).collect();

@@ -12,9 +12,9 @@ use hubscope_taxonomy::{Codebook, LexicalClassifier, Prediction, TrainOptions, e
 use serde_json::{Value, json};
 
 use crate::atomic::write_atomically;
-use crate::classifier::{Classifier, Labelled};
 use crate::terminal::clean;
 use crate::topics::{self, MAX_TEXT, Topic};
+use hubscope_taxonomy::classifier::{self, Classifier, Labelled};
 
 /// Classify topics into the study's challenge categories.
 #[derive(Debug, clap::Args)]
@@ -156,10 +156,12 @@ pub fn classifier_for(
 ) -> anyhow::Result<Classifier> {
     match method {
         Method::Lexical => Ok(Classifier::Lexical(LexicalClassifier::new(codebook, &[]))),
-        Method::Embedding => Classifier::embedding(codebook, model_dir, weights),
+        Method::Embedding => Ok(Classifier::embedding(codebook, model_dir, weights)?),
         Method::Auto => match Classifier::embedding(codebook, model_dir, weights) {
             Ok(c) => Ok(c),
             Err(e) if model_dir.is_none() && weights.is_none() => {
+                // The whole chain of causes, as an error of the command would print it.
+                let e = anyhow::Error::from(e);
                 eprintln!(
                     "warning: the embedding classifier is unavailable ({e:#}); the lexical one \
                      is used, and the codes say so (run scripts/fetch-model.sh to install the \
@@ -167,7 +169,7 @@ pub fn classifier_for(
                 );
                 Ok(Classifier::Lexical(LexicalClassifier::new(codebook, &[])))
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         },
     }
 }
@@ -513,13 +515,13 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         codebook_weight: args.codebook_weight,
     };
     let bar = crate::progress::Progress::rows(labelled.len() as u64);
-    let file = crate::classifier::train(
+    let file = classifier::train(
         &codebook,
         &encoder,
         &labelled,
         &args.labels.display().to_string(),
         options,
-        crate::classifier::Folds {
+        classifier::Folds {
             folds: args.folds,
             seed: args.seed,
         },

@@ -12,7 +12,6 @@ mod audit_cmd;
 mod card_batches;
 mod card_cmd;
 mod catalog_cmd;
-mod classifier;
 mod classify_cmd;
 mod code_cmd;
 mod correlate_cmd;

@@ -2,7 +2,9 @@
 //! topics to code ([`sample`]), agreement between coders ([`agreement`]) the lexical
 //! ([`lexical`]) and embedding ([`vector`]) classifiers, and the scores of a classifier against
 //! gold codes ([`evaluation`]), and category shares corrected for a classifier's measured
-//! confusion, with bootstrap intervals ([`quantify`]). Pure: no I/O.
+//! confusion, with bootstrap intervals ([`quantify`]). The embedding classifier as one thing to
+//! load, apply and train ([`classifier`]) is the only part that reads files (the model's and a
+//! classifier file); the rest is pure.
 //!
 //! ```
 //! use hubscope_taxonomy::{Codebook, sample::cochran};
@@ -13,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agreement;
+pub mod classifier;
 pub mod codebook;
 pub mod evaluation;
 pub mod lexical;
@@ -24,6 +27,7 @@ pub mod stats;
 pub mod vector;
 
 pub use agreement::{cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal};
+pub use classifier::{Classifier, ClassifierError, ClassifierFile};
 pub use codebook::{Category, Codebook, CodebookError, Entry, NO_CHALLENGE};
 pub use evaluation::{CategoryScore, Evaluation, evaluate};
 pub use lexical::{LexicalClassifier, Prediction};

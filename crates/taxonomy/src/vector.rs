@@ -297,10 +297,71 @@ pub fn stratified_folds(categories: &[u16], k: usize, seed: u64) -> Vec<usize> {
     folds
 }
 
+/// Out-of-fold predictions: the one cross-validation loop of hubscope (the classifier's
+/// training and a proof of concept's probe both run it). The items are dealt into `folds`
+/// stratified folds by `strata` ([`stratified_folds`], drawn with `seed`); for each fold, `fit`
+/// learns from the items of the other folds (their indices) and `predict` answers for each item
+/// of the fold. Folds are fitted side by side. Every item is predicted once, by the model that
+/// did not see it; the predictions come back in item order.
+pub fn out_of_fold<M, P, E>(
+    strata: &[u16],
+    folds: usize,
+    seed: u64,
+    fit: impl Fn(&[usize]) -> Result<M, E> + Sync,
+    predict: impl Fn(&M, usize) -> P + Sync,
+) -> Result<Vec<P>, E>
+where
+    P: Send,
+    E: Send,
+{
+    use rayon::prelude::*;
+    let folds = folds.max(1);
+    let fold_of = stratified_folds(strata, folds, seed);
+    let per_fold: Vec<Result<Vec<(usize, P)>, E>> = (0..folds)
+        .into_par_iter()
+        .map(|fold| {
+            let (held, train): (Vec<usize>, Vec<usize>) =
+                (0..strata.len()).partition(|&i| fold_of[i] == fold);
+            let model = fit(&train)?;
+            Ok(held.into_iter().map(|i| (i, predict(&model, i))).collect())
+        })
+        .collect();
+    let mut predicted: Vec<Option<P>> = (0..strata.len()).map(|_| None).collect();
+    for fold in per_fold {
+        for (i, p) in fold? {
+            predicted[i] = Some(p);
+        }
+    }
+    // Every item is in exactly one fold, so every slot is filled.
+    Ok(predicted.into_iter().flatten().collect())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn out_of_fold_predicts_each_item_once_by_a_model_that_never_saw_it() {
+        let strata: Vec<u16> = (0..23).map(|i| (i % 3) as u16).collect();
+        let predicted = out_of_fold(
+            &strata,
+            4,
+            7,
+            |train: &[usize]| Ok::<_, ()>(train.to_vec()),
+            |seen: &Vec<usize>, i| (i, seen.contains(&i), seen.len()),
+        )
+        .unwrap();
+        assert_eq!(predicted.len(), 23);
+        assert!(predicted.iter().enumerate().all(|(i, p)| p.0 == i && !p.1));
+        // Each model saw the other folds: about three quarters of the items.
+        assert!(
+            predicted.iter().all(|p| (16..=18).contains(&p.2)),
+            "{predicted:?}"
+        );
+        let failed = out_of_fold(&strata, 4, 7, |_: &[usize]| Err::<(), _>("no"), |_, i| i);
+        assert_eq!(failed, Err("no"));
+    }
 
     #[test]
     fn a_damaged_classifier_is_refused_not_a_panic() {

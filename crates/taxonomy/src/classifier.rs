@@ -1,22 +1,48 @@
 //! The two classifiers behind `hubscope classify`, as one thing to call: the lexical one (always
 //! there) and the embedding one (a local sentence-transformers model plus trained weights),
-//! and the training of the latter with cross-validation.
+//! the classifier file, and the training of the latter with cross-validation
+//! ([`crate::vector::out_of_fold`]). Reads the model's files and a classifier file; nothing
+//! else.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
-use hubscope_embed::Encoder;
-use hubscope_taxonomy::vector::{entry_texts, stratified_folds};
-use hubscope_taxonomy::{
-    Agreement, Codebook, EntryVector, Evaluation, Example, LexicalClassifier, Prediction,
-    TrainOptions, VectorClassifier, evaluate,
-};
+use hubscope_embed::{EmbedError, Encoder};
 use serde::{Deserialize, Serialize};
+
+use crate::vector::{entry_texts, out_of_fold};
+use crate::{
+    Agreement, Codebook, EntryVector, Evaluation, Example, LexicalClassifier, Prediction,
+    TrainError, TrainOptions, VectorClassifier, evaluate,
+};
 
 /// The classifier shipped with hubscope: all-MiniLM-L6-v2 embeddings, trained on the 648
 /// hand-coded Hub discussions of `crates/taxonomy/labels` (`hubscope classify train`).
-const BUILTIN: &str = include_str!("../../taxonomy/labels/classifier-all-MiniLM-L6-v2.json");
+const BUILTIN: &str = include_str!("../labels/classifier-all-MiniLM-L6-v2.json");
+
+/// Why a classifier cannot be loaded, applied or trained.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifierError {
+    #[error("cannot read the classifier {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{name}: not a hubscope classifier file: {source}")]
+    NotAClassifier {
+        name: String,
+        source: serde_json::Error,
+    },
+    /// A classifier that cannot be applied here, with the fix.
+    #[error("{0}")]
+    Unusable(String),
+    #[error("no labelled texts to train on")]
+    NoTexts,
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+}
 
 /// The format tag of a classifier file.
 const FORMAT: &str = "hubscope-embedding-classifier/1";
@@ -117,8 +143,11 @@ pub enum Classifier {
 }
 
 /// The built-in classifier's file (its weights and its training record).
-pub fn builtin() -> anyhow::Result<ClassifierFile> {
-    serde_json::from_str(BUILTIN).context("the built-in classifier")
+pub fn builtin() -> Result<ClassifierFile, ClassifierError> {
+    serde_json::from_str(BUILTIN).map_err(|source| ClassifierError::NotAClassifier {
+        name: "the built-in classifier".into(),
+        source,
+    })
 }
 
 impl Classifier {
@@ -155,13 +184,18 @@ impl Classifier {
         codebook: &Codebook,
         model_dir: Option<&Path>,
         weights: Option<&Path>,
-    ) -> anyhow::Result<Classifier> {
+    ) -> Result<Classifier, ClassifierError> {
         let file: ClassifierFile = match weights {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read the classifier {}", path.display()))?;
-                serde_json::from_str(&text).with_context(|| {
-                    format!("{}: not a hubscope classifier file", path.display())
+                let shown = path.display().to_string();
+                let text =
+                    std::fs::read_to_string(path).map_err(|source| ClassifierError::Read {
+                        path: shown.clone(),
+                        source,
+                    })?;
+                serde_json::from_str(&text).map_err(|source| ClassifierError::NotAClassifier {
+                    name: shown,
+                    source,
                 })?
             }
             None => builtin()?,
@@ -170,39 +204,39 @@ impl Classifier {
             p.display().to_string()
         });
         if file.format != FORMAT {
-            bail!(
+            return Err(ClassifierError::Unusable(format!(
                 "{name}: format {:?}, this hubscope reads {FORMAT:?}",
                 file.format
-            );
+            )));
         }
-        file.classifier
-            .check()
-            .map_err(|why| anyhow::anyhow!("{name}: not a usable classifier: {why}"))?;
+        file.classifier.check().map_err(|why| {
+            ClassifierError::Unusable(format!("{name}: not a usable classifier: {why}"))
+        })?;
         if file.codebook != codebook_ids(codebook) {
-            bail!(
+            return Err(ClassifierError::Unusable(format!(
                 "{name} was trained with another codebook (other categories); retrain it with \
                  `hubscope classify train --labels FILE` and this --codebook"
-            );
+            )));
         }
         let dir = hubscope_embed::locate(model_dir)?;
         let encoder = Encoder::load(&dir)?.with_max_tokens(file.max_tokens)?;
         if encoder.dimension() != file.dimension || file.classifier.dimension() != file.dimension {
-            bail!(
+            return Err(ClassifierError::Unusable(format!(
                 "{name} takes {}-dimensional vectors; the model in {} makes {}",
                 file.dimension,
                 dir.display(),
                 encoder.dimension()
-            );
+            )));
         }
         let probe = encoder.encode(&[PROBE])?;
         let cosine: f32 = probe[0].iter().zip(&file.probe).map(|(a, b)| a * b).sum();
         if cosine < 0.999 {
-            bail!(
+            return Err(ClassifierError::Unusable(format!(
                 "{name} was trained on vectors of {}, and the model in {} is another one \
                  (probe similarity {cosine:.3}); pass the right --model-dir or retrain",
                 file.model,
                 dir.display()
-            );
+            )));
         }
         Ok(Classifier::Embedding {
             encoder: Box::new(encoder),
@@ -215,7 +249,7 @@ impl Classifier {
         &self,
         codebook: &Codebook,
         texts: &[(&str, Option<u64>)],
-    ) -> anyhow::Result<Vec<Prediction>> {
+    ) -> Result<Vec<Prediction>, ClassifierError> {
         use rayon::prelude::*;
         match self {
             Classifier::Lexical(lexical) => Ok(texts
@@ -265,10 +299,10 @@ pub fn train(
     options: TrainOptions,
     folds: Folds,
     mut progress: impl FnMut(usize, usize),
-) -> anyhow::Result<ClassifierFile> {
+) -> Result<ClassifierFile, ClassifierError> {
     let Folds { folds, seed } = folds;
     if labelled.is_empty() {
-        bail!("no labelled texts to train on");
+        return Err(ClassifierError::NoTexts);
     }
     let mut vectors = Vec::with_capacity(labelled.len());
     for chunk in labelled.chunks(128) {
@@ -349,55 +383,42 @@ fn cross_validate(
     entries: &[EntryVector],
     options: TrainOptions,
     Folds { folds, seed }: Folds,
-) -> anyhow::Result<CrossValidation> {
+) -> Result<CrossValidation, ClassifierError> {
     use rayon::prelude::*;
     let finals: Vec<u16> = labelled.iter().map(|l| l.category_id).collect();
-    let fold_of = stratified_folds(&finals, folds, seed);
-    let results: Vec<anyhow::Result<Vec<(usize, u16, u16)>>> = (0..folds)
-        .into_par_iter()
-        .map(|fold| {
-            let train: Vec<Example> = examples
+    // Each fold: the embedding classifier and the lexical one with the training folds' texts
+    // added to its documents.
+    let predicted = out_of_fold(
+        &finals,
+        folds,
+        seed,
+        |train| {
+            let chosen: Vec<Example> = train.iter().map(|&i| examples[i].clone()).collect();
+            let model = VectorClassifier::train(codebook, &chosen, entries.to_vec(), options)?;
+            let documents: Vec<(u16, String)> = train
                 .iter()
-                .zip(&fold_of)
-                .filter(|(_, f)| **f != fold)
-                .map(|(e, _)| e.clone())
+                .map(|&i| (labelled[i].text_category_id, labelled[i].text.clone()))
                 .collect();
-            let model = VectorClassifier::train(codebook, &train, entries.to_vec(), options)?;
-            let lexical_docs: Vec<(u16, String)> = labelled
-                .iter()
-                .zip(&fold_of)
-                .filter(|(_, f)| **f != fold)
-                .map(|(l, _)| (l.text_category_id, l.text.clone()))
-                .collect();
-            let lexical = LexicalClassifier::new(codebook, &lexical_docs);
-            Ok((0..labelled.len())
-                .filter(|&i| fold_of[i] == fold)
-                .map(|i| {
-                    let l = &labelled[i];
-                    let e = model.classify(&examples[i].vector, l.replies, codebook);
-                    let x = lexical.classify(&l.text, l.replies);
-                    (i, e.category_id, x.category_id)
-                })
-                .collect())
-        })
-        .collect();
-    let mut predicted = vec![(0u16, 0u16); labelled.len()];
-    for fold in results {
-        for (i, e, x) in fold? {
-            predicted[i] = (e, x);
-        }
-    }
+            Ok::<_, ClassifierError>((model, LexicalClassifier::new(codebook, &documents)))
+        },
+        |(model, lexical), i| {
+            let l = &labelled[i];
+            let e = model.classify(&examples[i].vector, l.replies, codebook);
+            let x = lexical.classify(&l.text, l.replies);
+            (e.category_id, x.category_id)
+        },
+    )?;
     let gold: Vec<u32> = finals.iter().map(|&c| u32::from(c)).collect();
     let embedding: Vec<u32> = predicted.iter().map(|p| u32::from(p.0)).collect();
     let lexical: Vec<u32> = predicted.iter().map(|p| u32::from(p.1)).collect();
-    let e = evaluate(&gold, &embedding).context("nothing to evaluate")?;
-    let x = evaluate(&gold, &lexical).context("nothing to evaluate")?;
+    let e = evaluate(&gold, &embedding).ok_or(ClassifierError::NoTexts)?;
+    let x = evaluate(&gold, &lexical).ok_or(ClassifierError::NoTexts)?;
     let plain = LexicalClassifier::new(codebook, &[]);
     let applied: Vec<u32> = labelled
         .par_iter()
         .map(|l| u32::from(plain.classify(&l.text, l.replies).category_id))
         .collect();
-    let a = evaluate(&gold, &applied).context("nothing to evaluate")?;
+    let a = evaluate(&gold, &applied).ok_or(ClassifierError::NoTexts)?;
     Ok(CrossValidation {
         folds,
         seed,
