@@ -116,7 +116,10 @@ fn enormous_and_foreign_texts_are_embedded() {
 
 #[test]
 fn a_folder_without_a_model_is_a_clear_error() {
-    let empty = std::env::temp_dir().join("hubscope-embed-no-model");
+    // A folder of its own: a fixed path would keep the config.json written below for the
+    // next run.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("no-model");
     std::fs::create_dir_all(&empty).expect("mkdir");
     let message = Encoder::load(&empty).expect_err("no model").to_string();
     assert!(message.contains("config.json"), "{message}");

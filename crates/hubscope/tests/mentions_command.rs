@@ -77,6 +77,13 @@ fn mentions_of_the_real_discussions_long_and_wide() {
         stderr.contains("22868 topics (discussions 22868)"),
         "{stderr}"
     );
+    // The figures the README quotes for this command.
+    assert!(
+        stderr.contains(
+            "8239 mention at least one of 263 families; 186 families found; months 2022-05..2024-01"
+        ),
+        "{stderr}"
+    );
     assert!(stderr.contains("ambiguous names"), "{stderr}");
     // phi-msft (10 models) is a stored model type the table does not list.
     assert!(stderr.contains("phi-msft"), "{stderr}");

@@ -114,8 +114,13 @@ fn tickets_are_told_apart_and_the_evaluation_is_recorded() {
         assert!(latency["p50_ms"].as_f64().unwrap() <= latency["p95_ms"].as_f64().unwrap());
         assert!(latency["p95_ms"].as_f64().unwrap() <= latency["max_ms"].as_f64().unwrap());
         assert!(e["texts_per_second"].as_f64().unwrap() > 0.0);
-        // The process holds at least the 90 MB of weights at its peak.
-        assert!(e["peak_memory_mb"].as_f64().unwrap() > 90.0, "{e}");
+        // The process holds at least the 90 MB of weights at its peak. Where the kernel does not
+        // let a process reset its peak (no /proc/self/clear_refs), none is reported.
+        if std::fs::write("/proc/self/clear_refs", "5").is_ok() {
+            assert!(e["peak_memory_mb"].as_f64().unwrap() > 90.0, "{e}");
+        } else {
+            assert!(e["peak_memory_mb"].is_null(), "{e}");
+        }
     }
     // Same weights, same folds: the same scores, whichever way the model was found.
     assert_eq!(evaluations[0]["probe"], evaluations[1]["probe"]);

@@ -141,6 +141,131 @@ fn cards_twice_keep_one_revision_per_text_and_discussions_are_stored() {
 }
 
 /// Reads every Parquet file below `dir` with the parquet crate: (rows, ids).
+/// Every model row of a Parquet export, as `id → (column → value)`: text as it is, integers and
+/// booleans written out, times as milliseconds since the epoch, lists as JSON arrays.
+fn read_parquet_models(
+    dir: &Path,
+) -> std::collections::HashMap<String, Vec<(String, Option<String>)>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Int64Type, TimestampMillisecondType};
+    use arrow_schema::DataType;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let mut out = std::collections::HashMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                pending.push(p);
+                continue;
+            }
+            let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&p).unwrap())
+                .unwrap()
+                .build()
+                .unwrap();
+            for batch in reader {
+                let batch = batch.unwrap();
+                let schema = batch.schema();
+                for row in 0..batch.num_rows() {
+                    let mut cells = Vec::new();
+                    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+                        let value = (!column.is_null(row)).then(|| match field.data_type() {
+                            DataType::Utf8 => column.as_string::<i32>().value(row).to_string(),
+                            DataType::Int64 => {
+                                column.as_primitive::<Int64Type>().value(row).to_string()
+                            }
+                            DataType::Boolean => column.as_boolean().value(row).to_string(),
+                            DataType::Timestamp(..) => column
+                                .as_primitive::<TimestampMillisecondType>()
+                                .value(row)
+                                .to_string(),
+                            DataType::List(_) => {
+                                let list = column.as_list::<i32>().value(row);
+                                let items: Vec<&str> =
+                                    list.as_string::<i32>().iter().map(|v| v.unwrap()).collect();
+                                serde_json::to_string(&items).unwrap()
+                            }
+                            other => panic!("{}: unexpected type {other}", field.name()),
+                        });
+                        cells.push((field.name().clone(), value));
+                    }
+                    let id = cells
+                        .iter()
+                        .find(|c| c.0 == "id")
+                        .unwrap()
+                        .1
+                        .clone()
+                        .unwrap();
+                    out.insert(id, cells);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every exported column of every model equals the store's value.
+fn assert_models_match_the_store(db: &Path, exported: &Path) {
+    use rusqlite::types::Value as V;
+    const TIMES: &[&str] = &[
+        "created_at",
+        "last_modified",
+        "first_seen_at",
+        "updated_at",
+        "first_commit_at",
+    ];
+    const BOOLS: &[&str] = &["private", "disabled", "has_card"];
+    const LISTS: &[&str] = &["architectures", "tags", "siblings", "spaces"];
+    let parquet = read_parquet_models(exported);
+    let columns: Vec<String> = parquet
+        .values()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|(c, _)| c.clone())
+        .filter(|c| c != "created_month")
+        .collect();
+    assert!(columns.len() > 30, "{columns:?}");
+    let store = Store::open_existing(db).unwrap();
+    let mut statement = store
+        .connection()
+        .prepare(&format!("SELECT {} FROM models", columns.join(", ")))
+        .unwrap();
+    let mut rows = statement.query([]).unwrap();
+    let (mut models, mut cells) = (0usize, 0usize);
+    while let Some(row) = rows.next().unwrap() {
+        let id: String = row
+            .get(columns.iter().position(|c| c == "id").unwrap())
+            .unwrap();
+        let exported = &parquet[&id];
+        for (i, column) in columns.iter().enumerate() {
+            let expected = match row.get::<_, V>(i).unwrap() {
+                V::Null => None,
+                V::Integer(n) if BOOLS.contains(&column.as_str()) => Some((n != 0).to_string()),
+                V::Integer(n) => Some(n.to_string()),
+                V::Text(t) if TIMES.contains(&column.as_str()) => Some(
+                    chrono::DateTime::parse_from_rfc3339(&t)
+                        .unwrap()
+                        .timestamp_millis()
+                        .to_string(),
+                ),
+                V::Text(t) if LISTS.contains(&column.as_str()) => Some(
+                    serde_json::to_string(&serde_json::from_str::<Vec<String>>(&t).unwrap())
+                        .unwrap(),
+                ),
+                V::Text(t) => Some(t),
+                other => panic!("{id}.{column}: unexpected {other:?}"),
+            };
+            let found = exported.iter().find(|(c, _)| c == column).map(|(_, v)| v);
+            assert_eq!(found, Some(&expected), "{id}.{column}");
+            cells += 1;
+        }
+        models += 1;
+    }
+    assert_eq!(models, parquet.len());
+    assert!(cells > 1_000_000, "{cells} cells compared");
+}
+
 fn read_parquet_ids(dir: &Path) -> (usize, HashSet<String>) {
     use arrow_array::cast::AsArray;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -200,6 +325,7 @@ fn export_reads_back_the_same_rows() {
     let (rows, ids) = read_parquet_ids(&out.join("models"));
     assert_eq!(rows, stored.len());
     assert_eq!(ids, stored);
+    assert_models_match_the_store(&db, &out.join("models"));
     // Hive partitions by creation month, and one for models without a date.
     assert!(
         out.join("models/created_month=2018-11/part-0.parquet")

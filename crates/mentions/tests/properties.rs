@@ -36,8 +36,24 @@ proptest! {
 
     #[test]
     fn any_table_text_is_parsed_or_refused(text in "(?s).{0,300}") {
-        let _ = FamilyTable::parse(&format!("family,aliases,context\n{text}"));
-        let _ = FamilyTable::parse(&text);
+        for table in [format!("family,aliases,context\n{text}"), text.clone()] {
+            match FamilyTable::parse(&table) {
+                // A refusal names a line of the text and says why.
+                Err(e) => {
+                    prop_assert!(e.line >= 1 && e.line <= table.lines().count().max(1) as u64 + 1, "{e:?}");
+                    prop_assert!(!e.message.is_empty());
+                }
+                // A table read has named, distinct families.
+                Ok(t) => {
+                    let mut names: Vec<&str> = t.families.iter().map(|f| f.name.as_str()).collect();
+                    prop_assert!(names.iter().all(|n| !n.trim().is_empty()), "{names:?}");
+                    let n = names.len();
+                    names.sort_unstable();
+                    names.dedup();
+                    prop_assert_eq!(names.len(), n);
+                }
+            }
+        }
     }
 
     #[test]

@@ -239,6 +239,34 @@ mod tests {
         assert!(v[1]["month"].is_null());
         let mut pq = Vec::new();
         f.write_parquet(&mut pq).unwrap();
-        assert_eq!(&pq[..4], b"PAR1");
+        // Read back: the same columns, types, values and nulls.
+        use arrow_array::Array as _;
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::{Float64Type, Int64Type};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("frame.parquet");
+        std::fs::write(&file, &pq).unwrap();
+        let batches: Vec<_> =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                std::fs::File::open(&file).unwrap(),
+            )
+            .unwrap()
+            .build()
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(batches.len(), 1);
+        let b = &batches[0];
+        let schema = b.schema();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["month", "n", "share", "last"]);
+        let month = b.column(0).as_string::<i32>();
+        assert_eq!((month.value(0), month.is_null(1)), ("2021-01", true));
+        let n = b.column(1).as_primitive::<Int64Type>();
+        assert_eq!((n.value(0), n.is_null(1)), (3, true));
+        let share = b.column(2).as_primitive::<Float64Type>();
+        assert_eq!((share.value(0), share.value(1)), (1.0 / 3.0, 0.5));
+        let last = b.column(3).as_boolean();
+        assert_eq!((last.value(0), last.value(1)), (false, true));
     }
 }

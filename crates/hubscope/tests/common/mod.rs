@@ -84,3 +84,58 @@ pub fn thread_texts() -> std::collections::HashMap<String, (String, String)> {
         })
         .collect()
 }
+
+/// The rows of a Parquet file as CSV would write them (text as it is, numbers in Rust's
+/// shortest form, booleans as `true`/`false`, nulls empty), header first: to compare a command's
+/// Parquet output with its CSV output cell by cell.
+#[allow(dead_code)]
+pub fn parquet_as_csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
+    use arrow_array::Array as _;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type};
+    use arrow_schema::DataType;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        if rows.is_empty() {
+            rows.push(
+                batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect(),
+            );
+        }
+        for row in 0..batch.num_rows() {
+            let cells = batch
+                .columns()
+                .iter()
+                .map(|column| {
+                    if column.is_null(row) {
+                        return String::new();
+                    }
+                    match column.data_type() {
+                        DataType::Utf8 => column.as_string::<i32>().value(row).to_string(),
+                        DataType::Int64 => {
+                            column.as_primitive::<Int64Type>().value(row).to_string()
+                        }
+                        DataType::Float64 => {
+                            column.as_primitive::<Float64Type>().value(row).to_string()
+                        }
+                        DataType::Boolean => column.as_boolean().value(row).to_string(),
+                        other => panic!("{}: a column of type {other}", path.display()),
+                    }
+                })
+                .collect();
+            rows.push(cells);
+        }
+    }
+    rows
+}
