@@ -68,8 +68,16 @@ impl LicenseFacts {
         })
     }
 
-    /// The names the policy's lists may use: the Hub id, the SPDX id, the raw value.
-    fn names(&self) -> Vec<String> {
+    /// Whether any of the licence's names is in `names` (lower case, trimmed).
+    pub fn is_one_of<S: AsRef<str>>(&self, names: &[S]) -> bool {
+        self.names()
+            .iter()
+            .any(|n| names.iter().any(|x| x.as_ref() == n))
+    }
+
+    /// The names the policy's lists and a shortlist's `--license-allow` may use: the raw value,
+    /// the Hub id, the SPDX id (lower case, trimmed).
+    pub fn names(&self) -> Vec<String> {
         [Some(&self.raw), self.id.as_ref(), self.spdx.as_ref()]
             .into_iter()
             .flatten()

@@ -18,17 +18,20 @@
 //! # Ok::<(), hubscope_govern::PolicyError>(())
 //! ```
 //!
-//! Pure: no I/O. The binary gathers a model's facts from the store (or a README) and writes the
-//! audits as tables, JSON, Markdown or SARIF.
+//! Pure except [`facts`], which reads a model's facts from the store (its row, latest card
+//! analysis and lineage). The binary reads policy and README files and writes the audits as
+//! tables, JSON, Markdown or SARIF.
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod facts;
 pub mod poc;
 pub mod policy;
 pub mod sarif;
 pub mod shortlist;
 
 pub use audit::{Audit, CardFacts, Finding, LicenseFacts, Subject, audit, pickle_only_weights};
+pub use facts::{Bases, for_each_subject, subjects_of};
 pub use poc::{ClassScore, Latency, PocError, ProbeOptions, ProbeScores, cross_validate, latency};
 pub use policy::{MetadataField, Policy, PolicyError, Severity};
 pub use shortlist::{Ranked, rank};

@@ -56,14 +56,9 @@ pub fn license_fit(subject: &Subject, allowed: &[String]) -> f64 {
     let Some(l) = &subject.license else {
         return 0.0;
     };
-    let names: Vec<String> = [Some(&l.raw), l.id.as_ref(), l.spdx.as_ref()]
-        .into_iter()
-        .flatten()
-        .map(|s| s.to_ascii_lowercase())
-        .collect();
-    let matches = |list: &[&str]| names.iter().any(|n| list.contains(&n.as_str()));
-    let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
-    if (!allowed.is_empty() && matches(&allowed)) || (allowed.is_empty() && matches(&PERMISSIVE)) {
+    if (!allowed.is_empty() && l.is_one_of(allowed))
+        || (allowed.is_empty() && l.is_one_of(&PERMISSIVE))
+    {
         1.0
     } else if l.id.is_some() {
         0.5
@@ -81,6 +76,81 @@ pub fn maintenance(stale_days: Option<u32>) -> f64 {
         Some(d) => 1.0 - f64::from(d - 90) / 640.0,
         None => 0.0,
     }
+}
+
+/// Which models a shortlist considers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Criteria {
+    /// The task, as a Hub pipeline tag.
+    pub task: String,
+    /// A language the card declares (ISO code, any case).
+    pub language: Option<String>,
+    /// Licences allowed (Hub or SPDX ids, any case); empty: any.
+    pub license_allow: Vec<String>,
+    /// At most this many parameters; a model of unknown size is then left out.
+    pub max_params: Option<u64>,
+}
+
+/// Whether a model is a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Candidate,
+    Excluded,
+    /// Left out because `max_params` is set and its size is unknown.
+    UnknownSize,
+}
+
+impl Criteria {
+    /// The allowed licences as the matching compares them (lower case, trimmed, no blanks).
+    pub fn allowed(&self) -> Vec<String> {
+        self.license_allow
+            .iter()
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    pub fn admits(&self, s: &Subject) -> Admission {
+        if s.pipeline_tag.as_deref() != Some(self.task.as_str()) {
+            return Admission::Excluded;
+        }
+        if let Some(lang) = &self.language
+            && !s.languages.iter().any(|l| l.eq_ignore_ascii_case(lang))
+        {
+            return Admission::Excluded;
+        }
+        let allowed = self.allowed();
+        if !allowed.is_empty() && !s.license.as_ref().is_some_and(|l| l.is_one_of(&allowed)) {
+            return Admission::Excluded;
+        }
+        match (self.max_params, s.parameters) {
+            (Some(max), Some(p)) if p > max => Admission::Excluded,
+            (Some(_), None) => Admission::UnknownSize,
+            _ => Admission::Candidate,
+        }
+    }
+}
+
+/// The stored models that meet `criteria`, their bases resolved, read one at a time (only the
+/// candidates are kept in memory), and how many were left out for an unknown size.
+pub fn candidates(
+    store: &hubscope_store::Store,
+    criteria: &Criteria,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Vec<Subject>, u64), hubscope_store::StoreError> {
+    let (mut kept, mut unknown_size) = (Vec::new(), 0u64);
+    crate::facts::for_each_subject(store, None, now, |s| {
+        match criteria.admits(&s) {
+            Admission::Candidate => kept.push(s),
+            Admission::UnknownSize => unknown_size += 1,
+            Admission::Excluded => {}
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    if !kept.is_empty() {
+        crate::facts::Bases::load(store)?.resolve(&mut kept);
+    }
+    Ok((kept, unknown_size))
 }
 
 /// Scores and ranks `candidates` (best first; ties by model id).
@@ -149,6 +219,44 @@ mod tests {
             stale_days: Some(stale),
             ..Subject::default()
         }
+    }
+
+    #[test]
+    fn criteria_admit_by_task_language_licence_and_size() {
+        let mut s = subject("a/m", 50, 10, "Apache-2.0", 1);
+        s.pipeline_tag = Some("text-classification".into());
+        s.languages = vec!["NL".into()];
+        let criteria = |language: Option<&str>, allow: &[&str], max: Option<u64>| Criteria {
+            task: "text-classification".into(),
+            language: language.map(str::to_string),
+            license_allow: allow.iter().map(|x| x.to_string()).collect(),
+            max_params: max,
+        };
+        assert_eq!(criteria(None, &[], None).admits(&s), Admission::Candidate);
+        assert_eq!(
+            criteria(Some("nl"), &[" APACHE-2.0 ", ""], None).admits(&s),
+            Admission::Candidate
+        );
+        assert_eq!(
+            criteria(Some("de"), &[], None).admits(&s),
+            Admission::Excluded
+        );
+        assert_eq!(
+            criteria(None, &["mit"], None).admits(&s),
+            Admission::Excluded
+        );
+        assert_eq!(
+            criteria(None, &[], Some(5)).admits(&s),
+            Admission::UnknownSize
+        );
+        s.parameters = Some(6);
+        assert_eq!(criteria(None, &[], Some(5)).admits(&s), Admission::Excluded);
+        assert_eq!(
+            criteria(None, &[], Some(6)).admits(&s),
+            Admission::Candidate
+        );
+        s.pipeline_tag = Some("fill-mask".into());
+        assert_eq!(criteria(None, &[], None).admits(&s), Admission::Excluded);
     }
 
     #[test]

@@ -2,16 +2,17 @@
 //! table, JSON, Markdown or SARIF; exit code 1 when any model has an error finding, so the
 //! command can gate CI.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use hubscope_card::{CanonicalSection, CardAnalyzer, LicenseStatus};
-use hubscope_govern::{Audit, CardFacts, LicenseFacts, Policy, Severity, Subject, audit};
+use hubscope_card::CardAnalyzer;
+use hubscope_govern::{
+    Audit, Bases, Policy, Severity, Subject, audit, for_each_subject, subjects_of,
+};
 use hubscope_store::Store;
-use serde_json::Value;
 
 use crate::atomic::write_atomically;
 use crate::terminal::{clean, head};
@@ -105,7 +106,7 @@ fn fetch_missing(db: &Path, ids: &[String]) -> anyhow::Result<()> {
         let bases = Bases::load(&store)?;
         let parents: Vec<String> = wanted
             .iter()
-            .flat_map(|id| bases.parents.get(id).cloned().unwrap_or_default())
+            .flat_map(|id| bases.parents().get(id).cloned().unwrap_or_default())
             .collect();
         if parents.is_empty() {
             break;
@@ -135,308 +136,13 @@ impl std::fmt::Display for PolicyFailed {
 
 impl std::error::Error for PolicyFailed {}
 
-/// The licence, languages and other metadata of a card's analysis (the store's JSON).
-fn metadata_facts(analysis: &Value, subject: &mut Subject) {
-    let m = &analysis["metadata"];
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    subject.license = license_facts(&m["license"]);
-    subject.languages = strings(&m["languages"]);
-    subject.datasets = strings(&m["datasets"]);
-    subject.base_models = strings(&m["base_models"]);
-    if subject.pipeline_tag.is_none() {
-        subject.pipeline_tag = m["pipeline_tag"].as_str().map(str::to_string);
-    }
-    if subject.library_name.is_none() {
-        subject.library_name = m["library_name"].as_str().map(str::to_string);
-    }
-}
-
-fn license_facts(l: &Value) -> Option<LicenseFacts> {
-    let raw = l["raw"].as_str()?.to_string();
-    let status = match l["status"].as_str() {
-        Some("known") => LicenseStatus::Known,
-        Some("other") => LicenseStatus::Other,
-        Some("unknown") => LicenseStatus::Unknown,
-        _ => LicenseStatus::Unrecognized,
-    };
-    Some(LicenseFacts {
-        raw,
-        id: l["id"].as_str().map(str::to_string),
-        spdx: l["spdx"].as_str().map(str::to_string),
-        status,
-        described: l["name"].is_string() || l["link"].is_string(),
-    })
-}
-
-fn card_facts(analysis: &Value) -> CardFacts {
-    let mut facts = CardFacts {
-        score: analysis["score"]["total"]
-            .as_u64()
-            .and_then(|s| u8::try_from(s).ok())
-            .unwrap_or(0),
-        eval_results: analysis["metadata"]["eval_results"]["results"]
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(0),
-        ..CardFacts::default()
-    };
-    for section in CanonicalSection::ALL {
-        let s = &analysis["sections"][section.as_str()];
-        if s["present"].as_bool() == Some(true) {
-            facts.present.push(section);
-        }
-        if s["filled"].as_bool() == Some(true) {
-            facts.filled.push(section);
-        }
-    }
-    let evaluation = &analysis["sections"][CanonicalSection::Evaluation.as_str()];
-    facts.evaluation_with_numbers = evaluation["filled"].as_bool() == Some(true)
-        && evaluation["has_numbers"].as_bool() == Some(true);
-    facts
-}
-
-/// Licence and metadata from `card_data` (the Hub's parsed front matter, JSON), for models stored
-/// without a README: read directly, the licence normalised as the card engine does.
-fn card_data_facts(card_data: &str, subject: &mut Subject) {
-    let Ok(data) = serde_json::from_str::<Value>(card_data) else {
-        return;
-    };
-    // A field may be a string or a list of strings.
-    let list = |key: &str| -> Vec<String> {
-        match &data[key] {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let licences = list("license");
-    if !licences.is_empty() {
-        let l = hubscope_card::normalize_license(
-            &licences.join(", "),
-            data["license_name"].as_str().map(str::to_string),
-            data["license_link"].as_str().map(str::to_string),
-        );
-        subject.license = Some(LicenseFacts {
-            raw: l.raw,
-            id: l.id,
-            spdx: l.spdx,
-            status: l.status,
-            described: l.name.is_some() || l.link.is_some(),
-        });
-    }
-    subject.languages = list("language");
-    subject.datasets = list("datasets");
-    subject.base_models = list("base_model");
-    if subject.pipeline_tag.is_none() {
-        subject.pipeline_tag = data["pipeline_tag"].as_str().map(str::to_string);
-    }
-    if subject.library_name.is_none() {
-        subject.library_name = data["library_name"].as_str().map(str::to_string);
-    }
-}
-
-/// A stored model's facts.
-pub struct Stored {
-    pub subject: Subject,
-}
-
-/// Reads the stored models `ids` (all when `None`) with their latest card analysis, staleness
-/// measured at `now`.
-pub fn stored_subjects(
-    store: &Store,
-    ids: Option<&[String]>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<Vec<Stored>> {
-    let mut out = Vec::new();
-    for_each_subject(store, ids, now, |subject| {
-        out.push(Stored { subject });
-        ControlFlow::Continue(())
-    })?;
-    Ok(out)
-}
-
-/// Calls `visit` with each stored model's facts (`ids`, or all), one at a time, until it
-/// breaks: memory stays bounded over millions of models.
-pub fn for_each_subject(
-    store: &Store,
-    ids: Option<&[String]>,
-    now: chrono::DateTime<chrono::Utc>,
-    mut visit: impl FnMut(Subject) -> ControlFlow<()>,
-) -> anyhow::Result<()> {
-    let sql = "SELECT m.id, m.sha, m.gated, m.private, m.siblings, m.downloads, m.likes,
-                      m.last_modified, m.pipeline_tag, m.library, m.card_data, m.safetensors_params,
-                      (SELECT c.analysis FROM cards c WHERE c.model_id = m.id ORDER BY c.id DESC LIMIT 1)
-               FROM models m";
-    let conn = store.connection();
-    let mut read = |row: &rusqlite::Row<'_>| -> rusqlite::Result<ControlFlow<()>> {
-        let id: String = row.get(0)?;
-        let gated: Option<String> = row.get(2)?;
-        let siblings: Option<String> = row.get(4)?;
-        let last_modified: Option<String> = row.get(7)?;
-        let card_data: Option<String> = row.get(10)?;
-        let analysis: Option<String> = row.get(12)?;
-        let mut subject = Subject {
-            id,
-            revision: row.get(1)?,
-            gated: gated.map(|g| g != "no"),
-            private: row.get::<_, Option<i64>>(3)?.map(|p| p != 0),
-            files: siblings.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok()),
-            downloads: row.get::<_, Option<i64>>(5)?.map(|d| d.max(0) as u64),
-            likes: row.get::<_, Option<i64>>(6)?.map(|d| d.max(0) as u64),
-            parameters: row.get::<_, Option<i64>>(11)?.map(|p| p.max(0) as u64),
-            stale_days: last_modified
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-                .map(|t| (now - t.with_timezone(&chrono::Utc)).num_days().max(0) as u32),
-            pipeline_tag: row.get(8)?,
-            library_name: row.get(9)?,
-            ..Subject::default()
-        };
-        let analysis = analysis.and_then(|a| serde_json::from_str::<Value>(&a).ok());
-        match &analysis {
-            Some(a) => {
-                subject.card = Some(card_facts(a));
-                metadata_facts(a, &mut subject);
-            }
-            None => {
-                if let Some(data) = card_data.as_deref() {
-                    card_data_facts(data, &mut subject);
-                }
-            }
-        }
-        Ok(visit(subject))
-    };
-    match ids {
-        None => {
-            let mut statement = conn.prepare(sql)?;
-            let mut rows = statement.query([])?;
-            while let Some(row) = rows.next()? {
-                if read(row)?.is_break() {
-                    break;
-                }
-            }
-        }
-        Some(ids) => {
-            let mut statement = conn.prepare(&format!("{sql} WHERE m.id = ?1"))?;
-            for id in ids {
-                let mut rows = statement.query([id])?;
-                if let Some(row) = rows.next()?
-                    && read(row)?.is_break()
-                {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Every ancestor of `id` through the lineage table, nearest first (cycles and depth guarded).
-fn ancestors(parents: &HashMap<String, Vec<String>>, id: &str) -> Vec<String> {
-    if !parents.contains_key(id) {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    // A list, not a set: a model has a handful of ancestors, and this runs once per audited
-    // model.
-    let mut seen: Vec<&str> = vec![id];
-    let mut frontier = vec![id];
-    for _ in 0..16 {
-        let mut next = Vec::new();
-        for node in frontier {
-            for parent in parents.get(node).into_iter().flatten() {
-                if !seen.contains(&parent.as_str()) {
-                    seen.push(parent.as_str());
-                    out.push(parent.clone());
-                    next.push(parent.as_str());
-                }
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        frontier = next;
-    }
-    out
-}
-
-/// Base models through lineage, and the licences of every model that is someone's base: loaded
-/// once, so each audited model's bases are a lookup.
-pub struct Bases {
-    parents: HashMap<String, Vec<String>>,
-    licences: HashMap<String, Option<LicenseFacts>>,
-}
-
-impl Bases {
-    pub fn load(store: &Store) -> anyhow::Result<Bases> {
-        let conn = store.connection();
-        let mut parents: HashMap<String, Vec<String>> = HashMap::new();
-        let mut statement = conn.prepare("SELECT DISTINCT child_id, parent_id FROM lineage")?;
-        let rows =
-            statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (child, parent) = row?;
-            parents.entry(child).or_default().push(parent);
-        }
-        let mut bases: Vec<String> = parents.values().flatten().cloned().collect();
-        bases.sort_unstable();
-        bases.dedup();
-        let mut licences = HashMap::with_capacity(bases.len());
-        // Only the licences are kept: the moment does not matter.
-        for_each_subject(store, Some(&bases), chrono::Utc::now(), |s| {
-            licences.insert(s.id, s.license);
-            ControlFlow::Continue(())
-        })?;
-        Ok(Bases { parents, licences })
-    }
-
-    /// Every ancestor of `id` with its licence (None when not stored or not declared).
-    pub fn of(&self, id: &str) -> Vec<(String, Option<LicenseFacts>)> {
-        ancestors(&self.parents, id)
-            .into_iter()
-            .map(|base| {
-                let licence = self.licences.get(&base).cloned().flatten();
-                (base, licence)
-            })
-            .collect()
-    }
-}
-
-/// Fills `bases` of each subject: its ancestors with their licences when stored.
-pub fn resolve_bases(store: &Store, subjects: &mut [Stored]) -> anyhow::Result<()> {
-    let bases = Bases::load(store)?;
-    for stored in subjects.iter_mut() {
-        stored.subject.bases = bases.of(&stored.subject.id);
-    }
-    Ok(())
-}
-
+/// The facts of a README file audited on its own.
 fn readme_subject(path: &Path) -> anyhow::Result<Subject> {
     let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let card = CardAnalyzer::new()
         .analyze_bytes(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(Subject {
-        id: path.display().to_string(),
-        card: Some(CardFacts::of(&card)),
-        license: LicenseFacts::of(&card),
-        pipeline_tag: card.metadata.pipeline_tag.clone(),
-        library_name: card.metadata.library_name.clone(),
-        languages: card.metadata.languages.clone(),
-        datasets: card.metadata.datasets.clone(),
-        base_models: card.metadata.base_models.clone(),
-        ..Subject::default()
-    })
+    Ok(Subject::of_card(path.display().to_string(), &card))
 }
 
 /// Reads and checks a policy file.
@@ -454,16 +160,16 @@ pub fn audit_stored(
     ids: &[String],
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Vec<Audit>> {
-    let mut subjects = stored_subjects(store, Some(ids), now)?;
+    let mut subjects = subjects_of(store, Some(ids), now)?;
     for id in ids {
-        if !subjects.iter().any(|s| &s.subject.id == id) {
+        if !subjects.iter().any(|s| &s.id == id) {
             bail!(
                 "model {id}: not in the store (and not a file); fetch it with --fetch, or: hubscope crawl models --id {id}"
             );
         }
     }
-    resolve_bases(store, &mut subjects)?;
-    Ok(subjects.iter().map(|s| audit(policy, &s.subject)).collect())
+    Bases::load(store)?.resolve(&mut subjects);
+    Ok(subjects.iter().map(|s| audit(policy, s)).collect())
 }
 
 pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {

@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::bail;
-use hubscope_govern::shortlist::{WEIGHTS, rank};
-use hubscope_govern::{Audit, Severity, Subject, audit, pickle_only_weights};
+use hubscope_govern::shortlist::{Criteria, WEIGHTS, candidates, rank};
+use hubscope_govern::{Audit, Bases, Severity, Subject, audit, pickle_only_weights, subjects_of};
 use hubscope_store::Store;
 use hubscope_store::text::ellipsis;
 use serde_json::json;
 
-use crate::audit_cmd::{AsOf, load_policy, resolve_bases, stored_subjects};
+use crate::audit_cmd::{AsOf, load_policy};
 use crate::terminal::print_clean;
 
 /// Candidates for a task, ranked on evidence.
@@ -72,47 +72,14 @@ fn errors(a: &Audit) -> Vec<String> {
 pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()> {
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
     let store = Store::open_read_only(db)?;
-    let allowed: Vec<String> = args
-        .license_allow
-        .iter()
-        .map(|l| l.trim().to_ascii_lowercase())
-        .filter(|l| !l.is_empty())
-        .collect();
-    let mut unknown_size = 0;
-    let mut subjects = stored_subjects(&store, None, args.as_of.moment())?;
-    subjects.retain(|s| {
-        let s = &s.subject;
-        if s.pipeline_tag.as_deref() != Some(args.task.as_str()) {
-            return false;
-        }
-        if let Some(lang) = &args.language
-            && !s.languages.iter().any(|l| l.eq_ignore_ascii_case(lang))
-        {
-            return false;
-        }
-        if !allowed.is_empty() {
-            let ok = s.license.as_ref().is_some_and(|l| {
-                [Some(&l.raw), l.id.as_ref(), l.spdx.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .any(|n| allowed.contains(&n.to_ascii_lowercase()))
-            });
-            if !ok {
-                return false;
-            }
-        }
-        if let Some(max) = args.max_params {
-            match s.parameters {
-                Some(p) if p <= max => {}
-                Some(_) => return false,
-                None => {
-                    unknown_size += 1;
-                    return false;
-                }
-            }
-        }
-        true
-    });
+    let criteria = Criteria {
+        task: args.task.clone(),
+        language: args.language.clone(),
+        license_allow: args.license_allow.clone(),
+        max_params: args.max_params,
+    };
+    let allowed = criteria.allowed();
+    let (subjects, unknown_size) = candidates(&store, &criteria, args.as_of.moment())?;
     if subjects.is_empty() {
         bail!(
             "no stored model matches --task {}{}: check the pipeline tag, or crawl more models",
@@ -124,25 +91,20 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
             }
         );
     }
-    resolve_bases(&store, &mut subjects)?;
     let audits: Vec<Option<Audit>> = subjects
         .iter()
-        .map(|s| policy.as_ref().map(|p| audit(p, &s.subject)))
+        .map(|s| policy.as_ref().map(|p| audit(p, s)))
         .collect();
     let passing: Vec<&Subject> = subjects
         .iter()
         .zip(&audits)
         .filter(|(_, a)| a.as_ref().is_none_or(|a| a.passed))
-        .map(|(s, _)| &s.subject)
+        .map(|(s, _)| s)
         .collect();
     let failing: Vec<(&Subject, Vec<String>)> = subjects
         .iter()
         .zip(&audits)
-        .filter_map(|(s, a)| {
-            a.as_ref()
-                .filter(|a| !a.passed)
-                .map(|a| (&s.subject, errors(a)))
-        })
+        .filter_map(|(s, a)| a.as_ref().filter(|a| !a.passed).map(|a| (s, errors(a))))
         .collect();
     let ranked = rank(&passing, &allowed);
     let shown = &ranked[..ranked.len().min(args.top)];
@@ -229,27 +191,27 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
 pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
     let store = Store::open_read_only(db)?;
-    let mut subjects = stored_subjects(&store, Some(&args.models), args.as_of.moment())?;
+    let mut subjects = subjects_of(&store, Some(&args.models), args.as_of.moment())?;
     for id in &args.models {
-        if !subjects.iter().any(|s| &s.subject.id == id) {
+        if !subjects.iter().any(|s| &s.id == id) {
             bail!("model {id}: not in the store; crawl it first: hubscope crawl models --id {id}");
         }
     }
-    resolve_bases(&store, &mut subjects)?;
+    Bases::load(&store)?.resolve(&mut subjects);
     let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     let rows: Vec<(&str, Vec<String>)> = vec![
         (
             "pipeline",
             subjects
                 .iter()
-                .map(|s| opt(s.subject.pipeline_tag.clone()))
+                .map(|s| opt(s.pipeline_tag.clone()))
                 .collect(),
         ),
         (
             "library",
             subjects
                 .iter()
-                .map(|s| opt(s.subject.library_name.clone()))
+                .map(|s| opt(s.library_name.clone()))
                 .collect(),
         ),
         (
@@ -258,7 +220,6 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|s| {
                     opt(s
-                        .subject
                         .license
                         .as_ref()
                         .map(|l| l.id.clone().unwrap_or(l.raw.clone())))
@@ -270,8 +231,7 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
             subjects
                 .iter()
                 .map(|s| {
-                    s.subject
-                        .bases
+                    s.bases
                         .iter()
                         .map(|(b, _)| b.as_str())
                         .collect::<Vec<_>>()
@@ -283,48 +243,42 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
             "parameters",
             subjects
                 .iter()
-                .map(|s| opt(s.subject.parameters.map(|p| p.to_string())))
+                .map(|s| opt(s.parameters.map(|p| p.to_string())))
                 .collect(),
         ),
         (
             "downloads",
             subjects
                 .iter()
-                .map(|s| opt(s.subject.downloads.map(|p| p.to_string())))
+                .map(|s| opt(s.downloads.map(|p| p.to_string())))
                 .collect(),
         ),
         (
             "likes",
             subjects
                 .iter()
-                .map(|s| opt(s.subject.likes.map(|p| p.to_string())))
+                .map(|s| opt(s.likes.map(|p| p.to_string())))
                 .collect(),
         ),
         (
             "days since change",
             subjects
                 .iter()
-                .map(|s| opt(s.subject.stale_days.map(|p| p.to_string())))
+                .map(|s| opt(s.stale_days.map(|p| p.to_string())))
                 .collect(),
         ),
         (
             "card score",
             subjects
                 .iter()
-                .map(|s| opt(s.subject.card.as_ref().map(|c| c.score.to_string())))
+                .map(|s| opt(s.card.as_ref().map(|c| c.score.to_string())))
                 .collect(),
         ),
         (
             "sections filled",
             subjects
                 .iter()
-                .map(|s| {
-                    opt(s
-                        .subject
-                        .card
-                        .as_ref()
-                        .map(|c| format!("{}/13", c.filled.len())))
-                })
+                .map(|s| opt(s.card.as_ref().map(|c| format!("{}/13", c.filled.len()))))
                 .collect(),
         ),
         (
@@ -333,7 +287,6 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|s| {
                     let yes = s
-                        .subject
                         .card
                         .as_ref()
                         .is_some_and(|c| c.eval_results > 0 || c.evaluation_with_numbers);
@@ -345,7 +298,7 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
             "pickle-only weights",
             subjects
                 .iter()
-                .map(|s| match &s.subject.files {
+                .map(|s| match &s.files {
                     Some(f) => (if pickle_only_weights(f).is_empty() {
                         "no"
                     } else {
@@ -360,18 +313,13 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
             "gated",
             subjects
                 .iter()
-                .map(|s| {
-                    opt(s
-                        .subject
-                        .gated
-                        .map(|g| if g { "yes".into() } else { "no".into() }))
-                })
+                .map(|s| opt(s.gated.map(|g| if g { "yes".into() } else { "no".into() })))
                 .collect(),
         ),
     ];
     let audits: Vec<Option<Audit>> = subjects
         .iter()
-        .map(|s| policy.as_ref().map(|p| audit(p, &s.subject)))
+        .map(|s| policy.as_ref().map(|p| audit(p, s)))
         .collect();
     match args.format {
         SelectFormat::Json => {
@@ -381,7 +329,7 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
                 .enumerate()
                 .map(|(i, (s, a))| {
                     let mut m = serde_json::Map::new();
-                    m.insert("model_id".into(), json!(s.subject.id));
+                    m.insert("model_id".into(), json!(s.id));
                     for (name, values) in &rows {
                         m.insert((*name).to_string(), json!(values[i]));
                     }
@@ -397,7 +345,7 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
             let width = 28;
             let mut out = format!("{:<20}", "");
             for s in &subjects {
-                let _ = write!(out, " {:<width$}", ellipsis(&s.subject.id, width));
+                let _ = write!(out, " {:<width$}", ellipsis(&s.id, width));
             }
             out.push('\n');
             for (name, values) in &rows {

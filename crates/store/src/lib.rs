@@ -26,6 +26,7 @@ mod db;
 mod discussion;
 mod error;
 mod export;
+mod facts;
 mod forum;
 mod frame;
 mod ingest;
@@ -42,6 +43,7 @@ pub use db::Store;
 pub use discussion::{Comment, DiscussionThread};
 pub use error::StoreError;
 pub use export::{ExportFormat, ExportOptions, TableExport, table_names};
+pub use facts::ModelFacts;
 pub use forum::{ForumCategory, ForumPost, ForumThread, ForumTopic, StoredTopic, TextSource};
 pub use frame::{Declared, DeclaredBy, Frame, FrameDeclaration, MonthSpan, StoredSource};
 pub use ingest::{
