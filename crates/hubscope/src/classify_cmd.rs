@@ -390,7 +390,7 @@ fn read_labels(
 ) -> anyhow::Result<(Vec<Labelled>, LeftOut)> {
     let raw = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the labels {}", path.display()))?;
-    let mut reader = hubscope_taxonomy::sheet::spreadsheet_csv(&raw);
+    let mut reader = hubscope_source::spreadsheet::spreadsheet_csv(raw.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .with_context(|| format!("{}: no header line", path.display()))?

@@ -27,6 +27,7 @@ mod error;
 pub mod files;
 mod lines;
 pub mod manifest;
+pub mod spreadsheet;
 mod models;
 pub mod walk;
 

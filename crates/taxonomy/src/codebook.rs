@@ -72,17 +72,7 @@ impl Codebook {
     /// `Subcategory` (empty for a category without any), `Definition`, `Example`; a semicolon
     /// delimiter and a byte-order mark are accepted; extra columns are ignored.
     pub fn parse(text: &str) -> Result<Codebook, CodebookError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let first_line = text.lines().next().unwrap_or("");
-        let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-            b';'
-        } else {
-            b','
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .from_reader(text.as_bytes());
+        let mut reader = hubscope_source::spreadsheet::spreadsheet_csv(text.as_bytes());
         let headers = reader
             .headers()
             .map_err(|e| CodebookError {

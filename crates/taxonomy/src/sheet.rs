@@ -66,20 +66,6 @@ fn category_of<'c>(codebook: &'c Codebook, text: &str) -> Option<Option<&'c crat
     codebook.category(text).map(Some)
 }
 
-/// A CSV reader over a spreadsheet's export: a byte-order mark skipped, the delimiter (comma,
-/// semicolon or tab) taken as the one the header line uses most, rows of any length.
-pub fn spreadsheet_csv(text: &str) -> csv::Reader<&[u8]> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes())
-}
 
 /// Reads a sheet. `default_source` applies when the sheet has no `source` column.
 pub fn parse_sheet(
@@ -88,7 +74,7 @@ pub fn parse_sheet(
     benefits: &Codebook,
     default_source: Option<&str>,
 ) -> Result<Sheet, SheetError> {
-    let mut reader = spreadsheet_csv(text);
+    let mut reader = hubscope_source::spreadsheet::spreadsheet_csv(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| SheetError(format!("cannot read the header: {e}")))?

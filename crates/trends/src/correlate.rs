@@ -70,17 +70,9 @@ impl MonthlyTable {
             source,
         };
         let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        // A semicolon-separated export (spreadsheets in many locales) is read as such.
-        let first_line = text.split(|b| *b == b'\n').next().unwrap_or_default();
-        let delimiter = if first_line.iter().filter(|b| **b == b';').count()
-            > first_line.iter().filter(|b| **b == b',').count()
-        {
-            b';'
-        } else {
-            b','
-        };
+        // A semicolon- or tab-separated export (spreadsheets in many locales) is read as such.
         let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
+            .delimiter(hubscope_source::spreadsheet::sniff_delimiter(text))
             .flexible(true)
             .trim(csv::Trim::All)
             .from_reader(text);
