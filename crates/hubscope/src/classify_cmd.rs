@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use hubscope_store::{Classification, Code, Store};
 use hubscope_taxonomy::{Codebook, LexicalClassifier, Prediction, TrainOptions, evaluate};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::atomic::write_atomically;
 use crate::terminal::clean;
-use crate::topics::{self, MAX_TEXT, Topic};
+use hubscope_source::labels::coded_lines;
+use hubscope_source::topics::{self, MAX_TEXT, Topic};
+use hubscope_store::TopicKind;
 use hubscope_taxonomy::classifier::{self, Classifier, Labelled};
+use hubscope_taxonomy::evaluation::coverage_curve;
 
 /// Classify topics into the study's challenge categories.
 #[derive(Debug, clap::Args)]
@@ -244,12 +247,12 @@ pub fn classify(db: &Path, args: &ClassifyOptions) -> anyhow::Result<()> {
         stored.push(("", std::mem::take(&mut reading.topics)));
     } else {
         let store = Store::open_read_only(db)?;
-        for (source, wanted) in [
-            ("forum", Source::Forum),
-            ("discussions", Source::Discussions),
+        for (source, wanted, kind) in [
+            ("forum", Source::Forum, TopicKind::Forum),
+            ("discussions", Source::Discussions, TopicKind::Discussions),
         ] {
             if args.source == wanted || args.source == Source::All {
-                stored.push((source, topics::read_store(&store, source)?));
+                stored.push((source, topics::read_store(&store, kind)?));
             }
         }
         input_name = db.display().to_string();
@@ -379,114 +382,6 @@ pub fn classify(db: &Path, args: &ClassifyOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rows of a labels file left out: `(line, reason)`.
-type LeftOut = Vec<(u64, String)>;
-
-/// Reads a labels CSV (see [`TrainArgs::labels`]); texts come from the row or from `texts`.
-fn read_labels(
-    path: &Path,
-    codebook: &Codebook,
-    texts: &HashMap<String, Topic>,
-) -> anyhow::Result<(Vec<Labelled>, LeftOut)> {
-    let raw = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the labels {}", path.display()))?;
-    let mut reader = hubscope_source::spreadsheet::spreadsheet_csv(raw.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{}: no header line", path.display()))?
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let id_col = column("id").with_context(|| format!("{}: no `id` column", path.display()))?;
-    let code_col = column("category_id")
-        .or_else(|| column("category"))
-        .with_context(|| {
-            format!(
-                "{}: no `category_id` (or `category`) column",
-                path.display()
-            )
-        })?;
-    let text_code_col = column("text_category_id");
-    let replies_col = column("replies");
-    let text_cols: Vec<usize> = ["title", "body", "text"]
-        .iter()
-        .filter_map(|c| column(c))
-        .collect();
-    let known = |id: u16| id == 0 || codebook.categories.iter().any(|c| c.id == id);
-    let mut seen = std::collections::HashSet::new();
-    let mut labelled = Vec::new();
-    let mut rejected = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                rejected.push((line, format!("not CSV: {e}")));
-                continue;
-            }
-        };
-        let cell = |c: usize| record.get(c).unwrap_or("").trim();
-        let id = cell(id_col).to_string();
-        if id.is_empty() {
-            rejected.push((line, "no id".into()));
-            continue;
-        }
-        let code = |c: usize| -> Result<u16, String> {
-            let text = cell(c);
-            let n: u16 = text
-                .parse()
-                .map_err(|_| format!("category {text:?} is not a category number"))?;
-            if known(n) {
-                Ok(n)
-            } else {
-                Err(format!("category {n} is not in the codebook"))
-            }
-        };
-        let category_id = match code(code_col) {
-            Ok(c) => c,
-            Err(reason) => {
-                rejected.push((line, format!("{id}: {reason}")));
-                continue;
-            }
-        };
-        let text_category_id = match text_code_col.filter(|&c| !cell(c).is_empty()) {
-            Some(c) => match code(c) {
-                Ok(c) => c,
-                Err(reason) => {
-                    rejected.push((line, format!("{id}: {reason}")));
-                    continue;
-                }
-            },
-            None => category_id,
-        };
-        if !seen.insert(id.clone()) {
-            rejected.push((line, format!("{id}: the id appears twice")));
-            continue;
-        }
-        let own: Vec<&str> = text_cols.iter().map(|&c| cell(c)).collect();
-        let (text, replies) = if own.iter().any(|t| !t.is_empty()) {
-            (topics::topic_text(&own).0, None)
-        } else if let Some(topic) = texts.get(&id) {
-            (topic.text.clone(), topic.replies)
-        } else {
-            rejected.push((
-                line,
-                format!("{id}: no text (no text column, not in --texts)"),
-            ));
-            continue;
-        };
-        let replies = replies_col.and_then(|c| cell(c).parse().ok()).or(replies);
-        labelled.push(Labelled {
-            text,
-            category_id,
-            text_category_id,
-            replies,
-        });
-    }
-    Ok((labelled, rejected))
-}
-
 fn train(args: TrainArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let codebook = load_codebook(args.codebook.as_deref())?;
@@ -497,7 +392,17 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             texts.insert(topic.key(), topic);
         }
     }
-    let (labelled, rejected) = read_labels(&args.labels, &codebook, &texts)?;
+    let known = |id: u16| id == 0 || codebook.categories.iter().any(|c| c.id == id);
+    let (rows, rejected) = hubscope_source::labels::read_labels(&args.labels, &known, &texts)?;
+    let labelled: Vec<Labelled> = rows
+        .into_iter()
+        .map(|r| Labelled {
+            text: r.text,
+            category_id: r.category_id,
+            text_category_id: r.text_category_id,
+            replies: r.replies,
+        })
+        .collect();
     drop(texts);
     for (line, reason) in rejected.iter().take(20) {
         eprintln!("  {}:{line}: left out, {reason}", args.labels.display());
@@ -567,83 +472,13 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `id → category_id` of a JSON Lines file; `category_id` may also be a number in a string.
-fn codes_of(path: &Path) -> anyhow::Result<HashMap<String, u32>> {
-    Ok(coded_lines(path)?
-        .into_iter()
-        .map(|(id, (code, _))| (id, code))
-        .collect())
-}
-
-/// `id → (category_id, confidence)` of a JSON Lines file (`confidence`, or `score` as older
-/// files have it; `None` when neither is a number).
-fn coded_lines(path: &Path) -> anyhow::Result<HashMap<String, (u32, Option<f64>)>> {
-    let mut lines = hubscope_source::JsonLines::open(path, crate::topics::MAX_TOPIC_LINE)?;
-    let mut out = HashMap::new();
-    while let Some(line) = lines.next_line()? {
-        let at = || lines.location();
-        let v = Value::Object(
-            line.into_object()
-                .map_err(|reason| anyhow::anyhow!("{}: {reason}", at()))?,
-        );
-        let id = match v.get("id") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => bail!("{}: no id", at()),
-        };
-        let code = match v.get("category_id") {
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        }
-        .with_context(|| format!("{}: no category_id (a whole number)", at()))?;
-        let code = u32::try_from(code)
-            .with_context(|| format!("{}: category_id {code} is not a category", at()))?;
-        let confidence = v
-            .get("confidence")
-            .or_else(|| v.get("score"))
-            .and_then(Value::as_f64)
-            .filter(|c| c.is_finite());
-        if out.insert(id.clone(), (code, confidence)).is_some() {
-            bail!("{}: id {id} appears twice", at());
-        }
-    }
-    Ok(out)
-}
-
-/// Accuracy of the most confident share of the predictions.
-struct CoveragePoint {
-    coverage: f64,
-    items: usize,
-    accuracy: f64,
-    min_confidence: f64,
-}
-
-/// Accuracy of the most confident 25, 50, 75 and 100 % of `(confidence, correct)` predictions
-/// (ties broken towards the wrong ones, so a share never looks better than it is).
-fn coverage_curve(predictions: &[(f64, bool)]) -> Vec<CoveragePoint> {
-    let mut sorted = predictions.to_vec();
-    sorted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    [0.25, 0.5, 0.75, 1.0]
-        .iter()
-        .filter_map(|&coverage| {
-            let items = ((sorted.len() as f64 * coverage).round() as usize).min(sorted.len());
-            let kept = &sorted[..items];
-            let last = kept.last()?;
-            Some(CoveragePoint {
-                coverage,
-                items,
-                accuracy: kept.iter().filter(|(_, ok)| *ok).count() as f64 / items as f64,
-                min_confidence: last.0,
-            })
-        })
-        .collect()
-}
-
 fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
     // Written at the end through a Result, so `| head` is not a panic.
     let mut report = String::new();
-    let g = codes_of(gold)?;
+    let g: HashMap<String, u32> = coded_lines(gold)?
+        .into_iter()
+        .map(|(id, (code, _))| (id, code))
+        .collect();
     let p = coded_lines(pred)?;
     let mut ids: Vec<&String> = g.keys().filter(|id| p.contains_key(*id)).collect();
     ids.sort();
@@ -728,30 +563,4 @@ fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
     }
     crate::terminal::print_clean(&report)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accuracy_against_coverage_counts_the_most_confident_first() {
-        // Eight predictions: the four most confident are right but one, the rest wrong but one.
-        let p = [
-            (0.9, true),
-            (0.8, true),
-            (0.7, false),
-            (0.7, true),
-            (0.5, false),
-            (0.4, true),
-            (0.3, false),
-            (0.2, false),
-        ];
-        let curve = coverage_curve(&p);
-        let points: Vec<(usize, f64)> = curve.iter().map(|c| (c.items, c.accuracy)).collect();
-        // A tie at 0.7 puts the wrong one first: the top quarter is (0.9, 0.8), both right.
-        assert_eq!(points, [(2, 1.0), (4, 0.75), (6, 4.0 / 6.0), (8, 0.5)]);
-        assert_eq!(curve[1].min_confidence, 0.7);
-        assert!(coverage_curve(&[]).is_empty());
-    }
 }

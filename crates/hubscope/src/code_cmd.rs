@@ -201,8 +201,13 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
         args.model.model_dir.as_deref(),
         None,
     )?;
-    let openings: std::collections::HashMap<i64, crate::topics::Topic> =
-        crate::topics::read_store(&store, source)?
+    let kind = if source == "forum" {
+        hubscope_store::TopicKind::Forum
+    } else {
+        hubscope_store::TopicKind::Discussions
+    };
+    let openings: std::collections::HashMap<i64, hubscope_source::topics::Topic> =
+        hubscope_source::topics::read_store(&store, kind)?
             .into_iter()
             .filter_map(|t| Some((t.id.as_i64()?, t)))
             .collect();

@@ -28,7 +28,6 @@ mod sources_cmd;
 mod study_cmd;
 mod taxonomy_cmd;
 mod terminal;
-mod topics;
 mod trends_cmd;
 
 use std::path::PathBuf;

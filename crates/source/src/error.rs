@@ -15,6 +15,9 @@ pub enum SourceError {
     NoCards,
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// A record that stops the whole file from being used, at `file:line`.
+    #[error("{location}: {message}")]
+    AtLine { location: String, message: String },
 }
 
 impl SourceError {

@@ -25,10 +25,12 @@ mod discussions;
 pub mod dumps;
 mod error;
 pub mod files;
+pub mod labels;
 mod lines;
 pub mod manifest;
-pub mod spreadsheet;
 mod models;
+pub mod spreadsheet;
+pub mod topics;
 pub mod walk;
 
 pub use discussions::DiscussionReader;

@@ -38,7 +38,10 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a\tb\tc;d\n"), b'\t');
         assert_eq!(sniff_delimiter(b"single"), b',');
         let mut r = spreadsheet_csv(b"\xef\xbb\xbfid;name\n1;x;extra\n");
-        assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), ["id", "name"]);
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            ["id", "name"]
+        );
         let row = r.records().next().unwrap().unwrap();
         assert_eq!(row.iter().collect::<Vec<_>>(), ["1", "x", "extra"]);
     }

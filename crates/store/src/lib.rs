@@ -30,6 +30,7 @@ mod facts;
 mod forum;
 mod frame;
 mod ingest;
+mod openings;
 mod poc;
 mod record;
 mod schema;
@@ -50,6 +51,7 @@ pub use ingest::{
     Batch, CardRevision, CrawlCheckpoint, IngestCounts, IngestKind, IngestReport, IngestSession,
     Issue, MAX_STORED_ISSUES, Severity, SourceInfo, git_blob_sha1,
 };
+pub use openings::{Opening, TopicKind};
 pub use poc::PocRecord;
 pub use record::{
     Gated, LineageEdge, LineageSource, ModelField, ModelRecord, RecordBuilder, Relation,

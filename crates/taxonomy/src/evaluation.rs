@@ -78,3 +78,61 @@ pub fn evaluate(gold: &[u32], predicted: &[u32]) -> Option<Evaluation> {
         confusion,
     })
 }
+
+/// The accuracy of the most confident share of a classifier's predictions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoveragePoint {
+    /// The share of the predictions kept (0.25, 0.5, 0.75, 1).
+    pub coverage: f64,
+    pub items: usize,
+    pub accuracy: f64,
+    /// The lowest confidence kept.
+    pub min_confidence: f64,
+}
+
+/// Accuracy of the most confident 25, 50, 75 and 100 % of `(confidence, correct)` predictions
+/// (ties broken towards the wrong ones, so a share never looks better than it is).
+pub fn coverage_curve(predictions: &[(f64, bool)]) -> Vec<CoveragePoint> {
+    let mut sorted = predictions.to_vec();
+    sorted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    [0.25, 0.5, 0.75, 1.0]
+        .iter()
+        .filter_map(|&coverage| {
+            let items = ((sorted.len() as f64 * coverage).round() as usize).min(sorted.len());
+            let kept = &sorted[..items];
+            let last = kept.last()?;
+            Some(CoveragePoint {
+                coverage,
+                items,
+                accuracy: kept.iter().filter(|(_, ok)| *ok).count() as f64 / items as f64,
+                min_confidence: last.0,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod coverage_tests {
+    use super::*;
+
+    #[test]
+    fn accuracy_against_coverage_counts_the_most_confident_first() {
+        // Eight predictions: the four most confident are right but one, the rest wrong but one.
+        let p = [
+            (0.9, true),
+            (0.8, true),
+            (0.7, false),
+            (0.7, true),
+            (0.5, false),
+            (0.4, true),
+            (0.3, false),
+            (0.2, false),
+        ];
+        let curve = coverage_curve(&p);
+        let points: Vec<(usize, f64)> = curve.iter().map(|c| (c.items, c.accuracy)).collect();
+        // A tie at 0.7 puts the wrong one first: the top quarter is (0.9, 0.8), both right.
+        assert_eq!(points, [(2, 1.0), (4, 0.75), (6, 4.0 / 6.0), (8, 0.5)]);
+        assert_eq!(curve[1].min_confidence, 0.7);
+        assert!(coverage_curve(&[]).is_empty());
+    }
+}

@@ -66,7 +66,6 @@ fn category_of<'c>(codebook: &'c Codebook, text: &str) -> Option<Option<&'c crat
     codebook.category(text).map(Some)
 }
 
-
 /// Reads a sheet. `default_source` applies when the sheet has no `source` column.
 pub fn parse_sheet(
     text: &str,

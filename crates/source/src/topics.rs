@@ -2,11 +2,12 @@
 //! Hub-discussions dump shape) or from the store, each as the text a coder reads first — the
 //! title and the opening post — plus the number of answers the thread got.
 
-use hubscope_source::JsonLines;
 use std::path::Path;
 
-use hubscope_store::Store;
+use hubscope_store::{Opening, Store, StoreError, TopicKind};
 use serde_json::Value;
+
+use crate::{JsonLines, SourceError};
 
 /// Longest text kept per topic; longer ones are cut (and counted).
 pub const MAX_TEXT: usize = 100 * 1024;
@@ -59,10 +60,7 @@ pub fn topic_text(parts: &[&str]) -> (String, bool) {
     if text.len() <= MAX_TEXT {
         return (text, false);
     }
-    let mut end = MAX_TEXT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = hubscope_store::text::head_bytes(&text, MAX_TEXT).len();
     text.truncate(end);
     (text, true)
 }
@@ -71,7 +69,7 @@ pub fn topic_text(parts: &[&str]) -> (String, bool) {
 /// `replies` when known), or a thread of the Hub-discussions dump (`repo_id`, `num`, `title`,
 /// `comments`), whose id becomes `repo_id#num`, whose opening post is its first visible comment
 /// and whose replies are its other visible comments.
-pub fn read_jsonl(path: &Path) -> anyhow::Result<Reading> {
+pub fn read_jsonl(path: &Path) -> Result<Reading, SourceError> {
     // The bounded reader every source uses: a line over the limit is skipped, never held.
     let mut lines = JsonLines::open(path, MAX_TOPIC_LINE)?;
     let mut reading = Reading::default();
@@ -139,42 +137,22 @@ fn topic_of(v: &Value) -> Result<(Topic, bool), String> {
 }
 
 /// The store's forum topics or Hub discussions, each as its title and opening post.
-pub fn read_store(store: &Store, source: &str) -> anyhow::Result<Vec<Topic>> {
-    let sql = match source {
-        "forum" => {
-            "SELECT t.id, coalesce(t.title, ''),
-                    coalesce((SELECT p.raw FROM forum_posts p WHERE p.topic_id = t.id
-                              ORDER BY p.post_number LIMIT 1), ''),
-                    (SELECT count(*) FROM forum_posts p WHERE p.topic_id = t.id)
-             FROM forum_topics t ORDER BY t.id"
-        }
-        _ => {
-            "SELECT d.id, coalesce(d.title, ''),
-                    coalesce((SELECT c.text FROM discussion_comments c
-                              WHERE c.discussion_id = d.id AND NOT coalesce(c.hidden, 0)
-                              ORDER BY c.position LIMIT 1), ''),
-                    (SELECT count(*) FROM discussion_comments c
-                     WHERE c.discussion_id = d.id AND NOT coalesce(c.hidden, 0))
-             FROM discussions d ORDER BY d.id"
-        }
-    };
-    let mut statement = store.connection().prepare(sql)?;
-    let rows = statement.query_map([], |r| {
-        let id: i64 = r.get(0)?;
-        let title: String = r.get(1)?;
-        let first: String = r.get(2)?;
-        let posts: i64 = r.get(3)?;
-        Ok((id, title, first, posts))
-    })?;
-    let mut topics = Vec::new();
-    for row in rows {
-        let (id, title, first, posts) = row?;
-        let (text, _) = topic_text(&[&title, &first]);
-        topics.push(Topic {
-            id: Value::from(id),
+pub fn read_store(store: &Store, kind: TopicKind) -> Result<Vec<Topic>, StoreError> {
+    Ok(store
+        .openings(kind)?
+        .into_iter()
+        .map(Topic::opening)
+        .collect())
+}
+
+impl Topic {
+    /// A stored topic's opening as a topic (its id a number).
+    pub fn opening(o: Opening) -> Topic {
+        let (text, _) = topic_text(&[&o.title, &o.first_post]);
+        Topic {
+            id: Value::from(o.id),
             text,
-            replies: Some(posts.saturating_sub(1).max(0) as u64),
-        });
+            replies: Some(o.posts.saturating_sub(1)),
+        }
     }
-    Ok(topics)
 }
