@@ -4,19 +4,17 @@
 //! and p95 of one text, batched throughput, memory) — optionally recorded in the catalog as
 //! evidence (`--record`).
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use hubscope_embed::Encoder;
 use hubscope_govern::{Latency, ProbeOptions, ProbeScores, cross_validate, latency};
+use hubscope_source::labels::{LabelledTexts, read_labelled_texts};
 use hubscope_store::{PocRecord, Store};
 use hubscope_taxonomy::TrainOptions;
 use serde::Serialize;
-use serde_json::Value;
 
 /// Evaluate local encoder models on your own labelled texts.
 #[derive(Debug, clap::Args)]
@@ -67,18 +65,6 @@ enum Format {
     Json,
 }
 
-/// The labelled texts of the data file.
-struct Dataset {
-    texts: Vec<String>,
-    /// Index into `names`.
-    labels: Vec<usize>,
-    /// The labels, sorted.
-    names: Vec<String>,
-    /// `(line, reason)` of the rows left out.
-    rejected: Vec<(u64, String)>,
-    sha1: String,
-}
-
 /// One model's evaluation.
 #[derive(Debug, Serialize)]
 struct Evaluation {
@@ -103,7 +89,7 @@ pub fn run(db: &Path, args: PocArgs) -> anyhow::Result<()> {
     if args.model_id.is_some() && args.models.len() > 1 {
         bail!("--model-id names one model; it cannot be given with several --model");
     }
-    let data = read_dataset(&args.data, &args.text_field, &args.label_field)?;
+    let data = read_labelled_texts(&args.data, &args.text_field, &args.label_field)?;
     for (line, reason) in data.rejected.iter().take(20) {
         eprintln!("  {}:{line}: left out, {reason}", args.data.display());
     }
@@ -179,7 +165,7 @@ pub fn run(db: &Path, args: PocArgs) -> anyhow::Result<()> {
 
 fn evaluate_model(
     dir: &Path,
-    data: &Dataset,
+    data: &LabelledTexts,
     args: &PocArgs,
     options: &ProbeOptions,
 ) -> anyhow::Result<Evaluation> {
@@ -233,152 +219,7 @@ fn evaluate_model(
     })
 }
 
-/// The largest data set `poc` reads: 512 MiB.
-const MAX_DATASET_BYTES: u64 = 512 << 20;
-
-/// Reads the labelled texts; rows without a text or a label are left out with the reason.
-fn read_dataset(path: &Path, text_field: &str, label_field: &str) -> anyhow::Result<Dataset> {
-    // The file is held whole (its hash is recorded with the evaluation): bounded first.
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("reading {}", path.display()))?
-        .len();
-    if size > MAX_DATASET_BYTES {
-        anyhow::bail!(
-            "{}: {size} bytes, over the limit of {MAX_DATASET_BYTES} bytes for a proof-of-concept \
-             data set (a sample of a few thousand texts is what the evaluation needs)",
-            path.display()
-        );
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let sha1 = sha1_smol::Sha1::from(&bytes).digest().to_string();
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let mut rows: Vec<(String, String)> = Vec::new();
-    let mut rejected = Vec::new();
-    match extension.as_str() {
-        "csv" | "tsv" => {
-            let mut reader = csv::ReaderBuilder::new()
-                .delimiter(if extension == "tsv" { b'\t' } else { b',' })
-                .flexible(true)
-                .from_reader(bytes.as_slice());
-            let headers = reader
-                .headers()
-                .with_context(|| format!("{}:1: unreadable header row", path.display()))?
-                .clone();
-            let column =
-                |name: &str| -> anyhow::Result<usize> {
-                    headers.iter().position(|h| h.trim() == name).with_context(|| {
-                    format!(
-                        "{}:1: no column named {name:?} (columns: {}); name it with --{}-field",
-                        path.display(),
-                        headers.iter().collect::<Vec<_>>().join(", "),
-                        if name == text_field { "text" } else { "label" }
-                    )
-                })
-                };
-            let (text_at, label_at) = (column(text_field)?, column(label_field)?);
-            for record in reader.records() {
-                match record {
-                    Ok(r) => {
-                        let line = r.position().map_or(0, |p| p.line());
-                        match (r.get(text_at), r.get(label_at)) {
-                            (Some(t), Some(l)) => {
-                                accept(line, t, l, &mut rows, &mut rejected);
-                            }
-                            _ => rejected.push((line, format!("{} fields only", r.len()))),
-                        }
-                    }
-                    Err(err) => {
-                        let line = err.position().map_or(0, |p| p.line());
-                        rejected.push((line, err.to_string()));
-                    }
-                }
-            }
-        }
-        "jsonl" | "ndjson" | "json" => {
-            for (index, line) in BufReader::new(bytes.as_slice()).lines().enumerate() {
-                let number = index as u64 + 1;
-                let line = match line {
-                    Ok(l) => l,
-                    Err(err) => {
-                        rejected.push((number, err.to_string()));
-                        continue;
-                    }
-                };
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let value: Value = match serde_json::from_str(&line) {
-                    Ok(v) => v,
-                    Err(err) => {
-                        rejected.push((number, format!("not JSON ({err})")));
-                        continue;
-                    }
-                };
-                let field = |name: &str| match &value[name] {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Number(n) => Some(n.to_string()),
-                    Value::Bool(b) => Some(b.to_string()),
-                    _ => None,
-                };
-                match (field(text_field), field(label_field)) {
-                    (Some(t), Some(l)) => accept(number, &t, &l, &mut rows, &mut rejected),
-                    (None, _) => rejected.push((number, format!("no {text_field:?} string"))),
-                    (_, None) => rejected.push((number, format!("no {label_field:?} value"))),
-                }
-            }
-        }
-        _ => bail!(
-            "{}: unknown format; give a .csv, .tsv or .jsonl file",
-            path.display()
-        ),
-    }
-    // Labels in order: numerically when they are all numbers (category ids), else as text.
-    let mut names: Vec<String> = rows.iter().map(|(_, l)| l.clone()).collect();
-    names.sort_unstable();
-    names.dedup();
-    if names.iter().all(|n| n.parse::<f64>().is_ok()) {
-        names.sort_by(|a, b| {
-            let number = |s: &str| s.parse::<f64>().unwrap_or(0.0);
-            number(a).total_cmp(&number(b))
-        });
-    }
-    let index: HashMap<&str, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
-    let labels = rows.iter().map(|(_, l)| index[l.as_str()]).collect();
-    Ok(Dataset {
-        texts: rows.into_iter().map(|(t, _)| t).collect(),
-        labels,
-        names,
-        rejected,
-        sha1,
-    })
-}
-
-fn accept(
-    line: u64,
-    text: &str,
-    label: &str,
-    rows: &mut Vec<(String, String)>,
-    rejected: &mut Vec<(u64, String)>,
-) {
-    let (text, label) = (text.trim(), label.trim());
-    if text.is_empty() {
-        rejected.push((line, "empty text".into()));
-    } else if label.is_empty() {
-        rejected.push((line, "empty label".into()));
-    } else {
-        rows.push((text.to_string(), label.to_string()));
-    }
-}
-
-fn table(path: &Path, data: &Dataset, evaluations: &[Evaluation]) -> String {
+fn table(path: &Path, data: &LabelledTexts, evaluations: &[Evaluation]) -> String {
     let mut out = String::new();
     let counts: Vec<String> = data
         .names

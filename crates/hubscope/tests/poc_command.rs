@@ -342,7 +342,7 @@ fn bad_labelled_files_are_refused_or_their_bad_rows_left_out_by_line() {
     let o = run(Path::new("tickets.xlsx"), &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("reading tickets.xlsx"),
+        stderr(&o).contains("cannot read tickets.xlsx"),
         "{}",
         stderr(&o)
     );

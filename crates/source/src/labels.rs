@@ -170,3 +170,173 @@ pub fn coded_lines(path: &Path) -> Result<HashMap<String, (u32, Option<f64>)>, S
     }
     Ok(out)
 }
+
+/// The largest data set of labelled texts read whole: 512 MiB.
+pub const MAX_DATASET_BYTES: u64 = 512 << 20;
+
+/// A team's labelled texts (`hubscope poc`): each text with its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledTexts {
+    pub texts: Vec<String>,
+    /// Index into `names`.
+    pub labels: Vec<usize>,
+    /// The labels, sorted (numerically when they all are numbers).
+    pub names: Vec<String>,
+    /// `(line, reason)` of the rows left out.
+    pub rejected: LeftOut,
+    /// The SHA-1 of the file, recorded with an evaluation.
+    pub sha1: String,
+}
+
+/// Reads labelled texts from a CSV, TSV or JSON Lines file (its `text_field` and `label_field`
+/// columns or keys); rows without a text or a label are left out with the reason. The file is
+/// held whole (its hash is recorded): it is refused over [`MAX_DATASET_BYTES`].
+pub fn read_labelled_texts(
+    path: &Path,
+    text_field: &str,
+    label_field: &str,
+) -> Result<LabelledTexts, SourceError> {
+    let shown = path.display();
+    let bytes = read_bounded(path, MAX_DATASET_BYTES).map_err(|e| match e {
+        crate::SmallFileError::Io { source, .. } => SourceError::io(path, source),
+        crate::SmallFileError::TooLong { limit, .. } => SourceError::invalid(
+            path,
+            format!(
+                "over the limit of {limit} bytes for a proof-of-concept data set (a sample of a \
+                 few thousand texts is what the evaluation needs)"
+            ),
+        ),
+    })?;
+    let sha1 = sha1_smol::Sha1::from(&bytes).digest().to_string();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let at_line = |line: u64, message: String| SourceError::AtLine {
+        location: format!("{shown}:{line}"),
+        message,
+    };
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut rejected = Vec::new();
+    match extension.as_str() {
+        "csv" | "tsv" => {
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(if extension == "tsv" { b'\t' } else { b',' })
+                .flexible(true)
+                .from_reader(bytes.as_slice());
+            let headers = reader
+                .headers()
+                .map_err(|_| at_line(1, "unreadable header row".into()))?
+                .clone();
+            let column =
+                |name: &str| -> Result<usize, SourceError> {
+                    headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
+                    at_line(
+                        1,
+                        format!(
+                            "no column named {name:?} (columns: {}); name it with --{}-field",
+                            headers.iter().collect::<Vec<_>>().join(", "),
+                            if name == text_field { "text" } else { "label" }
+                        ),
+                    )
+                })
+                };
+            let (text_at, label_at) = (column(text_field)?, column(label_field)?);
+            for record in reader.records() {
+                match record {
+                    Ok(r) => {
+                        let line = r.position().map_or(0, |p| p.line());
+                        match (r.get(text_at), r.get(label_at)) {
+                            (Some(t), Some(l)) => accept(line, t, l, &mut rows, &mut rejected),
+                            _ => rejected.push((line, format!("{} fields only", r.len()))),
+                        }
+                    }
+                    Err(err) => {
+                        let line = err.position().map_or(0, |p| p.line());
+                        rejected.push((line, err.to_string()));
+                    }
+                }
+            }
+        }
+        "jsonl" | "ndjson" | "json" => {
+            for (index, line) in bytes.split(|b| *b == b'\n').enumerate() {
+                let number = index as u64 + 1;
+                let Ok(line) = std::str::from_utf8(line) else {
+                    rejected.push((number, "not UTF-8 text".into()));
+                    continue;
+                };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let value: Value = match serde_json::from_str(line) {
+                    Ok(v) => v,
+                    Err(err) => {
+                        rejected.push((number, format!("not JSON ({err})")));
+                        continue;
+                    }
+                };
+                let field = |name: &str| match &value[name] {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    Value::Bool(b) => Some(b.to_string()),
+                    _ => None,
+                };
+                match (field(text_field), field(label_field)) {
+                    (Some(t), Some(l)) => accept(number, &t, &l, &mut rows, &mut rejected),
+                    (None, _) => rejected.push((number, format!("no {text_field:?} string"))),
+                    (_, None) => rejected.push((number, format!("no {label_field:?} value"))),
+                }
+            }
+        }
+        _ => {
+            return Err(SourceError::invalid(
+                path,
+                "unknown format; give a .csv, .tsv or .jsonl file",
+            ));
+        }
+    }
+    // Labels in order: numerically when they are all numbers (category ids), else as text.
+    let mut names: Vec<String> = rows.iter().map(|(_, l)| l.clone()).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.iter().all(|n| n.parse::<f64>().is_ok()) {
+        names.sort_by(|a, b| {
+            let number = |s: &str| s.parse::<f64>().unwrap_or(0.0);
+            number(a).total_cmp(&number(b))
+        });
+    }
+    let index: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let labels = rows
+        .iter()
+        .filter_map(|(_, l)| index.get(l.as_str()).copied())
+        .collect();
+    Ok(LabelledTexts {
+        texts: rows.into_iter().map(|(t, _)| t).collect(),
+        labels,
+        names,
+        rejected,
+        sha1,
+    })
+}
+
+fn accept(
+    line: u64,
+    text: &str,
+    label: &str,
+    rows: &mut Vec<(String, String)>,
+    rejected: &mut LeftOut,
+) {
+    let (text, label) = (text.trim(), label.trim());
+    if text.is_empty() {
+        rejected.push((line, "empty text".into()));
+    } else if label.is_empty() {
+        rejected.push((line, "empty label".into()));
+    } else {
+        rows.push((text.to_string(), label.to_string()));
+    }
+}
