@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use hubscope_store::{Code, MACHINE_CODER_PREFIX, RESOLVED_CODER, Store};
 use hubscope_taxonomy::sample::{cochran, simple_sample, stratified_sample};
-use hubscope_taxonomy::{
-    Codebook, cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal, parse_sheet,
-};
+use hubscope_taxonomy::{Codebook, cohen_kappa, krippendorff_alpha_nominal, parse_sheet};
 
 use crate::atomic::write_atomically;
 
@@ -478,31 +476,6 @@ pub fn code(db: &Path, command: CodeCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fleiss' κ of `codes`' coders over the items every one of them coded: (those items, κ).
-pub fn fleiss_of(codes: &[Code]) -> (usize, Result<Option<f64>, String>) {
-    let coders: BTreeSet<&str> = codes.iter().map(|c| c.coder.as_str()).collect();
-    let mut items: BTreeMap<(&str, i64), BTreeMap<&str, u32>> = BTreeMap::new();
-    for c in codes {
-        items
-            .entry((c.source.as_str(), c.item_id))
-            .or_default()
-            .insert(c.coder.as_str(), u32::from(c.category_id));
-    }
-    let all: Vec<&BTreeMap<&str, u32>> =
-        items.values().filter(|m| m.len() == coders.len()).collect();
-    let categories: BTreeSet<u32> = codes.iter().map(|c| u32::from(c.category_id)).collect();
-    let table: Vec<Vec<u32>> = all
-        .iter()
-        .map(|m| {
-            categories
-                .iter()
-                .map(|c| m.values().filter(|v| *v == c).count() as u32)
-                .collect()
-        })
-        .collect();
-    (all.len(), fleiss_kappa(&table).map_err(|e| e.to_string()))
-}
-
 pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
     // Written at the end through a Result, so `| head` is not a panic.
     let mut report = String::new();
@@ -564,7 +537,7 @@ pub fn agreement(db: &Path, args: AgreementArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let (all, fleiss) = fleiss_of(&codes);
+    let (all, fleiss) = hubscope_taxonomy::coded::fleiss_of(&codes);
     match fleiss {
         Ok(Some(k)) => {
             _ = writeln!(

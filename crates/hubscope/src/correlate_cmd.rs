@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use hubscope_mentions::{CountOptions, Matcher, Selection, Source, count_store};
 use hubscope_report::study::correlation_chart;
-use hubscope_report::{Column, Frame};
+
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{
@@ -116,7 +116,11 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
         }
     };
     let result = correlate(&a, &b, &options);
-    write_frame(&frame(&result), args.format, args.out.as_deref())?;
+    write_frame(
+        &hubscope_report::tables::correlations_frame(&result),
+        args.format,
+        args.out.as_deref(),
+    )?;
     let chart = args
         .chart
         .clone()
@@ -212,33 +216,6 @@ pub fn mention_frames(store: &Store, sources: Vec<Source>) -> anyhow::Result<Str
     } else {
         list.join(", ")
     })
-}
-
-pub fn frame(c: &Correlations) -> Frame {
-    let rows = &c.families;
-    let across = c.across_families;
-    let mut family: Vec<Option<String>> = rows.iter().map(|r| Some(r.family.clone())).collect();
-    family.push(Some("(across families)".into()));
-    let mut total_a: Vec<Option<f64>> = rows.iter().map(|r| Some(r.total_a)).collect();
-    total_a.push(None);
-    let mut total_b: Vec<Option<f64>> = rows.iter().map(|r| Some(r.total_b)).collect();
-    total_b.push(None);
-    let mut n: Vec<Option<i64>> = rows
-        .iter()
-        .map(|r| r.correlation.map(|c| c.n as i64))
-        .collect();
-    n.push(across.map(|c| c.n as i64));
-    let mut rho: Vec<Option<f64>> = rows.iter().map(|r| r.correlation.map(|c| c.rho)).collect();
-    rho.push(across.map(|c| c.rho));
-    let mut p: Vec<Option<f64>> = rows.iter().map(|r| r.correlation.map(|c| c.p)).collect();
-    p.push(across.map(|c| c.p));
-    Frame::new()
-        .with("family", Column::Text(family))
-        .with("total_a", Column::Float(total_a))
-        .with("total_b", Column::Float(total_b))
-        .with("n", Column::Int(n))
-        .with("rho", Column::Float(rho))
-        .with("p", Column::Float(p))
 }
 
 fn summary(c: &Correlations, (a, b): &(String, String)) {

@@ -22,7 +22,7 @@ use hubscope_trends::{
 use crate::args::parse_month;
 use crate::atomic::write_atomically;
 use crate::correlate_cmd::{mention_frames, mention_table, mention_words, upload_table};
-use crate::trends_cmd::{docs_frame, tests_frame, uploads_frame};
+use hubscope_report::tables::{correlations_frame, docs_frame, tests_frame, uploads_frame};
 
 /// Write the study report (HTML and Markdown, charts, tables) from the database.
 #[derive(Debug, clap::Args)]
@@ -75,15 +75,15 @@ pub fn run(db: &Path, args: ReportArgs) -> anyhow::Result<()> {
 /// The coded topics the taxonomy section counts, computed once for its table, its chart and
 /// its CSV.
 pub struct CodedTopics {
-    pub chosen: crate::taxonomy_cmd::Chosen,
+    pub chosen: hubscope_taxonomy::coded::Chosen,
     pub stats: hubscope_taxonomy::TaxonomyStats,
-    pub uncertainty: Option<crate::taxonomy_cmd::Uncertainty>,
+    pub uncertainty: Option<hubscope_taxonomy::coded::Uncertainty>,
 }
 
 /// The taxonomy's codes: people's first, else the classifier's, with the classifier's measured
 /// agreement and the corrected shares; `None` when nothing is coded.
 pub fn coded_topics(store: &Store) -> anyhow::Result<Option<CodedTopics>> {
-    let chosen = crate::taxonomy_cmd::choose_codes(store, None, None)?;
+    let chosen = hubscope_taxonomy::coded::choose_codes(store, None, None)?;
     if chosen.codes.is_empty() {
         return Ok(None);
     }
@@ -91,7 +91,7 @@ pub fn coded_topics(store: &Store) -> anyhow::Result<Option<CodedTopics>> {
         &hubscope_taxonomy::Codebook::challenges(),
         &chosen.codes,
     );
-    let uncertainty = crate::taxonomy_cmd::uncertainty(store, &chosen)?;
+    let uncertainty = hubscope_taxonomy::coded::uncertainty(store, &chosen)?;
     Ok(Some(CodedTopics {
         chosen,
         stats,
@@ -193,7 +193,7 @@ fn taxonomy_section(store: &Store, coded: &CodedTopics) -> anyhow::Result<study:
     let coders = if machine {
         None
     } else {
-        crate::taxonomy_cmd::people_agreement(store)?
+        hubscope_taxonomy::coded::people_agreement(store)?
     };
     Ok(study::TaxonomySection {
         coder: chosen.coder.clone(),
@@ -260,10 +260,10 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
     }
     if let Some(c) = &coded {
         let title =
-            crate::taxonomy_cmd::sunburst_title(&c.stats, &c.chosen, c.uncertainty.is_some());
+            hubscope_report::tables::sunburst_title(&c.stats, &c.chosen, c.uncertainty.is_some());
         charts.push((
             "taxonomy".into(),
-            crate::taxonomy_cmd::sunburst(&c.stats, &title).to_svg(),
+            hubscope_report::tables::sunburst(&c.stats, &title).to_svg(),
         ));
     }
     std::fs::create_dir_all(out.join("charts"))
@@ -293,12 +293,12 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
     }
     for m in &data.mentions {
         let slug = mentions_chart_name(&m.what).replacen("correlations", "mentions_vs_uploads", 1);
-        tables.push((slug, crate::correlate_cmd::frame(&m.correlations)));
+        tables.push((slug, correlations_frame(&m.correlations)));
     }
     if let Some(c) = &coded {
         tables.push((
             "taxonomy".into(),
-            crate::taxonomy_cmd::frame(&c.stats, c.uncertainty.as_ref()),
+            hubscope_report::tables::taxonomy_frame(&c.stats, c.uncertainty.as_ref()),
         ));
     }
     for (name, frame) in &tables {

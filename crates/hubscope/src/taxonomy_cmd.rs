@@ -1,16 +1,15 @@
 //! `hubscope taxonomy stats`: how the coded topics spread over the taxonomy — items and shares
 //! per category and subcategory, as a table (text, CSV or JSON) and a sunburst chart (SVG).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use hubscope_report::{Column, Format, Frame, Sunburst};
-use hubscope_store::{Code, MACHINE_CODER_PREFIX, RESOLVED_CODER, Store};
-use hubscope_taxonomy::{
-    Agreement, QuantifyOptions, ShareEstimate, TaxonomyStats, adjusted_shares, taxonomy_stats,
-};
+use hubscope_report::Format;
+use hubscope_report::tables::{sunburst, sunburst_title, taxonomy_frame};
+use hubscope_store::{MACHINE_CODER_PREFIX, Store};
+use hubscope_taxonomy::coded::{choose_codes, people_agreement, uncertainty};
+use hubscope_taxonomy::taxonomy_stats;
 
 use crate::atomic::write_atomically;
 use crate::terminal::clean;
@@ -48,254 +47,6 @@ enum StatsFormat {
     Json,
 }
 
-/// The codes counted: one per item, and how they were chosen.
-pub struct Chosen {
-    pub codes: Vec<(u16, Option<String>)>,
-    /// Whose codes: a coder's name (`hubscope:embedding`), or `people`.
-    pub coder: String,
-    /// Whose codes, in words.
-    pub label: String,
-    /// Items whose human coders disagree and that are not resolved yet.
-    pub unresolved: u64,
-    /// The kinds of topic coded (`forum`, `discussions`).
-    pub sources: BTreeSet<String>,
-}
-
-impl Chosen {
-    /// The coded topics, in words.
-    pub fn topics(&self) -> String {
-        let words: Vec<&str> = self
-            .sources
-            .iter()
-            .map(|s| match s.as_str() {
-                "forum" => "forum topics",
-                _ => "Hub discussions",
-            })
-            .collect();
-        if words.is_empty() {
-            "topics".into()
-        } else {
-            words.join(" and ")
-        }
-    }
-}
-
-/// One code per item: `coder`'s, or (see [`StatsArgs::coder`]) the people's, else the machine's.
-pub fn choose_codes(
-    store: &Store,
-    coder: Option<&str>,
-    source: Option<&str>,
-) -> anyhow::Result<Chosen> {
-    let codes: Vec<Code> = store
-        .codes()?
-        .into_iter()
-        .filter(|c| source.is_none_or(|s| c.source == s))
-        .collect();
-    if let Some(coder) = coder {
-        let mine: Vec<Code> = codes.into_iter().filter(|c| c.coder == coder).collect();
-        return Ok(Chosen {
-            sources: mine.iter().map(|c| c.source.clone()).collect(),
-            codes: mine
-                .into_iter()
-                .map(|c| (c.category_id, c.subcategory))
-                .collect(),
-            coder: coder.to_string(),
-            label: format!("the codes of {coder}"),
-            unresolved: 0,
-        });
-    }
-    let is_machine = |c: &Code| c.coder.starts_with(MACHINE_CODER_PREFIX);
-    if codes.iter().all(is_machine) {
-        // Nobody coded: the classifier's codes, the embedding one's when both exist.
-        let machine = ["hubscope:embedding", "hubscope:lexical"]
-            .into_iter()
-            .find(|m| codes.iter().any(|c| c.coder == *m))
-            .or_else(|| codes.first().map(|c| c.coder.as_str()))
-            .map(str::to_string);
-        return match machine {
-            Some(m) => choose_codes(store, Some(&m), source),
-            None => Ok(Chosen {
-                codes: Vec::new(),
-                coder: "none".into(),
-                label: "no codes".into(),
-                unresolved: 0,
-                sources: BTreeSet::new(),
-            }),
-        };
-    }
-    let mut items: BTreeMap<(String, i64), Vec<Code>> = BTreeMap::new();
-    for c in codes.into_iter().filter(|c| !is_machine(c)) {
-        items
-            .entry((c.source.clone(), c.item_id))
-            .or_default()
-            .push(c);
-    }
-    let mut chosen = Vec::new();
-    let mut unresolved = 0;
-    let sources: BTreeSet<String> = items.keys().map(|(s, _)| s.clone()).collect();
-    for list in items.into_values() {
-        if let Some(resolved) = list.iter().find(|c| c.coder == RESOLVED_CODER) {
-            chosen.push((resolved.category_id, resolved.subcategory.clone()));
-        } else if list.iter().all(|c| c.category_id == list[0].category_id) {
-            chosen.push((list[0].category_id, list[0].subcategory.clone()));
-        } else {
-            unresolved += 1;
-        }
-    }
-    Ok(Chosen {
-        codes: chosen,
-        coder: "people".into(),
-        label: "the coders' codes (adjudicated, or agreed)".into(),
-        unresolved,
-        sources,
-    })
-}
-
-/// Agreement among the people who coded, when several did: (coders, items all of them coded,
-/// Fleiss' κ).
-pub fn people_agreement(store: &Store) -> anyhow::Result<Option<(usize, u64, f64)>> {
-    let people: Vec<Code> = store
-        .codes()?
-        .into_iter()
-        .filter(|c| c.coder != RESOLVED_CODER && !c.coder.starts_with(MACHINE_CODER_PREFIX))
-        .collect();
-    let coders = people
-        .iter()
-        .map(|c| c.coder.as_str())
-        .collect::<BTreeSet<_>>()
-        .len();
-    Ok(match crate::code_cmd::fleiss_of(&people) {
-        (items, Ok(Some(k))) if coders >= 2 => Some((coders, items as u64, k)),
-        _ => None,
-    })
-}
-
-/// The sunburst's title: how many topics, whose codes, and whether the arcs are as counted.
-pub fn sunburst_title(stats: &TaxonomyStats, chosen: &Chosen, corrected: bool) -> String {
-    format!(
-        "Challenges of {} {} ({}){}",
-        stats.items,
-        chosen.topics(),
-        chosen.label,
-        if corrected {
-            ", as counted (the table corrects them)"
-        } else {
-            ""
-        }
-    )
-}
-
-/// The sunburst of `stats`.
-pub fn sunburst(stats: &TaxonomyStats, title: &str) -> Sunburst {
-    Sunburst {
-        title: title.to_string(),
-        rings: stats
-            .categories
-            .iter()
-            .map(|c| {
-                (
-                    format!("{} {}", c.id, c.name),
-                    c.items as f64,
-                    c.subcategories
-                        .iter()
-                        .map(|s| {
-                            (
-                                s.name.clone().unwrap_or_else(|| "(none)".into()),
-                                s.items as f64,
-                            )
-                        })
-                        .collect(),
-                )
-            })
-            .collect(),
-    }
-}
-
-/// The stats as a long table: one row per category (subcategory empty) and per subcategory;
-/// with a classifier's measured confusion, each category's corrected share and its interval.
-pub fn frame(stats: &TaxonomyStats, uncertainty: Option<&Uncertainty>) -> Frame {
-    let (mut ids, mut names, mut subs, mut items, mut shares, mut within) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
-    let (mut corrected, mut low, mut high) = (vec![], vec![], vec![]);
-    for c in &stats.categories {
-        ids.push(Some(i64::from(c.id)));
-        names.push(Some(c.name.clone()));
-        subs.push(None);
-        items.push(Some(c.items as i64));
-        shares.push(Some(c.share));
-        within.push(None);
-        let e = uncertainty.and_then(|u| u.corrected.iter().find(|e| e.category_id == c.id));
-        corrected.push(e.map(|e| e.share));
-        low.push(e.map(|e| e.ci_low));
-        high.push(e.map(|e| e.ci_high));
-        for s in &c.subcategories {
-            corrected.push(None);
-            low.push(None);
-            high.push(None);
-            ids.push(Some(i64::from(c.id)));
-            names.push(Some(c.name.clone()));
-            subs.push(Some(s.name.clone().unwrap_or_else(|| "(none)".into())));
-            items.push(Some(s.items as i64));
-            shares.push(Some(if stats.items == 0 {
-                0.0
-            } else {
-                s.items as f64 / stats.items as f64
-            }));
-            within.push(Some(s.share_in_category));
-        }
-    }
-    let frame = Frame::new()
-        .with("category_id", Column::Int(ids))
-        .with("category", Column::Text(names))
-        .with("subcategory", Column::Text(subs))
-        .with("items", Column::Int(items))
-        .with("share", Column::Float(shares))
-        .with("share_in_category", Column::Float(within));
-    if uncertainty.is_some() {
-        frame
-            .with("corrected_share", Column::Float(corrected))
-            .with("ci_low", Column::Float(low))
-            .with("ci_high", Column::Float(high))
-    } else {
-        frame
-    }
-}
-
-/// How far a classifier's codes can be trusted: its measured agreement with people, and the
-/// shares corrected for its confusion, with intervals.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Uncertainty {
-    pub agreement: Agreement,
-    pub corrected: Vec<ShareEstimate>,
-}
-
-/// For a classifier's codes (`hubscope:METHOD`), the agreement recorded by the `classify` run
-/// that made them and the corrected shares; `None` for people's codes, or when the classifier's
-/// agreement was never measured.
-pub fn uncertainty(store: &Store, chosen: &Chosen) -> anyhow::Result<Option<Uncertainty>> {
-    if !chosen.coder.starts_with(MACHINE_CODER_PREFIX) || chosen.codes.is_empty() {
-        return Ok(None);
-    }
-    let Some(run) = store.latest_classification(&chosen.coder)? else {
-        return Ok(None);
-    };
-    let Some(text) = run.agreement else {
-        return Ok(None);
-    };
-    let agreement: Agreement = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "the recorded agreement of {}'s classifier is not readable; run classify again",
-            chosen.coder
-        )
-    })?;
-    let predicted: Vec<u16> = chosen.codes.iter().map(|(c, _)| *c).collect();
-    let corrected = adjusted_shares(&agreement, &predicted, &QuantifyOptions::default());
-    Ok(Some(Uncertainty {
-        agreement,
-        corrected,
-    }))
-}
-
 pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
     let TaxonomyCommand::Stats(args) = command;
     let store = Store::open_read_only(db)?;
@@ -307,7 +58,7 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
     let codebook = crate::classify_cmd::load_codebook(args.codebook.as_deref())?;
     let stats = taxonomy_stats(&codebook, &chosen.codes);
     let uncertainty = uncertainty(&store, &chosen)?;
-    let table = frame(&stats, uncertainty.as_ref());
+    let table = taxonomy_frame(&stats, uncertainty.as_ref());
     // The stats as they are, with the classifier's agreement and the corrected shares beside.
     let mut json = serde_json::to_value(&stats)?;
     json["uncertainty"] = serde_json::to_value(&uncertainty)?;

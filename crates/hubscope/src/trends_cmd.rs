@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use hubscope_card::CanonicalSection;
 use hubscope_report::study::{docs_chart, uploads_chart};
+use hubscope_report::tables::{docs_frame, tests_frame, uploads_frame, uploads_stats_frame};
 use hubscope_report::{Column, Format, Frame, format_float};
 use hubscope_store::Store;
 use hubscope_store::time::Month;
@@ -392,140 +392,6 @@ fn test_series(args: TestArgs) -> anyhow::Result<()> {
         eprintln!("  {name:<24} {}", describe(t));
     }
     Ok(())
-}
-
-pub fn uploads_frame(u: &Uploads) -> Frame {
-    let r = &u.rows;
-    Frame::new()
-        .with(
-            "month",
-            Column::Text(r.iter().map(|x| Some(x.month.to_string())).collect()),
-        )
-        .with(
-            u.by,
-            Column::Text(r.iter().map(|x| Some(x.group.clone())).collect()),
-        )
-        .with(
-            "uploads",
-            Column::Int(r.iter().map(|x| Some(x.uploads as i64)).collect()),
-        )
-        .with(
-            "cumulative",
-            Column::Int(r.iter().map(|x| Some(x.cumulative as i64)).collect()),
-        )
-        .with(
-            "share_of_month",
-            Column::Float(r.iter().map(|x| Some(x.share_of_month)).collect()),
-        )
-        .with(
-            "cumulative_share",
-            Column::Float(r.iter().map(|x| Some(x.cumulative_share)).collect()),
-        )
-        .with(
-            "incomplete",
-            Column::Bool(r.iter().map(|x| Some(x.incomplete)).collect()),
-        )
-}
-
-fn uploads_stats_frame(u: &Uploads) -> Frame {
-    let tests: Vec<(&str, &TrendTests)> = u
-        .summary
-        .iter()
-        .map(|s| (s.group.as_str(), &s.trend))
-        .collect();
-    let mut frame = tests_frame(&tests);
-    frame.columns.insert(
-        1,
-        (
-            "total".into(),
-            Column::Int(u.summary.iter().map(|s| Some(s.total as i64)).collect()),
-        ),
-    );
-    frame.columns.insert(
-        2,
-        (
-            "share".into(),
-            Column::Float(u.summary.iter().map(|s| Some(s.share)).collect()),
-        ),
-    );
-    frame
-}
-
-/// One row per series: Spearman, Mann–Kendall, Sen's slope and the split comparison.
-pub fn tests_frame(tests: &[(&str, &TrendTests)]) -> Frame {
-    let f = |g: &dyn Fn(&TrendTests) -> Option<f64>| -> Column {
-        Column::Float(tests.iter().map(|(_, t)| g(t)).collect())
-    };
-    Frame::new()
-        .with(
-            "series",
-            Column::Text(tests.iter().map(|(n, _)| Some(n.to_string())).collect()),
-        )
-        .with(
-            "months",
-            Column::Int(tests.iter().map(|(_, t)| Some(t.months as i64)).collect()),
-        )
-        .with("spearman_rho", f(&|t| t.spearman.map(|c| c.rho)))
-        .with("spearman_p", f(&|t| t.spearman.map(|c| c.p)))
-        .with("mann_kendall_tau", f(&|t| t.mann_kendall.map(|m| m.tau)))
-        .with("mann_kendall_p", f(&|t| t.mann_kendall.map(|m| m.p)))
-        .with("sens_slope", f(&|t| t.mann_kendall.map(|m| m.sens_slope)))
-        .with("split_median_before", f(&|t| t.split.map(|s| s.median1)))
-        .with("split_median_after", f(&|t| t.split.map(|s| s.median2)))
-        .with("split_mann_whitney_u", f(&|t| t.split.map(|s| s.u)))
-        .with("split_p", f(&|t| t.split.map(|s| s.p)))
-}
-
-pub fn docs_frame(d: &Docs) -> Frame {
-    let rows: Vec<&hubscope_trends::DocsRow> =
-        d.rows.iter().chain(std::iter::once(&d.overall)).collect();
-    let mut frame = Frame::new()
-        .with(
-            "month",
-            Column::Text(
-                rows.iter()
-                    .map(|r| Some(r.month.map_or("all".into(), |m| m.to_string())))
-                    .collect(),
-            ),
-        )
-        .with(
-            "models",
-            Column::Int(rows.iter().map(|r| Some(r.models as i64)).collect()),
-        )
-        .with(
-            "with_card",
-            Column::Int(rows.iter().map(|r| Some(r.with_card as i64)).collect()),
-        )
-        .with(
-            "card_ratio",
-            Column::Float(rows.iter().map(|r| Some(r.card_ratio)).collect()),
-        )
-        .with(
-            "cards_analysed",
-            Column::Int(rows.iter().map(|r| Some(r.cards_analysed as i64)).collect()),
-        )
-        .with(
-            "median_card_words",
-            Column::Float(rows.iter().map(|r| r.median_card_words).collect()),
-        )
-        .with(
-            "mean_score",
-            Column::Float(rows.iter().map(|r| r.mean_score).collect()),
-        );
-    for (k, section) in CanonicalSection::ALL.iter().enumerate() {
-        frame = frame.with(
-            &format!("filled_{}", section.as_str()),
-            Column::Float(
-                rows.iter()
-                    .map(|r| (r.cards_analysed > 0).then(|| r.section_filled[k].1))
-                    .collect(),
-            ),
-        );
-    }
-    frame.with(
-        "incomplete",
-        Column::Bool(rows.iter().map(|r| Some(r.incomplete)).collect()),
-    )
 }
 
 /// How families were resolved; `within` names the models counted, when not all.

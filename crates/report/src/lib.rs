@@ -7,6 +7,7 @@
 pub mod chart;
 pub mod frame;
 pub mod study;
+pub mod tables;
 
 pub use chart::{BarChart, LineChart, Sunburst, escape};
 pub use frame::{Column, Format, Frame, FrameError, format_float, spreadsheet_safe};
