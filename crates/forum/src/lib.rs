@@ -20,9 +20,9 @@
 #![forbid(unsafe_code)]
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use hubscope_hub::tasks::Bounded;
 use hubscope_hub::{
     Bucket, ClientStats, HubClient, HubConfig, HubError, MAX_API_BODY, PageTrail, end_session,
     parse_since,
@@ -34,8 +34,6 @@ use hubscope_store::{
 };
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 use url::Url;
 
 /// The Hugging Face forum.
@@ -470,21 +468,14 @@ impl ForumMiner {
                 wanted.push(t);
             }
         }
-        let limit = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
-        let mut tasks = JoinSet::new();
+        let mut tasks = Bounded::new("topic", self.options.concurrency);
         for t in wanted {
             let client = self.client.clone();
-            let limit = Arc::clone(&limit);
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                fetch_topic(&client, t).await
-            });
+            tasks.spawn(async move { fetch_topic(&client, t).await });
         }
-        while let Some(joined) = tasks.join_next().await {
-            let fetched = joined.map_err(|e| HubError::Protocol {
-                url: self.client.endpoint().to_string(),
-                message: format!("a topic task failed: {e}"),
-            })??;
+        while let Some(next) = tasks.next().await {
+            let (_, fetched) = next?;
+            let fetched = fetched?;
             match fetched {
                 Fetched::Thread {
                     thread,

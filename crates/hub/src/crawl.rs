@@ -20,13 +20,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 use url::Url;
 
 use crate::client::{Bucket, ClientStats, HubClient, MAX_API_BODY, Response};
 use crate::error::HubError;
 use crate::link::{PageTrail, next_link};
+use crate::tasks::Bounded;
 
 /// The `expand[]` fields requested for every model: all the documented ones.
 pub const EXPAND: &[&str] = &[
@@ -570,32 +569,14 @@ impl Crawler {
         &self,
         models: Vec<(String, Option<String>)>,
     ) -> Result<Vec<Readme>, HubError> {
-        let limit = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
-        let mut tasks = JoinSet::new();
-        for (index, (id, sha)) in models.into_iter().enumerate() {
+        let mut tasks = Bounded::new("README", self.options.concurrency);
+        for (id, sha) in models {
             let client = self.client.clone();
             let analyzer = Arc::clone(&self.analyzer);
-            let limit = Arc::clone(&limit);
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                (index, fetch_readme(client, analyzer, id, sha).await)
-            });
-        }
-        let mut results = Vec::with_capacity(tasks.len());
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok((index, outcome)) => results.push((index, outcome?)),
-                Err(e) => {
-                    return Err(HubError::Protocol {
-                        url: self.client.endpoint().to_string(),
-                        message: format!("a README task failed: {e}"),
-                    });
-                }
-            }
+            tasks.spawn(fetch_readme(client, analyzer, id, sha));
         }
         // Input order, so that the store sees the same sequence whatever finished first.
-        results.sort_by_key(|(index, _)| *index);
-        Ok(results.into_iter().map(|(_, r)| r).collect())
+        tasks.in_order().await?.into_iter().collect()
     }
 
     /// The date of each model's first commit: `X-Total-Count` of the commit list, then its last
@@ -606,25 +587,21 @@ impl Crawler {
         &self,
         ids: Vec<String>,
     ) -> Result<(Vec<(String, String)>, Vec<Issue>), HubError> {
-        let limit = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
-        let mut tasks = JoinSet::new();
+        let mut tasks = Bounded::new("first-commit", self.options.concurrency);
         for id in ids {
             let client = self.client.clone();
-            let limit = Arc::clone(&limit);
             tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
                 let outcome = first_commit(&client, &id).await;
                 (id, outcome)
             });
         }
         let (mut dates, mut issues) = (Vec::new(), Vec::new());
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok((id, Ok(Some(date)))) => dates.push((id, date)),
-                Ok((_, Ok(None))) => {}
-                Ok((_, Err(HubError::Budget(n)))) => return Err(HubError::Budget(n)),
-                Ok((id, Err(e))) => issues.push(field_issue(&id, &format!("first commit: {e}"))),
-                Err(e) => issues.push(field_issue("first commit", &format!("a task failed: {e}"))),
+        for (id, outcome) in tasks.in_order().await? {
+            match outcome {
+                Ok(Some(date)) => dates.push((id, date)),
+                Ok(None) => {}
+                Err(HubError::Budget(n)) => return Err(HubError::Budget(n)),
+                Err(e) => issues.push(field_issue(&id, &format!("first commit: {e}"))),
             }
         }
         dates.sort();
@@ -636,27 +613,23 @@ impl Crawler {
         &self,
         ids: Vec<String>,
     ) -> Result<(Vec<DiscussionThread>, Vec<Issue>), HubError> {
-        let limit = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
-        let mut tasks = JoinSet::new();
+        let mut tasks = Bounded::new("discussions", self.options.concurrency);
         for id in ids {
             let client = self.client.clone();
-            let limit = Arc::clone(&limit);
             tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
                 let outcome = model_discussions(&client, &id).await;
                 (id, outcome)
             });
         }
         let (mut threads, mut issues) = (Vec::new(), Vec::new());
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok((_, Ok((t, i)))) => {
+        for (id, outcome) in tasks.in_order().await? {
+            match outcome {
+                Ok((t, i)) => {
                     threads.extend(t);
                     issues.extend(i);
                 }
-                Ok((_, Err(HubError::Budget(n)))) => return Err(HubError::Budget(n)),
-                Ok((id, Err(e))) => issues.push(skipped(&id, &format!("discussions: {e}"))),
-                Err(e) => issues.push(skipped("discussions", &format!("a task failed: {e}"))),
+                Err(HubError::Budget(n)) => return Err(HubError::Budget(n)),
+                Err(e) => issues.push(skipped(&id, &format!("discussions: {e}"))),
             }
         }
         issues.sort_by(|a, b| a.record.cmp(&b.record));

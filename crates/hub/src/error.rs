@@ -42,6 +42,9 @@ pub enum HubError {
     },
     #[error("{url}: {message}")]
     Protocol { url: String, message: String },
+    /// A task of concurrent work panicked: a bug, which stops the run.
+    #[error("a {what} task failed: {message}")]
+    Task { what: &'static str, message: String },
     #[error("{0}")]
     Option(String),
     #[error(transparent)]
