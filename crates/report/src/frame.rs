@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use hubscope_store::Packing;
 
 /// One column's values.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,14 +180,10 @@ impl Frame {
             })
             .collect();
         let batch = RecordBatch::try_new(Arc::clone(&schema), arrays).map_err(|e| parquet(&e))?;
-        let level = ZstdLevel::try_new(3).map_err(|e| parquet(&e))?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(level))
-            .build();
         // The writer needs a `Send` sink; tables are small, so buffer them.
         let mut buffer = Vec::new();
-        let mut writer =
-            ArrowWriter::try_new(&mut buffer, schema, Some(props)).map_err(|e| parquet(&e))?;
+        let mut writer = hubscope_store::parquet_writer(&mut buffer, schema, Packing::Small)
+            .map_err(|e| parquet(&e))?;
         writer.write(&batch).map_err(|e| parquet(&e))?;
         writer.close().map_err(|e| parquet(&e))?;
         out.write_all(&buffer)?;

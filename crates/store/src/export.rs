@@ -17,8 +17,6 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use rusqlite::types::ValueRef;
 use serde::Serialize;
 
@@ -718,14 +716,7 @@ impl PartSink {
         match format {
             ExportFormat::Parquet => {
                 let schema = arrow_schema(spec);
-                let level = ZstdLevel::try_new(1).map_err(|e| parquet_error(path, e))?;
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(level))
-                    .set_max_row_group_row_count(Some(1 << 20))
-                    // Wide rows would otherwise hold a whole row group in memory until flushed.
-                    .set_max_row_group_bytes(Some(128 << 20))
-                    .build();
-                let writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(props))
+                let writer = crate::parquet_writer(file, Arc::clone(&schema), crate::Packing::Fast)
                     .map_err(|e| parquet_error(path, e))?;
                 Ok(PartSink::Parquet {
                     writer: Box::new(writer),

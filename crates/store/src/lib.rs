@@ -31,6 +31,7 @@ mod forum;
 mod frame;
 mod ingest;
 mod openings;
+mod parquet_out;
 mod poc;
 mod record;
 mod schema;
@@ -52,6 +53,7 @@ pub use ingest::{
     Issue, MAX_STORED_ISSUES, Severity, SourceInfo, git_blob_sha1,
 };
 pub use openings::{Opening, TopicKind};
+pub use parquet_out::{Packing, parquet_writer};
 pub use poc::PocRecord;
 pub use record::{
     Gated, LineageEdge, LineageSource, ModelField, ModelRecord, RecordBuilder, Relation,
