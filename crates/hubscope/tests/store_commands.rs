@@ -151,53 +151,45 @@ fn read_parquet_models(
     use arrow_schema::DataType;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let mut out = std::collections::HashMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                pending.push(p);
-                continue;
-            }
-            let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&p).unwrap())
-                .unwrap()
-                .build()
-                .unwrap();
-            for batch in reader {
-                let batch = batch.unwrap();
-                let schema = batch.schema();
-                for row in 0..batch.num_rows() {
-                    let mut cells = Vec::new();
-                    for (field, column) in schema.fields().iter().zip(batch.columns()) {
-                        let value = (!column.is_null(row)).then(|| match field.data_type() {
-                            DataType::Utf8 => column.as_string::<i32>().value(row).to_string(),
-                            DataType::Int64 => {
-                                column.as_primitive::<Int64Type>().value(row).to_string()
-                            }
-                            DataType::Boolean => column.as_boolean().value(row).to_string(),
-                            DataType::Timestamp(..) => column
-                                .as_primitive::<TimestampMillisecondType>()
-                                .value(row)
-                                .to_string(),
-                            DataType::List(_) => {
-                                let list = column.as_list::<i32>().value(row);
-                                let items: Vec<&str> =
-                                    list.as_string::<i32>().iter().map(|v| v.unwrap()).collect();
-                                serde_json::to_string(&items).unwrap()
-                            }
-                            other => panic!("{}: unexpected type {other}", field.name()),
-                        });
-                        cells.push((field.name().clone(), value));
-                    }
-                    let id = cells
-                        .iter()
-                        .find(|c| c.0 == "id")
-                        .unwrap()
-                        .1
-                        .clone()
-                        .unwrap();
-                    out.insert(id, cells);
+    for p in parquet_files(dir) {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&p).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        for batch in reader {
+            let batch = batch.unwrap();
+            let schema = batch.schema();
+            for row in 0..batch.num_rows() {
+                let mut cells = Vec::new();
+                for (field, column) in schema.fields().iter().zip(batch.columns()) {
+                    let value = (!column.is_null(row)).then(|| match field.data_type() {
+                        DataType::Utf8 => column.as_string::<i32>().value(row).to_string(),
+                        DataType::Int64 => {
+                            column.as_primitive::<Int64Type>().value(row).to_string()
+                        }
+                        DataType::Boolean => column.as_boolean().value(row).to_string(),
+                        DataType::Timestamp(..) => column
+                            .as_primitive::<TimestampMillisecondType>()
+                            .value(row)
+                            .to_string(),
+                        DataType::List(_) => {
+                            let list = column.as_list::<i32>().value(row);
+                            let items: Vec<&str> =
+                                list.as_string::<i32>().iter().map(|v| v.unwrap()).collect();
+                            serde_json::to_string(&items).unwrap()
+                        }
+                        other => panic!("{}: unexpected type {other}", field.name()),
+                    });
+                    cells.push((field.name().clone(), value));
                 }
+                let id = cells
+                    .iter()
+                    .find(|c| c.0 == "id")
+                    .unwrap()
+                    .1
+                    .clone()
+                    .unwrap();
+                out.insert(id, cells);
             }
         }
     }
@@ -266,9 +258,8 @@ fn assert_models_match_the_store(db: &Path, exported: &Path) {
     assert!(cells > 1_000_000, "{cells} cells compared");
 }
 
-fn read_parquet_ids(dir: &Path) -> (usize, HashSet<String>) {
-    use arrow_array::cast::AsArray;
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+/// The Parquet files below `dir` (its Hive partitions included).
+fn parquet_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(d) = pending.pop() {
@@ -281,8 +272,14 @@ fn read_parquet_ids(dir: &Path) -> (usize, HashSet<String>) {
             }
         }
     }
+    files
+}
+
+fn read_parquet_ids(dir: &Path) -> (usize, HashSet<String>) {
+    use arrow_array::cast::AsArray;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let (mut rows, mut ids) = (0, HashSet::new());
-    for f in files {
+    for f in parquet_files(dir) {
         let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&f).unwrap())
             .unwrap()
             .build()
