@@ -492,10 +492,7 @@ fn eval(gold: &Path, pred: &Path, as_json: bool) -> anyhow::Result<()> {
     let curve = coverage_curve(&confident);
     if as_json {
         let mut v = serde_json::to_value(&e)?;
-        v["by_coverage"] = json!(curve
-            .iter()
-            .map(|c| json!({"coverage": c.coverage, "items": c.items, "accuracy": c.accuracy, "min_confidence": c.min_confidence}))
-            .collect::<Vec<_>>());
+        v["by_coverage"] = serde_json::to_value(&curve)?;
         let _ = writeln!(report, "{}", serde_json::to_string_pretty(&v)?);
     } else {
         let _ = writeln!(

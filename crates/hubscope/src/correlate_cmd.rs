@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use hubscope_mentions::{CountOptions, Matcher, Selection, Source, count_store};
 use hubscope_report::study::correlation_chart;
-
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{

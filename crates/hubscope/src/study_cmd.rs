@@ -95,9 +95,11 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
                 );
             }
             for (path, reason) in &skipped {
+                // The reason may quote a file's keys or columns: outside text.
                 eprintln!(
-                    "hubscope study: skipping {} ({reason})",
-                    clean(&path.display().to_string())
+                    "hubscope study: skipping {} ({})",
+                    clean(&path.display().to_string()),
+                    clean(reason)
                 );
             }
             let frames = Frames::for_folder(dir, args.manifest.as_deref(), &dumps)?;

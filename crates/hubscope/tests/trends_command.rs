@@ -198,44 +198,32 @@ fn families_uploads_and_correlation_on_the_real_store() {
     // No census: the census trends have no month, and say why.
     let stderr = ok(&hubscope(&db, &["trends", "uploads", "--by", "family"]));
     assert!(stderr.contains("no source is a census"), "{stderr}");
+    // The sample's uploads by family, in a format, to a file.
+    let sample_uploads = |format: &str, out: &std::path::Path| {
+        ok(&hubscope(
+            &db,
+            &[
+                "trends",
+                "uploads",
+                "--by",
+                "family",
+                "--top",
+                "5",
+                "--source",
+                "models.jsonl",
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        ))
+    };
     let out = dir.path().join("uploads.parquet");
-    let stderr = ok(&hubscope(
-        &db,
-        &[
-            "trends",
-            "uploads",
-            "--by",
-            "family",
-            "--top",
-            "5",
-            "--source",
-            "models.jsonl",
-            "--format",
-            "parquet",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    ));
+    let stderr = sample_uploads("parquet", &out);
     assert!(stderr.contains("a SAMPLE on its own"), "{stderr}");
     // The Parquet frame holds what the CSV one does, cell by cell.
     let as_csv = dir.path().join("uploads.csv");
-    ok(&hubscope(
-        &db,
-        &[
-            "trends",
-            "uploads",
-            "--by",
-            "family",
-            "--top",
-            "5",
-            "--source",
-            "models.jsonl",
-            "--format",
-            "csv",
-            "--out",
-            as_csv.to_str().unwrap(),
-        ],
-    ));
+    sample_uploads("csv", &as_csv);
     let csv_rows: Vec<Vec<String>> = {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
