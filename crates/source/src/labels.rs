@@ -15,6 +15,17 @@ use crate::{JsonLines, read_bounded};
 /// The largest labels file read (a coded set is thousands of rows, not gigabytes).
 pub const MAX_LABELS_BYTES: u64 = 256 << 20;
 
+/// The whole of a file of at most `limit` bytes; over it, an error saying it is too long for
+/// `what`. The path is named once.
+fn read_whole(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, SourceError> {
+    read_bounded(path, limit).map_err(|e| match e {
+        crate::SmallFileError::Io { source, .. } => SourceError::io(path, source),
+        crate::SmallFileError::TooLong { limit, .. } => {
+            SourceError::invalid(path, format!("over the limit of {limit} bytes for {what}"))
+        }
+    })
+}
+
 /// One coded text of a labels file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelRow {
@@ -39,8 +50,7 @@ pub fn read_labels(
     known: &dyn Fn(u16) -> bool,
     texts: &HashMap<String, Topic>,
 ) -> Result<(Vec<LabelRow>, LeftOut), SourceError> {
-    let raw = read_bounded(path, MAX_LABELS_BYTES)
-        .map_err(|e| SourceError::invalid(path, e.to_string()))?;
+    let raw = read_whole(path, MAX_LABELS_BYTES, "a labels file")?;
     let mut reader = spreadsheet_csv(&raw);
     let headers: Vec<String> = reader
         .headers()
@@ -197,16 +207,12 @@ pub fn read_labelled_texts(
     label_field: &str,
 ) -> Result<LabelledTexts, SourceError> {
     let shown = path.display();
-    let bytes = read_bounded(path, MAX_DATASET_BYTES).map_err(|e| match e {
-        crate::SmallFileError::Io { source, .. } => SourceError::io(path, source),
-        crate::SmallFileError::TooLong { limit, .. } => SourceError::invalid(
-            path,
-            format!(
-                "over the limit of {limit} bytes for a proof-of-concept data set (a sample of a \
-                 few thousand texts is what the evaluation needs)"
-            ),
-        ),
-    })?;
+    let bytes = read_whole(
+        path,
+        MAX_DATASET_BYTES,
+        "a proof-of-concept data set (a sample of a few thousand texts is what the evaluation \
+         needs)",
+    )?;
     let sha1 = sha1_smol::Sha1::from(&bytes).digest().to_string();
     let extension = path
         .extension()
