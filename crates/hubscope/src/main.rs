@@ -9,7 +9,6 @@
 mod args;
 mod atomic;
 mod audit_cmd;
-mod card_batches;
 mod card_cmd;
 mod catalog_cmd;
 mod classify_cmd;

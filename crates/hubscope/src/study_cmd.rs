@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use hubscope_source::dumps::{Dump, DumpKind, find_dumps};
+use hubscope_source::ingest;
 use hubscope_source::manifest::MAX_MANIFEST_BYTES;
 use hubscope_source::{MANIFEST_FILE, Manifest};
 use hubscope_store::{FrameDeclaration, Store};
@@ -112,19 +113,25 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
                     clean(&path.display().to_string())
                 );
                 let frame = frames.declaration(dir, path);
+                let mut store = Store::open(db)?;
+                let bar = ingest_cmd::Bar::default();
                 let report = match dump.kind {
-                    DumpKind::Models { .. } => ingest_cmd::ingest_models(db, path, 100_000, frame)?,
-                    DumpKind::Cards => ingest_cmd::ingest_cards(
-                        db,
-                        std::slice::from_ref(path),
-                        false,
-                        None,
-                        hubscope_card::Limits::default().max_card_bytes,
+                    DumpKind::Models { .. } => ingest::ingest_models(
+                        &mut store,
+                        &ingest::ModelsIngest::new(path, frame),
+                        &bar,
                     )?,
-                    DumpKind::Discussions => {
-                        ingest_cmd::ingest_discussions(db, path, 20_000, frame)?
-                    }
-                    DumpKind::Forum => ingest_cmd::ingest_forum(db, path, frame)?,
+                    DumpKind::Cards => ingest::ingest_cards(
+                        &mut store,
+                        &ingest::CardsIngest::new(vec![path.clone()]),
+                        &bar,
+                    )?,
+                    DumpKind::Discussions => ingest::ingest_discussions(
+                        &mut store,
+                        &ingest::DiscussionsIngest::new(path, frame),
+                        &bar,
+                    )?,
+                    DumpKind::Forum => ingest::ingest_forum(&mut store, path, frame)?,
                 };
                 ingest_cmd::print_summary(kind, db, &report, started);
             }

@@ -15,8 +15,8 @@
 //! # Ok::<(), hubscope_source::SourceError>(())
 //! ```
 //!
-//! This crate reads files only; it never writes the store (the caller hands batches to an
-//! ingest session) and never touches the network.
+//! Its readers only read; [`ingest`] hands their batches to the store's ingest sessions (the
+//! one way this crate writes the store, as the crawlers do). It never touches the network.
 #![forbid(unsafe_code)]
 
 pub mod cards;
@@ -25,6 +25,7 @@ mod discussions;
 pub mod dumps;
 mod error;
 pub mod files;
+pub mod ingest;
 pub mod labels;
 mod lines;
 pub mod manifest;

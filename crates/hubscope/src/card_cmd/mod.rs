@@ -16,8 +16,8 @@ use hubscope_card::{CardAnalyzer, CardError, Limits};
 use hubscope_source::cards::{self, CardItem};
 use rayon::prelude::*;
 
-use crate::card_batches::spawn_card_reader;
 use crate::progress::Progress;
+use hubscope_source::ingest::spawn_card_reader;
 
 pub use output::Format;
 use output::{Record, RecordWriter};
