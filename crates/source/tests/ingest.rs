@@ -29,7 +29,7 @@ fn a_models_dump_is_counted_stored_and_watched() {
                 not json\n\
                 {\"id\":\"b/two\",\"createdAt\":\"2022-02-03T00:00:00.000Z\"}\n";
     std::fs::write(&file, text).unwrap();
-    let mut store = Store::open(&dir.path().join("hub.db")).unwrap();
+    let mut store = Store::open(dir.path().join("hub.db")).unwrap();
     let seen = Seen::default();
     let job = ModelsIngest::new(&file, FrameDeclaration::undeclared());
     let report = ingest::ingest_models(&mut store, &job, &seen).unwrap();
@@ -62,7 +62,7 @@ fn cards_in_folders_belong_to_the_model_of_their_path() {
     std::fs::write(cards.join("org/model/README.md"), "# Model\n\nA card.\n").unwrap();
     std::fs::create_dir_all(cards.join("notes")).unwrap();
     std::fs::write(cards.join("notes/x.md"), "# X\n").unwrap();
-    let mut store = Store::open(&dir.path().join("hub.db")).unwrap();
+    let mut store = Store::open(dir.path().join("hub.db")).unwrap();
     let report = ingest::ingest_cards(&mut store, &CardsIngest::new(vec![cards]), &Quiet).unwrap();
     assert_eq!((report.counts.read, report.counts.stored), (2, 2));
     let mut ids: Vec<String> = store
@@ -82,7 +82,7 @@ fn a_file_where_a_forum_folder_belongs_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("forum.json");
     std::fs::write(&file, "{}").unwrap();
-    let mut store = Store::open(&dir.path().join("hub.db")).unwrap();
+    let mut store = Store::open(dir.path().join("hub.db")).unwrap();
     let err = ingest::ingest_forum(&mut store, &file, FrameDeclaration::undeclared()).unwrap_err();
     assert!(matches!(err, IngestError::Source(_)), "{err:?}");
     assert!(err.to_string().contains("forum.json"), "{err}");
