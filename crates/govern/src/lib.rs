@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod catalog;
 pub mod facts;
 pub mod poc;
 pub mod policy;
@@ -31,6 +32,7 @@ pub mod sarif;
 pub mod shortlist;
 
 pub use audit::{Audit, CardFacts, Finding, LicenseFacts, Subject, audit, pickle_only_weights};
+pub use catalog::{CatalogError, audit_stored};
 pub use facts::{Bases, for_each_subject, subjects_of};
 pub use poc::{ClassScore, Latency, PocError, ProbeOptions, ProbeScores, cross_validate, latency};
 pub use policy::{MetadataField, Policy, PolicyError, Severity};

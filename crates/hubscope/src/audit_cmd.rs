@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use hubscope_card::CardAnalyzer;
 use hubscope_govern::{
-    Audit, Bases, Policy, Severity, Subject, audit, for_each_subject, subjects_of,
+    Audit, Bases, CatalogError, Policy, Subject, audit, audit_stored, for_each_subject,
 };
 use hubscope_store::Store;
 
 use crate::atomic::write_atomically;
-use crate::terminal::{clean, head};
-use hubscope_report::escape_markdown;
+use crate::terminal::clean;
+use hubscope_report::audits;
 
 /// Check models against a written policy.
 #[derive(Debug, clap::Args)]
@@ -124,6 +124,17 @@ enum AuditFormat {
     Sarif,
 }
 
+impl From<AuditFormat> for audits::Format {
+    fn from(format: AuditFormat) -> audits::Format {
+        match format {
+            AuditFormat::Table => audits::Format::Table,
+            AuditFormat::Json => audits::Format::Json,
+            AuditFormat::Md => audits::Format::Markdown,
+            AuditFormat::Sarif => audits::Format::Sarif,
+        }
+    }
+}
+
 /// At least one audited model has an error finding: exit code 1.
 #[derive(Debug)]
 pub struct PolicyFailed;
@@ -150,26 +161,6 @@ pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the policy {}", path.display()))?;
     Policy::parse(&text).with_context(|| format!("policy {}", path.display()))
-}
-
-/// Audits of stored models at `now` (`ids` must all be stored: otherwise an error naming the
-/// first missing one and how to fetch it).
-pub fn audit_stored(
-    store: &Store,
-    policy: &Policy,
-    ids: &[String],
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<Vec<Audit>> {
-    let mut subjects = subjects_of(store, Some(ids), now)?;
-    for id in ids {
-        if !subjects.iter().any(|s| &s.id == id) {
-            bail!(
-                "model {id}: not in the store (and not a file); fetch it with --fetch, or: hubscope crawl models --id {id}"
-            );
-        }
-    }
-    Bases::load(store)?.resolve(&mut subjects);
-    Ok(subjects.iter().map(|s| audit(policy, s)).collect())
 }
 
 pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
@@ -201,17 +192,25 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
     };
     let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     let explicit = match &store {
-        Some(store) if !wanted.is_empty() => audit_stored(store, &policy, &wanted, now)?,
+        Some(store) if !wanted.is_empty() => match audit_stored(store, &policy, &wanted, now) {
+            Err(CatalogError::NotStored(id)) => bail!(
+                "model {}: not in the store (and not a file); fetch it with --fetch, or: hubscope \
+                 crawl models --id {}",
+                clean(&id),
+                clean(&id)
+            ),
+            audits => audits?,
+        },
         _ => Vec::new(),
     };
     let (mut total, mut failed) = (0usize, 0usize);
     let emit = |w: &mut dyn std::io::Write| -> anyhow::Result<()> {
-        let mut renderer = Renderer::new(args.format, &policy, &readmes);
+        let mut renderer = audits::Writer::new(args.format.into(), &policy, &readmes);
         renderer.start(w)?;
         let mut push = |w: &mut dyn std::io::Write, a: Audit| -> anyhow::Result<()> {
             total += 1;
             failed += usize::from(!a.passed);
-            renderer.push(w, a)
+            Ok(renderer.push(w, a)?)
         };
         for subject in &readme_subjects {
             push(w, audit(&policy, subject))?;
@@ -247,7 +246,7 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
         for a in explicit {
             push(w, a)?;
         }
-        renderer.finish(w)
+        Ok(renderer.finish(w)?)
     };
     match &args.out {
         Some(path) => write_atomically(path, |w| emit(w))
@@ -272,138 +271,4 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
         return Err(PolicyFailed.into());
     }
     Ok(())
-}
-
-fn counts(a: &Audit) -> (usize, usize) {
-    let errors = a
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    (errors, a.findings.len() - errors)
-}
-
-/// Writes audits as they come: a header, one block or row per audit, a footer.
-struct Renderer<'a> {
-    format: AuditFormat,
-    policy: &'a Policy,
-    readmes: &'a HashSet<String>,
-    first: bool,
-    /// SARIF lists the rules that fired before the results: it is written at the end.
-    sarif: Vec<Audit>,
-}
-
-impl<'a> Renderer<'a> {
-    fn new(format: AuditFormat, policy: &'a Policy, readmes: &'a HashSet<String>) -> Self {
-        Renderer {
-            format,
-            policy,
-            readmes,
-            first: true,
-            sarif: Vec::new(),
-        }
-    }
-
-    fn start(&mut self, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
-        match self.format {
-            AuditFormat::Json => w.write_all(b"[")?,
-            AuditFormat::Md => {
-                writeln!(
-                    w,
-                    "# Audit against {} {}\n\nPolicy hash `{}`.\n",
-                    escape_markdown(&self.policy.name),
-                    escape_markdown(&self.policy.version),
-                    escape_markdown(&self.policy.hash)
-                )?;
-                writeln!(w, "| Model | Result | Errors | Warnings | Findings |")?;
-                writeln!(w, "|---|---|---:|---:|---|")?;
-            }
-            AuditFormat::Table | AuditFormat::Sarif => {}
-        }
-        Ok(())
-    }
-
-    fn push(&mut self, w: &mut dyn std::io::Write, a: Audit) -> anyhow::Result<()> {
-        let first = std::mem::replace(&mut self.first, false);
-        match self.format {
-            AuditFormat::Json => {
-                // One audit a line: an array `jq` reads whole and `grep` reads line by line,
-                // half the size of pretty-printed JSON over millions of models.
-                w.write_all(if first { b"\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut *w, &a)?;
-            }
-            AuditFormat::Sarif => self.sarif.push(a),
-            AuditFormat::Table => {
-                let (errors, warnings) = counts(&a);
-                // Ids, revisions and messages carry text from outside: control characters
-                // are shown, not sent.
-                writeln!(
-                    w,
-                    "{} {}{}  ({errors} errors, {warnings} warnings)",
-                    if a.passed { "PASS" } else { "FAIL" },
-                    clean(&a.model_id),
-                    a.revision
-                        .as_deref()
-                        .map(|r| format!(" @ {}", clean(head(r, 12))))
-                        .unwrap_or_default()
-                )?;
-                for f in &a.findings {
-                    writeln!(
-                        w,
-                        "  {:<8} {:<28} {}",
-                        f.severity.as_str(),
-                        f.rule,
-                        clean(&f.message)
-                    )?;
-                }
-                if !a.not_checked.is_empty() {
-                    writeln!(w, "  not checked (no data): {}", a.not_checked.join(", "))?;
-                }
-            }
-            AuditFormat::Md => {
-                let (errors, warnings) = counts(&a);
-                // Every value from outside is escaped: a licence or base_model written as HTML
-                // stays text in any Markdown renderer.
-                let findings = a
-                    .findings
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "**{}** {}",
-                            f.severity.as_str(),
-                            escape_markdown(&f.message)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("<br>");
-                writeln!(
-                    w,
-                    "| {} | {} | {errors} | {warnings} | {findings} |",
-                    escape_markdown(&a.model_id),
-                    if a.passed { "pass" } else { "**fail**" }
-                )?;
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
-        match self.format {
-            AuditFormat::Json => w.write_all(if self.first { b"]\n" } else { b"\n]\n" })?,
-            AuditFormat::Sarif => {
-                let readmes = self.readmes;
-                let log = hubscope_govern::sarif::sarif(&self.sarif, |a| {
-                    if readmes.contains(&a.model_id) {
-                        a.model_id.clone()
-                    } else {
-                        format!("hf://{}/README.md", a.model_id)
-                    }
-                });
-                serde_json::to_writer_pretty(&mut *w, &log)?;
-                w.write_all(b"\n")?;
-            }
-            AuditFormat::Table | AuditFormat::Md => {}
-        }
-        Ok(())
-    }
 }

@@ -7,12 +7,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
+use hubscope_govern::catalog::{self, Found, Outcome};
 use hubscope_govern::{Audit, Severity};
-use hubscope_report::{Column, Format, Frame};
-use hubscope_store::{Action, Decision, PocRecord, Store};
+use hubscope_report::Format;
+use hubscope_store::{Action, Decision, Store};
 
 use crate::atomic::write_atomically;
-use crate::audit_cmd::{PolicyFailed, audit_stored, load_policy};
+use crate::audit_cmd::{PolicyFailed, load_policy};
 use crate::terminal::{clean, head, print_clean};
 
 #[derive(Debug, clap::Subcommand)]
@@ -142,102 +143,33 @@ fn findings_text(audit: &Audit) -> String {
 
 fn change(db: &Path, action: Action, args: Change) -> anyhow::Result<()> {
     let mut store = Store::open_existing(db)?;
-    let Some((revision, card_sha1)) = store.model_revision(&args.model)? else {
-        bail!(
-            "model {}: not in the store; crawl it first: hubscope crawl models --id {}",
-            args.model,
-            args.model
-        );
-    };
-    let current = store.current_decision(&args.model)?;
-    let reason = args
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    match action {
-        Action::Proposed => {
-            if let Some(d) = &current
-                && matches!(d.action, Action::Proposed | Action::Approved)
-            {
-                bail!(
-                    "{} is already {} (decision {})",
-                    args.model,
-                    d.action.as_str(),
-                    d.id
-                );
-            }
-        }
-        Action::Rejected if reason.is_none() => bail!("reject needs --reason \"…\""),
-        Action::Deprecated if reason.is_none() => bail!("deprecate needs --reason \"…\""),
-        Action::Deprecated if current.as_ref().map(|d| d.action) != Some(Action::Approved) => {
-            bail!(
-                "only an approved model can be deprecated; {} is not approved",
-                args.model
-            );
-        }
-        _ => {}
-    }
-    if args.force && action != Action::Approved {
-        bail!("--override only applies to approve");
-    }
-    if args.force && reason.is_none() {
-        bail!("--override needs --reason \"…\": an override is recorded with why");
-    }
-    let policy = match &args.policy {
-        Some(path) => Some(load_policy(path)?),
-        None if action == Action::Approved => {
-            bail!("approve needs --policy FILE: a model is approved against a written policy")
-        }
-        None => None,
-    };
-    let audit = match &policy {
-        Some(p) => audit_stored(
-            &store,
-            p,
-            std::slice::from_ref(&args.model),
-            chrono::Utc::now(),
-        )?
-        .pop(),
-        None => None,
-    };
-    let passed = audit.as_ref().map(|a| a.passed);
-    if action == Action::Approved && passed == Some(false) && !args.force {
-        if let Some(a) = &audit {
-            eprint!("{}", findings_text(a));
-        }
-        eprintln!(
-            "hubscope catalog: {} fails the policy; not approved (fix it, or --override --reason \"…\")",
-            args.model
-        );
-        return Err(PolicyFailed.into());
-    }
-    let decision = store.record_decision(Decision {
-        id: 0,
-        model_id: args.model.clone(),
-        revision,
-        card_sha1,
+    let policy = args.policy.as_deref().map(load_policy).transpose()?;
+    let change = catalog::Change {
+        model: args.model,
         action,
-        decided_by: args.by.clone().unwrap_or_else(os_user),
-        decided_at: String::new(),
-        reason: reason.map(str::to_string),
-        overridden: args.force && passed == Some(false),
-        policy_name: policy.as_ref().map(|p| p.name.clone()),
-        policy_version: policy.as_ref().map(|p| p.version.clone()),
-        policy_hash: policy.as_ref().map(|p| p.hash.clone()),
-        passed,
-        findings: audit
-            .as_ref()
-            .map(|a| serde_json::to_string(&a.findings))
-            .transpose()?,
-    })?;
+        by: args.by.unwrap_or_else(os_user),
+        reason: args.reason,
+        force: args.force,
+    };
+    let decision = match catalog::decide(&mut store, &change, policy.as_ref(), chrono::Utc::now())?
+    {
+        Outcome::Recorded { decision, .. } => *decision,
+        Outcome::Refused(audit) => {
+            eprint!("{}", findings_text(&audit));
+            eprintln!(
+                "hubscope catalog: {} fails the policy; not approved (fix it, or --override --reason \"…\")",
+                clean(&change.model)
+            );
+            return Err(PolicyFailed.into());
+        }
+    };
     let verdict = match decision.passed {
         Some(true) => "passes",
         Some(false) if decision.overridden => "FAILS — override recorded",
         Some(false) => "fails",
         None => "",
     };
-    eprintln!(
+    let line = format!(
         "hubscope catalog: {} {} by {} (decision {}; {})",
         decision.model_id,
         decision.action.as_str(),
@@ -251,6 +183,7 @@ fn change(db: &Path, action: Action, args: Change) -> anyhow::Result<()> {
             None => "not audited".into(),
         }
     );
+    eprintln!("{}", clean(&line));
     Ok(())
 }
 
@@ -275,70 +208,6 @@ fn decision_line(d: &Decision) -> String {
             .unwrap_or_default()
     );
     clean(&line).into_owned()
-}
-
-fn frame(decisions: &[Decision]) -> Frame {
-    let text =
-        |f: &dyn Fn(&Decision) -> Option<String>| Column::Text(decisions.iter().map(f).collect());
-    Frame::new()
-        .with(
-            "id",
-            Column::Int(decisions.iter().map(|d| Some(d.id)).collect()),
-        )
-        .with("model_id", text(&|d| Some(d.model_id.clone())))
-        .with("revision", text(&|d| d.revision.clone()))
-        .with("card_sha1", text(&|d| d.card_sha1.clone()))
-        .with("action", text(&|d| Some(d.action.as_str().to_string())))
-        .with("decided_by", text(&|d| Some(d.decided_by.clone())))
-        .with("decided_at", text(&|d| Some(d.decided_at.clone())))
-        .with("reason", text(&|d| d.reason.clone()))
-        .with(
-            "override",
-            Column::Bool(decisions.iter().map(|d| Some(d.overridden)).collect()),
-        )
-        .with("policy_name", text(&|d| d.policy_name.clone()))
-        .with("policy_version", text(&|d| d.policy_version.clone()))
-        .with("policy_hash", text(&|d| d.policy_hash.clone()))
-        .with(
-            "passed",
-            Column::Bool(decisions.iter().map(|d| d.passed).collect()),
-        )
-        .with("findings", text(&|d| d.findings.clone()))
-}
-
-fn evaluations_frame(evaluations: &[PocRecord]) -> Frame {
-    let text = |f: &dyn Fn(&PocRecord) -> Option<String>| {
-        Column::Text(evaluations.iter().map(f).collect())
-    };
-    let float =
-        |f: &dyn Fn(&PocRecord) -> Option<f64>| Column::Float(evaluations.iter().map(f).collect());
-    let int = |f: &dyn Fn(&PocRecord) -> i64| {
-        Column::Int(evaluations.iter().map(|e| Some(f(e))).collect())
-    };
-    Frame::new()
-        .with("id", int(&|e| e.id))
-        .with("model_id", text(&|e| Some(e.model_id.clone())))
-        .with("revision", text(&|e| e.revision.clone()))
-        .with("weights_sha1", text(&|e| e.weights_sha1.clone()))
-        .with("dataset", text(&|e| Some(e.dataset.clone())))
-        .with("dataset_sha1", text(&|e| Some(e.dataset_sha1.clone())))
-        .with(
-            "texts",
-            int(&|e| i64::try_from(e.texts).unwrap_or(i64::MAX)),
-        )
-        .with(
-            "labels",
-            int(&|e| i64::try_from(e.labels).unwrap_or(i64::MAX)),
-        )
-        .with("accuracy", float(&|e| Some(e.accuracy)))
-        .with("macro_f1", float(&|e| Some(e.macro_f1)))
-        .with("latency_p50_ms", float(&|e| e.latency_p50_ms))
-        .with("latency_p95_ms", float(&|e| e.latency_p95_ms))
-        .with("texts_per_second", float(&|e| e.texts_per_second))
-        .with("peak_memory_mb", float(&|e| e.peak_memory_mb))
-        .with("evaluated_by", text(&|e| Some(e.evaluated_by.clone())))
-        .with("evaluated_at", text(&|e| Some(e.evaluated_at.clone())))
-        .with("details", text(&|e| Some(e.details.clone())))
 }
 
 pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
@@ -458,14 +327,14 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
         } => {
             let store = Store::open_read_only(db)?;
             let table = if evaluations {
-                evaluations_frame(&store.all_poc_evaluations()?)
+                hubscope_report::tables::evaluations_frame(&store.all_poc_evaluations()?)
             } else {
                 let mut all = Vec::new();
                 for entry in store.catalog()? {
                     all.extend(store.decisions(&entry.model_id)?);
                 }
                 all.sort_by_key(|d| d.id);
-                frame(&all)
+                hubscope_report::tables::decisions_frame(&all)
             };
             let format = match format {
                 ExportFormat::Csv => Format::Csv,
@@ -488,34 +357,23 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
 fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
     let policy = load_policy(policy_path)?;
     let store = Store::open_read_only(db)?;
+    let (approved, drifts) = catalog::drift(&store, &policy, chrono::Utc::now())?;
     let mut out = String::new();
     let (mut changed, mut failing) = (0, 0);
-    let approved: Vec<Decision> = store
-        .catalog()?
-        .into_iter()
-        .filter(|d| d.action == Action::Approved)
-        .collect();
-    for d in &approved {
-        let Some((sha, card)) = store.model_revision(&d.model_id)? else {
+    for drift in &drifts {
+        let d = &drift.approved;
+        let Found::Changed {
+            sha,
+            card_changed,
+            audit,
+        } = &drift.found
+        else {
             let _ = writeln!(out, "GONE {}: no longer in the store", clean(&d.model_id));
             continue;
         };
-        let sha_changed = sha.is_some() && sha != d.revision;
-        let card_changed = card.is_some() && card != d.card_sha1;
-        if !sha_changed && !card_changed {
-            continue;
-        }
         changed += 1;
-        let audit = audit_stored(
-            &store,
-            &policy,
-            std::slice::from_ref(&d.model_id),
-            chrono::Utc::now(),
-        )?
-        .pop()
-        .context("an audit per model")?;
         let what = [
-            sha_changed.then(|| {
+            sha.as_ref().map(|sha| {
                 format!(
                     "sha {} → {}",
                     short(d.revision.as_deref()),
@@ -544,10 +402,9 @@ fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
     }
     print_clean(&out)?;
     eprintln!(
-        "hubscope catalog drift: {} approved, {changed} changed since approval, {failing} now fail {} {}",
-        approved.len(),
-        policy.name,
-        policy.version
+        "hubscope catalog drift: {approved} approved, {changed} changed since approval, {failing} now fail {} {}",
+        clean(&policy.name),
+        clean(&policy.version)
     );
     if failing > 0 {
         return Err(PolicyFailed.into());

@@ -2,6 +2,7 @@
 //! every command and the report, whatever the output format.
 
 use hubscope_card::CanonicalSection;
+use hubscope_store::{Decision, PocRecord};
 use hubscope_taxonomy::TaxonomyStats;
 use hubscope_taxonomy::coded::{Chosen, Uncertainty};
 use hubscope_trends::{Correlations, Docs, TrendTests, Uploads};
@@ -262,4 +263,70 @@ pub fn taxonomy_frame(stats: &TaxonomyStats, uncertainty: Option<&Uncertainty>) 
     } else {
         frame
     }
+}
+
+/// The catalog's decision log, one row per decision.
+pub fn decisions_frame(decisions: &[Decision]) -> Frame {
+    let text =
+        |f: &dyn Fn(&Decision) -> Option<String>| Column::Text(decisions.iter().map(f).collect());
+    Frame::new()
+        .with(
+            "id",
+            Column::Int(decisions.iter().map(|d| Some(d.id)).collect()),
+        )
+        .with("model_id", text(&|d| Some(d.model_id.clone())))
+        .with("revision", text(&|d| d.revision.clone()))
+        .with("card_sha1", text(&|d| d.card_sha1.clone()))
+        .with("action", text(&|d| Some(d.action.as_str().to_string())))
+        .with("decided_by", text(&|d| Some(d.decided_by.clone())))
+        .with("decided_at", text(&|d| Some(d.decided_at.clone())))
+        .with("reason", text(&|d| d.reason.clone()))
+        .with(
+            "override",
+            Column::Bool(decisions.iter().map(|d| Some(d.overridden)).collect()),
+        )
+        .with("policy_name", text(&|d| d.policy_name.clone()))
+        .with("policy_version", text(&|d| d.policy_version.clone()))
+        .with("policy_hash", text(&|d| d.policy_hash.clone()))
+        .with(
+            "passed",
+            Column::Bool(decisions.iter().map(|d| d.passed).collect()),
+        )
+        .with("findings", text(&|d| d.findings.clone()))
+}
+
+/// Recorded proof-of-concept evaluations, one row each.
+pub fn evaluations_frame(evaluations: &[PocRecord]) -> Frame {
+    let text = |f: &dyn Fn(&PocRecord) -> Option<String>| {
+        Column::Text(evaluations.iter().map(f).collect())
+    };
+    let float =
+        |f: &dyn Fn(&PocRecord) -> Option<f64>| Column::Float(evaluations.iter().map(f).collect());
+    let int = |f: &dyn Fn(&PocRecord) -> i64| {
+        Column::Int(evaluations.iter().map(|e| Some(f(e))).collect())
+    };
+    Frame::new()
+        .with("id", int(&|e| e.id))
+        .with("model_id", text(&|e| Some(e.model_id.clone())))
+        .with("revision", text(&|e| e.revision.clone()))
+        .with("weights_sha1", text(&|e| e.weights_sha1.clone()))
+        .with("dataset", text(&|e| Some(e.dataset.clone())))
+        .with("dataset_sha1", text(&|e| Some(e.dataset_sha1.clone())))
+        .with(
+            "texts",
+            int(&|e| i64::try_from(e.texts).unwrap_or(i64::MAX)),
+        )
+        .with(
+            "labels",
+            int(&|e| i64::try_from(e.labels).unwrap_or(i64::MAX)),
+        )
+        .with("accuracy", float(&|e| Some(e.accuracy)))
+        .with("macro_f1", float(&|e| Some(e.macro_f1)))
+        .with("latency_p50_ms", float(&|e| e.latency_p50_ms))
+        .with("latency_p95_ms", float(&|e| e.latency_p95_ms))
+        .with("texts_per_second", float(&|e| e.texts_per_second))
+        .with("peak_memory_mb", float(&|e| e.peak_memory_mb))
+        .with("evaluated_by", text(&|e| Some(e.evaluated_by.clone())))
+        .with("evaluated_at", text(&|e| Some(e.evaluated_at.clone())))
+        .with("details", text(&|e| Some(e.details.clone())))
 }

@@ -1,5 +1,42 @@
 //! The one place outside text is shortened: by characters for display, by bytes for storage
 //! bounds. Never a cut through a character, as a byte slice at an arbitrary index would be.
+//!
+//! And the escape for the terminal sink: control characters (escape sequences that could move
+//! the cursor, retitle the window or hide output) are shown as `\u{…}` instead of being sent.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// `text` with every control character written as `\u{XX}`.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A block of lines: every control character but the line breaks written as `\u{XX}`.
+pub fn escape_control_lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&escape_controls(line));
+    }
+    Cow::Owned(out)
+}
 
 /// The first `max` characters of `text`.
 pub fn head_chars(text: &str, max: usize) -> &str {
@@ -35,6 +72,24 @@ pub fn head_bytes(text: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_keep_their_breaks_and_lose_their_escapes() {
+        assert_eq!(escape_control_lines("a\nb\n"), "a\nb\n");
+        assert_eq!(
+            escape_control_lines("a\u{1b}[1A\nb\r\n"),
+            "a\\u{1b}[1A\nb\\u{d}\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        assert_eq!(escape_controls("hub/models.jsonl"), "hub/models.jsonl");
+        assert_eq!(
+            escape_controls("a\u{1b}[2Jb\nc\u{9b}"),
+            "a\\u{1b}[2Jb\\u{a}c\\u{9b}"
+        );
+    }
 
     #[test]
     fn cuts_fall_between_characters() {
