@@ -52,7 +52,7 @@ pub use ingest::{
     Batch, CardRevision, CrawlCheckpoint, IngestCounts, IngestKind, IngestReport, IngestSession,
     Issue, MAX_STORED_ISSUES, Severity, SourceInfo, git_blob_sha1,
 };
-pub use openings::{Opening, TopicKind};
+pub use openings::{CodingItem, Opening, TopicKind};
 pub use parquet_out::{Packing, parquet_writer};
 pub use poc::PocRecord;
 pub use record::{

@@ -18,6 +18,7 @@ pub mod agreement;
 pub mod classifier;
 pub mod codebook;
 pub mod coded;
+pub mod coding;
 pub mod evaluation;
 pub mod lexical;
 pub mod probe;
