@@ -5,18 +5,16 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use hubscope_mentions::{CountOptions, Matcher, Selection, Source, count_store};
 use hubscope_report::study::correlation_chart;
 use hubscope_store::Store;
 use hubscope_store::time::Month;
+use hubscope_trends::against::{mention_frames, mention_table, mention_words, upload_table};
 use hubscope_trends::{
-    CorrelateOptions, Correlations, MIN_CORRELATION_MONTHS, Models, MonthlyTable, Population,
-    Resolution, Totals, Window, correlate, family_series, load_with_families,
+    CorrelateOptions, Correlations, MIN_CORRELATION_MONTHS, Totals, Window, correlate,
+    load_with_families,
 };
 
-use crate::args::{
-    SourceArg, check_range, family_table, family_table_with_store_types, parse_month,
-};
+use crate::args::{SourceArg, check_range, family_table, parse_month};
 use crate::atomic::write_atomically;
 use crate::terminal::clean;
 use hubscope_stats::p_text;
@@ -91,7 +89,11 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
         ),
         _ => {
             let store = Store::open_read_only(db)?;
-            let mentions = mention_table(&store, args.families.as_deref(), args.source.sources())?;
+            let mentions = mention_table(
+                &store,
+                family_table(args.families.as_deref())?,
+                args.source.sources(),
+            )?;
             let (models, resolution) =
                 load_with_families(&store, family_table(args.families.as_deref())?)?;
             let population = crate::trends_cmd::population(
@@ -103,14 +105,14 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
             let uploads = upload_table(&models, &resolution, &population);
             eprintln!(
                 "  mentions: {} ({}); uploads: {}",
-                mention_words(args.source.sources()),
-                mention_frames(&store, args.source.sources())?,
+                mention_words(&args.source.sources()),
+                mention_frames(&store, &args.source.sources())?,
                 clean(&population.describe())
             );
             (
                 mentions,
                 uploads,
-                (mention_words(args.source.sources()), "uploads".into()),
+                (mention_words(&args.source.sources()), "uploads".into()),
             )
         }
     };
@@ -132,89 +134,6 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
     }
     summary(&result, &names);
     Ok(())
-}
-
-/// Monthly topics mentioning each family, from the store (the family table plus the store's
-/// model types with at least 5 models, as `hubscope mentions` counts). The last month is
-/// incomplete (the data ends inside it) and is left out.
-pub fn mention_table(
-    store: &Store,
-    families: Option<&Path>,
-    sources: Vec<Source>,
-) -> anyhow::Result<MonthlyTable> {
-    let (table, _) = family_table_with_store_types(store, families, 5)?;
-    let matcher = Matcher::new(table.families.clone()).map_err(anyhow::Error::msg)?;
-    let selection = Selection {
-        sources,
-        from: None,
-        to: None,
-    };
-    let (tally, _) = count_store(store, &matcher, &selection, CountOptions::default())?;
-    let mut mentions = MonthlyTable::default();
-    if let (Some(first), Some(last)) = (tally.months.keys().next(), tally.months.keys().next_back())
-    {
-        for month in first.through(*last).filter(|m| m < last) {
-            mentions.months.insert(month);
-            if let Some(counts) = tally.months.get(&month) {
-                for (f, &n) in counts.by_family.iter().enumerate() {
-                    if n > 0 {
-                        mentions.add(&table.families[f].name, month, f64::from(n));
-                    }
-                }
-            }
-        }
-    }
-    Ok(mentions)
-}
-
-/// Monthly uploads per resolved family of `population`, over its complete months.
-pub fn upload_table(
-    models: &Models,
-    resolution: &Resolution,
-    population: &Population,
-) -> MonthlyTable {
-    let (months, series) = family_series(models, resolution, population);
-    let mut uploads = MonthlyTable::default();
-    uploads.months.extend(months.iter().copied());
-    for (family, counts) in series {
-        for (month, n) in months.iter().zip(counts) {
-            if n > 0 {
-                uploads.add(&family, *month, n as f64);
-            }
-        }
-    }
-    uploads
-}
-
-/// What counts as a mention, in words.
-pub fn mention_words(sources: Vec<Source>) -> String {
-    match sources.as_slice() {
-        [Source::Forum] => "forum topics".into(),
-        [Source::Discussions] => "Hub discussions".into(),
-        _ => "forum topics and Hub discussions".into(),
-    }
-}
-
-/// The frames of the stored sources of `sources`' kind, in words.
-pub fn mention_frames(store: &Store, sources: Vec<Source>) -> anyhow::Result<String> {
-    let kinds: Vec<&str> = sources
-        .iter()
-        .map(|s| match s {
-            Source::Forum => "forum",
-            Source::Discussions => "discussions",
-        })
-        .collect();
-    let list: Vec<String> = store
-        .sources()?
-        .into_iter()
-        .filter(|s| kinds.contains(&s.kind.as_str()))
-        .map(|s| format!("{}: {}", s.short_name(), s.declared.frame.as_str()))
-        .collect();
-    Ok(if list.is_empty() {
-        "none stored".into()
-    } else {
-        list.join(", ")
-    })
 }
 
 fn summary(c: &Correlations, (a, b): &(String, String)) {

@@ -1,28 +1,15 @@
-//! `hubscope report --out DIR`: the study report from the store — `index.html` (self-contained,
-//! offline), `report.md`, the charts as SVG files, the tables behind them as CSV, and the
-//! headline figures as `data/summary.json`.
+//! `hubscope report --out DIR`: the study report from the store (`hubscope_report::assemble`):
+//! `index.html` (self-contained, offline), `report.md`, the charts as SVG files, the tables
+//! behind them as CSV, and the headline figures as `data/summary.json`.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
-use hubscope_mentions::Source;
-use hubscope_report::study::{
-    self, CardExample, CardsSection, ClassifierAgreement, DataSummary, MentionsSection, ReportData,
-    Summary, TaxonomyRow, correlation_chart, coverage_chart, docs_chart, mentions_chart_name,
-    sources_chart, uploads_chart,
-};
-use hubscope_report::{Column, Format, Frame};
+use hubscope_report::{assemble, study};
+use hubscope_store::Store;
 use hubscope_store::time::Month;
-use hubscope_store::{MACHINE_CODER_PREFIX, MonthSpan, Store};
-use hubscope_trends::{
-    CorrelateOptions, GroupBy, Population, Window, card_analyses, correlate, docs,
-    load_with_families, models_by_source, overlaps, uploads,
-};
 
 use crate::args::parse_month;
-use crate::atomic::write_atomically;
-use crate::correlate_cmd::{mention_frames, mention_table, mention_words, upload_table};
-use hubscope_report::tables::{correlations_frame, docs_frame, tests_frame, uploads_frame};
+use crate::terminal::clean;
 
 /// Write the study report (HTML and Markdown, charts, tables) from the database.
 #[derive(Debug, clap::Args)]
@@ -50,8 +37,7 @@ pub struct ReportOptions {
     pub families: Option<PathBuf>,
 }
 
-/// Families drawn and listed by default.
-const DEFAULT_TOP: usize = 10;
+const DEFAULT_TOP: usize = assemble::DEFAULT_TOP;
 
 /// The same defaults as the command line.
 impl Default for ReportOptions {
@@ -72,368 +58,32 @@ pub fn run(db: &Path, args: ReportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The coded topics the taxonomy section counts, computed once for its table, its chart and
-/// its CSV.
-pub struct CodedTopics {
-    pub chosen: hubscope_taxonomy::coded::Chosen,
-    pub stats: hubscope_taxonomy::TaxonomyStats,
-    pub uncertainty: Option<hubscope_taxonomy::coded::Uncertainty>,
-}
-
-/// The taxonomy's codes: people's first, else the classifier's, with the classifier's measured
-/// agreement and the corrected shares; `None` when nothing is coded.
-pub fn coded_topics(store: &Store) -> anyhow::Result<Option<CodedTopics>> {
-    let chosen = hubscope_taxonomy::coded::choose_codes(store, None, None)?;
-    if chosen.codes.is_empty() {
-        return Ok(None);
-    }
-    let stats = hubscope_taxonomy::taxonomy_stats(
-        &hubscope_taxonomy::Codebook::challenges(),
-        &chosen.codes,
-    );
-    let uncertainty = hubscope_taxonomy::coded::uncertainty(store, &chosen)?;
-    Ok(Some(CodedTopics {
-        chosen,
-        stats,
-        uncertainty,
-    }))
-}
-
-/// Gathers everything the report shows from the store.
-pub fn report_data(
-    store: &Store,
-    options: &ReportOptions,
-    coded: Option<&CodedTopics>,
-) -> anyhow::Result<ReportData> {
-    let table = crate::args::family_table(options.families.as_deref())?;
-    let (models, families) = load_with_families(store, table)?;
-    let window = Window {
-        from: options.from,
-        to: None,
-        split_at: options.split_at,
-        basis: Default::default(),
-    };
-    let population = Population::census(&models, &window);
-    let uploads = uploads(
-        &models,
-        &families,
-        GroupBy::Family,
-        Some(options.top),
-        &population,
-    );
-    let docs = docs(&models, &population);
-    let coverage = families.coverage_of(|i| population.counted_month(&models, i).is_some());
-    let (overall, holders) = card_analyses(&models);
-    let cards = CardsSection {
-        overall,
-        sources: holders
-            .into_iter()
-            .map(|(s, n)| (population.facts[s].label(), n))
-            .collect(),
-    };
-    let summary = data_summary(store, &models, cards.overall.cards_analysed)?;
-    let mut mentions = Vec::new();
-    for (kind, stored) in [
-        (Source::Forum, summary.forum_topics),
-        (Source::Discussions, summary.discussions),
-    ] {
-        if stored == 0 {
-            continue;
-        }
-        let table = mention_table(store, options.families.as_deref(), vec![kind])?;
-        let correlations = correlate(
-            &table,
-            &upload_table(&models, &families, &population),
-            &CorrelateOptions {
-                from: options.from,
-                ..CorrelateOptions::default()
-            },
-        );
-        mentions.push(MentionsSection {
-            what: mention_words(vec![kind]),
-            frames: mention_frames(store, vec![kind])?,
-            mention_months: table
-                .months
-                .first()
-                .zip(table.months.last())
-                .and_then(|(a, b)| MonthSpan::new(*a, *b)),
-            correlations,
-        });
-    }
-    let (best_cards, worst_cards) = card_examples(store)?;
-    let taxonomy = coded.map(|c| taxonomy_section(store, c)).transpose()?;
-    Ok(ReportData {
-        generated_at: hubscope_store::time::now(),
-        summary,
-        sources: population.facts.clone(),
-        by_source: models_by_source(&models, window.basis),
-        overlaps: overlaps(&models, window.basis),
-        coverage,
-        uploads,
-        docs,
-        cards,
-        mentions,
-        best_cards,
-        worst_cards,
-        split_at: options.split_at.map(|m| m.to_string()),
-        taxonomy,
-        population,
-    })
-}
-
-/// The taxonomy section: whose codes, and for a classifier's codes its measured agreement and
-/// the shares corrected for its confusion; for people's, their agreement among themselves.
-fn taxonomy_section(store: &Store, coded: &CodedTopics) -> anyhow::Result<study::TaxonomySection> {
-    let CodedTopics {
-        chosen,
-        stats,
-        uncertainty,
-    } = coded;
-    let machine = chosen.coder.starts_with(MACHINE_CODER_PREFIX);
-    let coders = if machine {
-        None
-    } else {
-        hubscope_taxonomy::coded::people_agreement(store)?
-    };
-    Ok(study::TaxonomySection {
-        coder: chosen.coder.clone(),
-        source: chosen.label.clone(),
-        topics: chosen.topics(),
-        items: stats.items,
-        unresolved: chosen.unresolved,
-        machine,
-        agreement: uncertainty.as_ref().map(|u| ClassifierAgreement {
-            measured_on: u.agreement.measured_on.clone(),
-            items: u.agreement.items,
-            accuracy: u.agreement.accuracy,
-            kappa: u.agreement.kappa,
-        }),
-        coders,
-        categories: stats
-            .categories
-            .iter()
-            .filter(|c| c.items > 0)
-            .map(|c| TaxonomyRow {
-                id: c.id,
-                name: c.name.clone(),
-                items: c.items,
-                observed_share: c.share,
-                corrected: uncertainty.as_ref().and_then(|u| {
-                    u.corrected
-                        .iter()
-                        .find(|e| e.category_id == c.id)
-                        .map(|e| (e.share, e.ci_low, e.ci_high))
-                }),
-            })
-            .collect(),
-    })
-}
-
-/// Writes the report into `out`; returns the path of `index.html`.
+/// Writes the report into `out` and says what it holds; returns the path of `index.html`.
 pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyhow::Result<PathBuf> {
     let started = std::time::Instant::now();
-    let coded = coded_topics(store)?;
-    let data = report_data(store, options, coded.as_ref())?;
-    let summary = Summary::of(&data);
-    let mut charts: Vec<(String, String)> = vec![
-        (
-            "uploads".into(),
-            uploads_chart(&data.uploads, &data.population, options.top).to_svg(),
-        ),
-        (
-            "family_resolution".into(),
-            coverage_chart(&data.coverage, &data.population).to_svg(),
-        ),
-        ("coverage".into(), sources_chart(&data).to_svg()),
-        (
-            "docs".into(),
-            docs_chart(&data.docs, &data.population).to_svg(),
-        ),
-    ];
-    for m in &data.mentions {
-        if m.correlations.not_computed.is_none() {
-            charts.push((
-                mentions_chart_name(&m.what),
-                correlation_chart(&m.correlations, &m.what).to_svg(),
-            ));
-        }
-    }
-    if let Some(c) = &coded {
-        let title =
-            hubscope_report::tables::sunburst_title(&c.stats, &c.chosen, c.uncertainty.is_some());
-        charts.push((
-            "taxonomy".into(),
-            hubscope_report::tables::sunburst(&c.stats, &title).to_svg(),
-        ));
-    }
-    std::fs::create_dir_all(out.join("charts"))
-        .and_then(|()| std::fs::create_dir_all(out.join("data")))
-        .with_context(|| format!("cannot create {}", out.display()))?;
-    for (name, svg) in &charts {
-        write_text(&out.join("charts").join(format!("{name}.svg")), svg)?;
-    }
-    let mut tables: Vec<(String, Frame)> = vec![
-        ("uploads_by_family".into(), uploads_frame(&data.uploads)),
-        (
-            "uploads_trend_tests".into(),
-            tests_frame(
-                &data
-                    .uploads
-                    .summary
-                    .iter()
-                    .map(|s| (s.group.as_str(), &s.trend))
-                    .collect::<Vec<_>>(),
-            ),
-        ),
-        ("documentation".into(), docs_frame(&data.docs)),
-        ("coverage_by_source".into(), coverage_frame(&data)),
-    ];
-    if !data.overlaps.is_empty() {
-        tables.push(("source_overlaps".into(), overlaps_frame(&data)));
-    }
-    for m in &data.mentions {
-        let slug = mentions_chart_name(&m.what).replacen("correlations", "mentions_vs_uploads", 1);
-        tables.push((slug, correlations_frame(&m.correlations)));
-    }
-    if let Some(c) = &coded {
-        tables.push((
-            "taxonomy".into(),
-            hubscope_report::tables::taxonomy_frame(&c.stats, c.uncertainty.as_ref()),
-        ));
-    }
-    for (name, frame) in &tables {
-        let path = out.join("data").join(format!("{name}.csv"));
-        write_atomically(&path, |w| Ok(frame.write(Format::Csv, w)?))
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    write_text(
-        &out.join("data").join("summary.json"),
-        &(serde_json::to_string_pretty(&summary)? + "\n"),
-    )?;
-    write_text(&out.join("report.md"), &study::markdown(&data))?;
-    let index = out.join("index.html");
-    write_text(&index, &study::html(&data, &charts))?;
-    eprintln!(
+    let options = assemble::Options {
+        from: options.from,
+        split_at: options.split_at,
+        top: options.top,
+        families: crate::args::family_table(options.families.as_deref())?,
+    };
+    let written = assemble::write_report(store, out, &options)?;
+    let line = format!(
         "hubscope report: {} models, trends over {}, {} charts, {} tables and summary.json in {:.2} s → {}",
-        data.summary.models,
-        data.population
+        written.data.summary.models,
+        written
+            .data
+            .population
             .span()
             .map_or_else(|| "no month (no census)".into(), |s| s.to_string()),
-        charts.len(),
-        tables.len(),
+        written.charts,
+        written.tables,
         started.elapsed().as_secs_f64(),
         out.display()
     );
-    for line in study::executive_summary(&summary) {
-        eprintln!("  - {}", crate::terminal::clean(&line));
+    eprintln!("{}", clean(&line));
+    for line in study::executive_summary(&written.summary) {
+        eprintln!("  - {}", clean(&line));
     }
-    Ok(index)
-}
-
-/// Models per month and source.
-fn coverage_frame(data: &ReportData) -> Frame {
-    let b = &data.by_source;
-    let mut months = Vec::new();
-    let mut names = Vec::new();
-    let mut frames = Vec::new();
-    let mut counts = Vec::new();
-    let mut in_window = Vec::new();
-    for (k, &s) in b.sources.iter().enumerate() {
-        let f = &data.population.facts[s];
-        for (i, m) in b.months.iter().enumerate() {
-            months.push(Some(m.to_string()));
-            names.push(Some(f.source.short_name()));
-            frames.push(Some(f.source.declared.frame.as_str().to_string()));
-            counts.push(Some(b.counts[k][i] as i64));
-            in_window.push(Some(data.population.months.contains(m)));
-        }
-    }
-    Frame::new()
-        .with("month", Column::Text(months))
-        .with("source", Column::Text(names))
-        .with("frame", Column::Text(frames))
-        .with("models", Column::Int(counts))
-        .with("in_trend_window", Column::Bool(in_window))
-}
-
-/// Month by month, how overlapping sources agree.
-fn overlaps_frame(data: &ReportData) -> Frame {
-    let (mut a, mut b, mut month, mut na, mut nb, mut ra, mut rb) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    let facts = &data.population.facts;
-    for o in &data.overlaps {
-        for (m, x, y, cx, cy) in &o.by_month {
-            a.push(Some(facts[o.a].source.short_name()));
-            b.push(Some(facts[o.b].source.short_name()));
-            month.push(Some(m.to_string()));
-            na.push(Some(*x as i64));
-            nb.push(Some(*y as i64));
-            ra.push(Some(*cx));
-            rb.push(Some(*cy));
-        }
-    }
-    Frame::new()
-        .with("source_a", Column::Text(a))
-        .with("source_b", Column::Text(b))
-        .with("month", Column::Text(month))
-        .with("models_a", Column::Int(na))
-        .with("models_b", Column::Int(nb))
-        .with("card_ratio_a", Column::Float(ra))
-        .with("card_ratio_b", Column::Float(rb))
-}
-
-fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
-    write_atomically(path, |w| Ok(w.write_all(text.as_bytes())?))
-        .with_context(|| format!("writing {}", path.display()))
-}
-
-fn count(store: &Store, sql: &str) -> anyhow::Result<u64> {
-    Ok(store
-        .connection()
-        .query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
-}
-
-fn data_summary(
-    store: &Store,
-    models: &hubscope_trends::Models,
-    cards_analysed: u64,
-) -> anyhow::Result<DataSummary> {
-    let dated: Vec<Month> = models.models.iter().filter_map(|m| m.created).collect();
-    Ok(DataSummary {
-        models: models.models.len() as u64,
-        dated_models: dated.len() as u64,
-        first_month: dated.iter().min().map(Month::to_string),
-        last_month: dated.iter().max().map(Month::to_string),
-        with_card: models.models.iter().filter(|m| m.has_card).count() as u64,
-        cards_analysed,
-        discussions: count(store, "SELECT count(*) FROM discussions")?,
-        forum_topics: count(store, "SELECT count(*) FROM forum_topics")?,
-        forum_posts: count(store, "SELECT count(*) FROM forum_posts")?,
-    })
-}
-
-/// The five most downloaded among the best-scored cards, and among the worst.
-fn card_examples(store: &Store) -> anyhow::Result<(Vec<CardExample>, Vec<CardExample>)> {
-    let query = |order: &str| -> anyhow::Result<Vec<CardExample>> {
-        let sql = format!(
-            "SELECT m.id, json_extract(c.analysis, '$.title'), c.score, c.sections_filled, m.downloads
-             FROM models m
-             JOIN (SELECT model_id, max(id) AS id FROM cards GROUP BY model_id) latest ON latest.model_id = m.id
-             JOIN cards c ON c.id = latest.id
-             ORDER BY c.score {order}, coalesce(m.downloads, 0) DESC, m.id
-             LIMIT 5"
-        );
-        let mut statement = store.connection().prepare(&sql)?;
-        let rows = statement.query_map([], |r| {
-            Ok(CardExample {
-                model_id: r.get(0)?,
-                title: r.get::<_, Option<String>>(1).ok().flatten(),
-                score: r.get::<_, i64>(2)?.clamp(0, 100) as u8,
-                sections_filled: r.get::<_, i64>(3)?.max(0) as u32,
-                downloads: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    };
-    Ok((query("DESC")?, query("ASC")?))
+    Ok(written.index)
 }

@@ -4,6 +4,7 @@
 //! the numbers and write the files.
 #![forbid(unsafe_code)]
 
+pub mod assemble;
 pub mod audits;
 pub mod chart;
 pub mod frame;

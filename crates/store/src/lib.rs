@@ -20,6 +20,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod atomic;
 mod catalog;
 mod codes;
 mod db;

@@ -12,6 +12,7 @@
 //!   store's mentions and uploads, or published wide CSVs).
 #![forbid(unsafe_code)]
 
+pub mod against;
 pub mod correlate;
 pub mod family;
 pub mod frames;
