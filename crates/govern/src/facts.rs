@@ -11,8 +11,7 @@ use serde_json::Value;
 
 use crate::{CardFacts, LicenseFacts, Subject};
 
-/// How far up the lineage bases are followed: deeper chains are not a model's real ancestry.
-pub const MAX_LINEAGE_DEPTH: usize = 16;
+pub use hubscope_store::lineage::MAX_LINEAGE_DEPTH;
 
 impl Subject {
     /// The facts a card gives (for a README audited on its own: no repository facts).
@@ -209,34 +208,23 @@ fn card_data_facts(card_data: &str, subject: &mut Subject) {
     }
 }
 
-/// Every ancestor of `id` through `parents`, nearest first, each once (cycles and depth
-/// guarded).
+/// Every ancestor of `id` through `parents`, each once, a first parent's line before the
+/// second parent (the store's one lineage walk, guarded against cycles and depth).
 pub fn ancestors(parents: &HashMap<String, Vec<String>>, id: &str) -> Vec<String> {
     if !parents.contains_key(id) {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    // A list, not a set: a model has a handful of ancestors, and this runs once per audited
-    // model.
-    let mut seen: Vec<&str> = vec![id];
-    let mut frontier = vec![id];
-    for _ in 0..MAX_LINEAGE_DEPTH {
-        let mut next = Vec::new();
-        for node in frontier {
-            for parent in parents.get(node).into_iter().flatten() {
-                if !seen.contains(&parent.as_str()) {
-                    seen.push(parent.as_str());
-                    out.push(parent.clone());
-                    next.push(parent.as_str());
-                }
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        frontier = next;
-    }
-    out
+    hubscope_store::lineage::ancestors(id, |node: &str| {
+        parents
+            .get(node)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .map(str::to_string)
+    .collect()
 }
 
 /// Base models through lineage, and the licences of every model that is someone's base: loaded
@@ -293,7 +281,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ancestors_are_nearest_first_once_each_and_a_cycle_ends() {
+    fn ancestors_come_once_each_first_line_first_and_a_cycle_ends() {
         let mut parents: HashMap<String, Vec<String>> = HashMap::new();
         for (child, parent) in [("c", "b"), ("b", "a"), ("c", "x"), ("a", "c"), ("x", "a")] {
             parents
@@ -301,7 +289,7 @@ mod tests {
                 .or_default()
                 .push(parent.to_string());
         }
-        assert_eq!(ancestors(&parents, "c"), ["b", "x", "a"]);
+        assert_eq!(ancestors(&parents, "c"), ["b", "a", "x"]);
         assert!(ancestors(&parents, "zz").is_empty());
         // A chain longer than the bound stops there.
         let long: HashMap<String, Vec<String>> = (0..100)

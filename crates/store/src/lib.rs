@@ -31,6 +31,7 @@ mod facts;
 mod forum;
 mod frame;
 mod ingest;
+pub mod lineage;
 mod openings;
 mod parquet_out;
 mod poc;

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use hubscope_mentions::{FamilyTable, Matcher, looks_like_model_type};
+use hubscope_store::lineage::FirstAncestor;
 use serde::Serialize;
 
 use crate::models::Models;
@@ -43,9 +44,6 @@ impl Method {
 
 /// The family name of models that none of the methods resolves.
 pub const UNKNOWN: &str = "unknown";
-
-/// Base models are followed at most this deep (a longer chain is cut, not an error).
-const MAX_DEPTH: usize = 64;
 
 /// Resolves families against a family table.
 #[derive(Debug, Clone)]
@@ -158,15 +156,37 @@ impl FamilyResolver {
                 .map(|(i, m)| (&*m.id, i))
                 .collect();
             let direct: Vec<Option<u32>> = family.clone();
-            let mut memo: HashMap<usize, Option<u32>> = HashMap::new();
+            // A stored parent answers with its own family (direct, or through its bases), an
+            // unstored one with the family its id names.
+            let parents = |node: Node<'_>| -> Vec<Node<'_>> {
+                match node {
+                    Node::Stored(i) => models
+                        .parents
+                        .get(&i)
+                        .into_iter()
+                        .flatten()
+                        .map(|p| index.get(&**p).map_or(Node::Named(p), |&i| Node::Stored(i)))
+                        .collect(),
+                    Node::Named(_) => Vec::new(),
+                }
+            };
+            let mut before = |node: Node<'_>| match node {
+                Node::Stored(p) => direct[p],
+                Node::Named(_) => None,
+            };
+            let mut after = |node: Node<'_>| {
+                let id = match node {
+                    Node::Stored(p) => &*models.models[p].id,
+                    Node::Named(name) => name,
+                };
+                self.of_name(id).map(|f| f as u32)
+            };
+            let mut walk = FirstAncestor::default();
             for i in 0..n {
                 if direct[i].is_some() || !models.parents.contains_key(&i) {
                     continue;
                 }
-                let mut on_path = Vec::new();
-                if let Some(f) =
-                    self.through_parents(i, models, &index, &direct, &mut memo, &mut on_path)
-                {
+                if let Some(f) = walk.answer(Node::Stored(i), &parents, &mut before, &mut after) {
                     family[i] = Some(f);
                     method[i] = Method::BaseModel;
                 }
@@ -187,43 +207,13 @@ impl FamilyResolver {
             method,
         }
     }
+}
 
-    /// The family of model `i`'s base models: a stored parent's own family (direct, or through
-    /// its parents), or the family named in an unstored parent's id.
-    fn through_parents(
-        &self,
-        i: usize,
-        models: &Models,
-        index: &HashMap<&str, usize>,
-        direct: &[Option<u32>],
-        memo: &mut HashMap<usize, Option<u32>>,
-        on_path: &mut Vec<usize>,
-    ) -> Option<u32> {
-        if let Some(&known) = memo.get(&i) {
-            return known;
-        }
-        if on_path.contains(&i) || on_path.len() >= MAX_DEPTH {
-            // A cycle or a chain too long: this branch resolves nothing.
-            return None;
-        }
-        on_path.push(i);
-        let mut found = None;
-        for parent in models.parents.get(&i).into_iter().flatten() {
-            found = match index.get(&**parent) {
-                Some(&p) => direct[p].or_else(|| {
-                    self.through_parents(p, models, index, direct, memo, on_path)
-                        .or_else(|| self.of_name(parent).map(|f| f as u32))
-                }),
-                None => self.of_name(parent).map(|f| f as u32),
-            };
-            if found.is_some() {
-                break;
-            }
-        }
-        on_path.pop();
-        memo.insert(i, found);
-        found
-    }
+/// A model in the lineage walk: stored (by index) or only named as someone's base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Node<'a> {
+    Stored(usize),
+    Named(&'a str),
 }
 
 impl Resolution {
