@@ -18,8 +18,9 @@
 //! # Ok::<(), hubscope_govern::PolicyError>(())
 //! ```
 //!
-//! Pure except [`facts`], which reads a model's facts from the store (its row, latest card
-//! analysis and lineage). The binary reads policy and README files and writes the audits as
+//! Pure except [`facts`] and [`catalog`], which read a model's facts from the store (its row,
+//! latest card analysis and lineage) and record decisions, and [`trial`], which loads local
+//! models and measures them. The binary reads policy and README files and writes the audits as
 //! tables, JSON, Markdown or SARIF.
 #![forbid(unsafe_code)]
 
@@ -30,6 +31,7 @@ pub mod poc;
 pub mod policy;
 pub mod sarif;
 pub mod shortlist;
+pub mod trial;
 
 pub use audit::{Audit, CardFacts, Finding, LicenseFacts, Subject, audit, pickle_only_weights};
 pub use catalog::{CatalogError, audit_stored};
