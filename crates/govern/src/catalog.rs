@@ -7,7 +7,7 @@
 
 use hubscope_store::{Action, Decision, Store, StoreError};
 
-use crate::{Audit, Bases, Policy, subjects_of};
+use crate::{Audit, Bases, Policy, Subject, subjects_of};
 
 /// Why a decision, an audit or a drift check could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -54,12 +54,23 @@ pub fn audit_stored(
     ids: &[String],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Audit>, CatalogError> {
+    let subjects = stored_subjects(store, ids, now)?;
+    Ok(subjects.iter().map(|s| crate::audit(policy, s)).collect())
+}
+
+/// The facts of stored models at `now`, their bases resolved; every one of `ids` must be
+/// stored (otherwise [`CatalogError::NotStored`] names the first missing one).
+pub fn stored_subjects(
+    store: &Store,
+    ids: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Subject>, CatalogError> {
     let mut subjects = subjects_of(store, Some(ids), now)?;
     if let Some(id) = ids.iter().find(|id| !subjects.iter().any(|s| &s.id == *id)) {
         return Err(CatalogError::NotStored(id.clone()));
     }
     Bases::load(store)?.resolve(&mut subjects);
-    Ok(subjects.iter().map(|s| crate::audit(policy, s)).collect())
+    Ok(subjects)
 }
 
 /// A decision asked for: the model, what is decided, by whom and why.

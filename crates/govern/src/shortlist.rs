@@ -194,6 +194,125 @@ pub fn rank(candidates: &[&Subject], allowed: &[String]) -> Vec<Ranked> {
     ranked
 }
 
+/// A shortlist: the candidates that pass the policy (all, without one), ranked; those that
+/// fail it with their error findings; and how many were left out for an unknown size.
+#[derive(Debug)]
+pub struct Shortlist {
+    pub ranked: Vec<Ranked>,
+    /// `(model id, error messages)` of the candidates failing the policy.
+    pub failing: Vec<(String, Vec<String>)>,
+    pub unknown_size: u64,
+}
+
+/// The stored candidates for `criteria`, audited against `policy` when given, ranked.
+pub fn shortlist(
+    store: &hubscope_store::Store,
+    criteria: &Criteria,
+    policy: Option<&crate::Policy>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Shortlist, hubscope_store::StoreError> {
+    let (subjects, unknown_size) = candidates(store, criteria, now)?;
+    let mut passing = Vec::new();
+    let mut failing = Vec::new();
+    for s in &subjects {
+        match policy.map(|p| crate::audit(p, s)) {
+            Some(a) if !a.passed => failing.push((s.id.clone(), error_messages(&a))),
+            _ => passing.push(s),
+        }
+    }
+    Ok(Shortlist {
+        ranked: rank(&passing, &criteria.allowed()),
+        failing,
+        unknown_size,
+    })
+}
+
+/// The messages of an audit's error findings.
+pub fn error_messages(a: &crate::Audit) -> Vec<String> {
+    a.findings
+        .iter()
+        .filter(|f| f.severity == crate::Severity::Error)
+        .map(|f| f.message.clone())
+        .collect()
+}
+
+/// Models side by side: one row per fact (its name, then a value per subject, `-` where
+/// unknown), in the order a comparison reads.
+pub fn comparison(subjects: &[Subject]) -> Vec<(&'static str, Vec<String>)> {
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let row = |f: &dyn Fn(&Subject) -> String| subjects.iter().map(f).collect::<Vec<_>>();
+    vec![
+        ("pipeline", row(&|s| opt(s.pipeline_tag.clone()))),
+        ("library", row(&|s| opt(s.library_name.clone()))),
+        (
+            "licence",
+            row(&|s| {
+                opt(s
+                    .license
+                    .as_ref()
+                    .map(|l| l.id.clone().unwrap_or(l.raw.clone())))
+            }),
+        ),
+        (
+            "base models",
+            row(&|s| {
+                s.bases
+                    .iter()
+                    .map(|(b, _)| b.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+        ),
+        (
+            "parameters",
+            row(&|s| opt(s.parameters.map(|p| p.to_string()))),
+        ),
+        (
+            "downloads",
+            row(&|s| opt(s.downloads.map(|p| p.to_string()))),
+        ),
+        ("likes", row(&|s| opt(s.likes.map(|p| p.to_string())))),
+        (
+            "days since change",
+            row(&|s| opt(s.stale_days.map(|p| p.to_string()))),
+        ),
+        (
+            "card score",
+            row(&|s| opt(s.card.as_ref().map(|c| c.score.to_string()))),
+        ),
+        (
+            "sections filled",
+            row(&|s| opt(s.card.as_ref().map(|c| format!("{}/13", c.filled.len())))),
+        ),
+        (
+            "evaluation evidence",
+            row(&|s| {
+                let yes = s
+                    .card
+                    .as_ref()
+                    .is_some_and(|c| c.eval_results > 0 || c.evaluation_with_numbers);
+                (if yes { "yes" } else { "no" }).to_string()
+            }),
+        ),
+        (
+            "pickle-only weights",
+            row(&|s| match &s.files {
+                Some(f) => (if crate::pickle_only_weights(f).is_empty() {
+                    "no"
+                } else {
+                    "YES"
+                })
+                .to_string(),
+                None => "-".into(),
+            }),
+        ),
+        (
+            "gated",
+            row(&|s| opt(s.gated.map(|g| if g { "yes".into() } else { "no".into() }))),
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::bail;
-use hubscope_govern::shortlist::{Criteria, WEIGHTS, candidates, rank};
-use hubscope_govern::{Audit, Bases, Severity, Subject, audit, pickle_only_weights, subjects_of};
+use hubscope_govern::catalog::stored_subjects;
+use hubscope_govern::shortlist::{self, Criteria, Shortlist, WEIGHTS};
+use hubscope_govern::{Audit, Severity, audit};
 use hubscope_store::Store;
 use hubscope_store::text::ellipsis;
 use serde_json::json;
@@ -61,14 +62,6 @@ enum SelectFormat {
     Json,
 }
 
-fn errors(a: &Audit) -> Vec<String> {
-    a.findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| f.message.clone())
-        .collect()
-}
-
 pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()> {
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
     let store = Store::open_read_only(db)?;
@@ -78,9 +71,12 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
         license_allow: args.license_allow.clone(),
         max_params: args.max_params,
     };
-    let allowed = criteria.allowed();
-    let (subjects, unknown_size) = candidates(&store, &criteria, args.as_of.moment())?;
-    if subjects.is_empty() {
+    let Shortlist {
+        ranked,
+        failing,
+        unknown_size,
+    } = shortlist::shortlist(&store, &criteria, policy.as_ref(), args.as_of.moment())?;
+    if ranked.is_empty() && failing.is_empty() {
         bail!(
             "no stored model matches --task {}{}: check the pipeline tag, or crawl more models",
             args.task,
@@ -91,22 +87,6 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
             }
         );
     }
-    let audits: Vec<Option<Audit>> = subjects
-        .iter()
-        .map(|s| policy.as_ref().map(|p| audit(p, s)))
-        .collect();
-    let passing: Vec<&Subject> = subjects
-        .iter()
-        .zip(&audits)
-        .filter(|(_, a)| a.as_ref().is_none_or(|a| a.passed))
-        .map(|(s, _)| s)
-        .collect();
-    let failing: Vec<(&Subject, Vec<String>)> = subjects
-        .iter()
-        .zip(&audits)
-        .filter_map(|(s, a)| a.as_ref().filter(|a| !a.passed).map(|a| (s, errors(a))))
-        .collect();
-    let ranked = rank(&passing, &allowed);
     let shown = &ranked[..ranked.len().min(args.top)];
     match args.format {
         SelectFormat::Json => print_clean(&format!(
@@ -116,7 +96,7 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
                 "candidates": ranked.len(),
                 "weights": WEIGHTS,
                 "shortlist": shown,
-                "failing_policy": failing.iter().map(|(s, e)| json!({"model_id": s.id, "errors": e})).collect::<Vec<_>>(),
+                "failing_policy": failing.iter().map(|(id, e)| json!({"model_id": id, "errors": e})).collect::<Vec<_>>(),
                 "left_out_unknown_size": unknown_size,
             }))?
         )),
@@ -155,8 +135,8 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
             }
             if !failing.is_empty() {
                 let _ = writeln!(out, "\nfailing the policy ({}):", failing.len());
-                for (s, e) in failing.iter().take(args.top) {
-                    let _ = writeln!(out, "  {} — {}", s.id, e.join("; "));
+                for (id, e) in failing.iter().take(args.top) {
+                    let _ = writeln!(out, "  {id} — {}", e.join("; "));
                 }
                 if failing.len() > args.top {
                     let _ = writeln!(
@@ -191,132 +171,8 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
 pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
     let store = Store::open_read_only(db)?;
-    let mut subjects = subjects_of(&store, Some(&args.models), args.as_of.moment())?;
-    for id in &args.models {
-        if !subjects.iter().any(|s| &s.id == id) {
-            bail!("model {id}: not in the store; crawl it first: hubscope crawl models --id {id}");
-        }
-    }
-    Bases::load(&store)?.resolve(&mut subjects);
-    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-    let rows: Vec<(&str, Vec<String>)> = vec![
-        (
-            "pipeline",
-            subjects
-                .iter()
-                .map(|s| opt(s.pipeline_tag.clone()))
-                .collect(),
-        ),
-        (
-            "library",
-            subjects
-                .iter()
-                .map(|s| opt(s.library_name.clone()))
-                .collect(),
-        ),
-        (
-            "licence",
-            subjects
-                .iter()
-                .map(|s| {
-                    opt(s
-                        .license
-                        .as_ref()
-                        .map(|l| l.id.clone().unwrap_or(l.raw.clone())))
-                })
-                .collect(),
-        ),
-        (
-            "base models",
-            subjects
-                .iter()
-                .map(|s| {
-                    s.bases
-                        .iter()
-                        .map(|(b, _)| b.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .collect(),
-        ),
-        (
-            "parameters",
-            subjects
-                .iter()
-                .map(|s| opt(s.parameters.map(|p| p.to_string())))
-                .collect(),
-        ),
-        (
-            "downloads",
-            subjects
-                .iter()
-                .map(|s| opt(s.downloads.map(|p| p.to_string())))
-                .collect(),
-        ),
-        (
-            "likes",
-            subjects
-                .iter()
-                .map(|s| opt(s.likes.map(|p| p.to_string())))
-                .collect(),
-        ),
-        (
-            "days since change",
-            subjects
-                .iter()
-                .map(|s| opt(s.stale_days.map(|p| p.to_string())))
-                .collect(),
-        ),
-        (
-            "card score",
-            subjects
-                .iter()
-                .map(|s| opt(s.card.as_ref().map(|c| c.score.to_string())))
-                .collect(),
-        ),
-        (
-            "sections filled",
-            subjects
-                .iter()
-                .map(|s| opt(s.card.as_ref().map(|c| format!("{}/13", c.filled.len()))))
-                .collect(),
-        ),
-        (
-            "evaluation evidence",
-            subjects
-                .iter()
-                .map(|s| {
-                    let yes = s
-                        .card
-                        .as_ref()
-                        .is_some_and(|c| c.eval_results > 0 || c.evaluation_with_numbers);
-                    (if yes { "yes" } else { "no" }).to_string()
-                })
-                .collect(),
-        ),
-        (
-            "pickle-only weights",
-            subjects
-                .iter()
-                .map(|s| match &s.files {
-                    Some(f) => (if pickle_only_weights(f).is_empty() {
-                        "no"
-                    } else {
-                        "YES"
-                    })
-                    .to_string(),
-                    None => "-".into(),
-                })
-                .collect(),
-        ),
-        (
-            "gated",
-            subjects
-                .iter()
-                .map(|s| opt(s.gated.map(|g| if g { "yes".into() } else { "no".into() })))
-                .collect(),
-        ),
-    ];
+    let subjects = stored_subjects(&store, &args.models, args.as_of.moment())?;
+    let rows = shortlist::comparison(&subjects);
     let audits: Vec<Option<Audit>> = subjects
         .iter()
         .map(|s| policy.as_ref().map(|p| audit(p, s)))
