@@ -21,6 +21,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use hubscope_hub::tasks::Bounded;
 use hubscope_hub::{
@@ -687,4 +688,54 @@ async fn fetch_topic(client: &HubClient, listed: ListedTopic) -> Result<Fetched,
         gaps,
         issues,
     })
+}
+
+impl ForumReport {
+    /// The summary printed at the end of a crawl into `db` that took `elapsed`.
+    pub fn summary(&self, db: &str, elapsed: Duration) -> String {
+        let r = self;
+        let c = &r.counts;
+        let mut out = format!(
+            "hubscope crawl forum: {} categories, {} pages, {} topics listed: {} fetched (stored {}, \
+         updated {}, unchanged {}), {} already current; {} posts, {} deleted posts (gaps) in \
+         {:.1} s (run {} into {})",
+            r.categories,
+            r.pages,
+            r.topics_listed,
+            r.topics_fetched,
+            c.stored,
+            c.updated,
+            c.unchanged,
+            r.topics_current,
+            r.posts,
+            r.gaps,
+            elapsed.as_secs_f64(),
+            r.run_id,
+            db
+        );
+        if let Some(from) = &r.resumed_from {
+            out.push_str(&format!("\n  resumed from {from}"));
+        }
+        let s = &r.client;
+        out.push_str(&format!(
+            "\n  requests: {}; {} retries, {} waits on 429 ({:.1} s waited), {:.1} MB received",
+            s.api_requests,
+            s.retries,
+            s.rate_limited,
+            s.waited_ms as f64 / 1000.0,
+            s.bytes as f64 / 1e6
+        ));
+        if r.issues > 0 {
+            out.push_str(&format!(
+            "\n  {} topics or posts skipped or trimmed: SELECT * FROM ingest_issues WHERE run_id = {}",
+            r.issues, r.run_id
+        ));
+        }
+        match (&r.stopped, r.finished) {
+            (Some(why), _) => out.push_str(&format!("\n  stopped: {why}")),
+            (None, true) => out.push_str("\n  finished: every list was read to its end"),
+            (None, false) => {}
+        }
+        out
+    }
 }

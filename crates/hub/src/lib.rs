@@ -28,6 +28,7 @@ mod crawl;
 mod error;
 mod link;
 mod ratelimit;
+pub mod status;
 pub mod tasks;
 
 pub use client::{Bucket, ClientStats, HubClient, MAX_API_BODY, MAX_REDIRECTS, Response};

@@ -14,7 +14,6 @@ use hubscope_store::{FrameDeclaration, IngestReport, Store};
 
 use crate::progress::Progress;
 use crate::sources_cmd::FrameArgs;
-use crate::terminal::clean;
 
 /// Store a dump of models, model cards or Hub discussions.
 #[derive(Debug, clap::Subcommand)]
@@ -148,50 +147,10 @@ impl Watch for Bar {
 pub fn print_summary(what: &str, db: &Path, report: &IngestReport, started: Instant) {
     eprintln!(
         "{}",
-        summary(what, db, report, started.elapsed().as_secs_f64())
+        report.summary(
+            what,
+            &db.display().to_string(),
+            started.elapsed().as_secs_f64()
+        )
     );
-}
-
-/// The summary line(s) of an ingest.
-fn summary(what: &str, db: &Path, report: &IngestReport, seconds: f64) -> String {
-    let c = &report.counts;
-    let mut line = format!(
-        "hubscope ingest {what}: read {}, stored {}, updated {}, unchanged {}, skipped {}, fields \
-         dropped {} (run {} into {}; {seconds:.2} s, {:.0} records/s)",
-        c.read,
-        c.stored,
-        c.updated,
-        c.unchanged,
-        c.skipped,
-        c.field_issues,
-        report.run_id,
-        db.display(),
-        c.read as f64 / seconds.max(1e-9),
-    );
-    if !report.reasons.is_empty() {
-        let why: Vec<String> = report
-            .reasons
-            .iter()
-            .take(8)
-            .map(|(reason, n)| format!("{reason} ({n})"))
-            .collect();
-        let more = report.reasons.len().saturating_sub(why.len());
-        line.push_str("\n  why: ");
-        line.push_str(&clean(&why.join("; ")));
-        if more > 0 {
-            line.push_str(&format!("; and {more} more kinds"));
-        }
-        line.push_str(&format!(
-            "\n  every issue: SELECT * FROM ingest_issues WHERE run_id = {}",
-            report.run_id
-        ));
-    }
-    if what != "cards" {
-        line.push('\n');
-        line.push_str(&crate::sources_cmd::frame_line(
-            &report.source,
-            &report.declared,
-        ));
-    }
-    line
 }

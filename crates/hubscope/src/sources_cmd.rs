@@ -5,9 +5,7 @@
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use hubscope_store::{
-    Declared, DeclaredBy, Frame, FrameDeclaration, MonthSpan, Store, StoredSource,
-};
+use hubscope_store::{DeclaredBy, Frame, FrameDeclaration, MonthSpan, Store};
 use hubscope_trends::{DateBasis, Models, source_facts};
 
 /// What a source is a record of: `--frame census|sample`, a census's `--window`, its
@@ -161,7 +159,7 @@ fn list(db: &Path, json: bool) -> anyhow::Result<()> {
                 f.data.map(|d| format!(" ({d})")).unwrap_or_default()
             ));
         }
-        out.push_str(&format!("     {}\n", declared_words(s)));
+        out.push_str(&format!("     {}\n", s.declared_words()));
         if let Some(d) = &s.declared.describes {
             out.push_str(&format!("     {}\n", crate::terminal::clean(d)));
         }
@@ -171,36 +169,4 @@ fn list(db: &Path, json: bool) -> anyhow::Result<()> {
     }
     crate::terminal::print_clean(&out)?;
     Ok(())
-}
-
-/// Who declared the frame, in words.
-pub fn declared_words(s: &StoredSource) -> String {
-    match s.declared.declared_by {
-        DeclaredBy::User => "declared on the command line".into(),
-        DeclaredBy::Manifest => format!(
-            "declared by the manifest {}",
-            crate::terminal::clean(s.declared.declared_in.as_deref().unwrap_or("?"))
-        ),
-        DeclaredBy::Crawl => "known from the crawl".into(),
-        DeclaredBy::Default => {
-            "not declared: a sample by default (declare a census with --frame census)".into()
-        }
-    }
-}
-
-/// The frame line of an ingest summary.
-pub fn frame_line(source: &StoredSource, declared: &Declared) -> String {
-    let what = match (source.declared.frame, source.declared.window) {
-        (Frame::Census, Some(w)) => format!("census of {w}"),
-        (Frame::Census, None) => "census of the months of its data".into(),
-        (Frame::Sample, _) => "sample".into(),
-    };
-    let change = match declared {
-        Declared::Changed { before } => format!(" (was a {})", before.as_str()),
-        Declared::Kept if source.declared.declared_by != DeclaredBy::Default => {
-            " (as before)".into()
-        }
-        _ => String::new(),
-    };
-    format!("  frame: {what}{change}, {}", declared_words(source))
 }

@@ -367,6 +367,41 @@ impl Store {
     }
 }
 
+impl StoredSource {
+    /// Who declared the frame, in words (outside text escaped for a terminal).
+    pub fn declared_words(&self) -> String {
+        match self.declared.declared_by {
+            DeclaredBy::User => "declared on the command line".into(),
+            DeclaredBy::Manifest => format!(
+                "declared by the manifest {}",
+                crate::text::escape_controls(self.declared.declared_in.as_deref().unwrap_or("?"))
+            ),
+            DeclaredBy::Crawl => "known from the crawl".into(),
+            DeclaredBy::Default => {
+                "not declared: a sample by default (declare a census with --frame census)".into()
+            }
+        }
+    }
+
+    /// The frame line of an ingest or crawl summary: the frame, whether this run changed it,
+    /// and who declared it.
+    pub fn frame_line(&self, declared: &Declared) -> String {
+        let what = match (self.declared.frame, self.declared.window) {
+            (Frame::Census, Some(w)) => format!("census of {w}"),
+            (Frame::Census, None) => "census of the months of its data".into(),
+            (Frame::Sample, _) => "sample".into(),
+        };
+        let change = match declared {
+            Declared::Changed { before } => format!(" (was a {})", before.as_str()),
+            Declared::Kept if self.declared.declared_by != DeclaredBy::Default => {
+                " (as before)".into()
+            }
+            _ => String::new(),
+        };
+        format!("  frame: {what}{change}, {}", self.declared_words())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -1208,6 +1208,52 @@ fn replace_lineage(
     write_lineage(tx, child, edges, sources)
 }
 
+impl IngestReport {
+    /// The summary of an ingest of `what` into `db` that took `seconds`: what was read,
+    /// stored, updated, left unchanged and skipped, the commonest reasons, and the source's
+    /// frame (outside text escaped for a terminal).
+    pub fn summary(&self, what: &str, db: &str, seconds: f64) -> String {
+        let report = self;
+        let c = &report.counts;
+        let mut line = format!(
+            "hubscope ingest {what}: read {}, stored {}, updated {}, unchanged {}, skipped {}, fields \
+         dropped {} (run {} into {}; {seconds:.2} s, {:.0} records/s)",
+            c.read,
+            c.stored,
+            c.updated,
+            c.unchanged,
+            c.skipped,
+            c.field_issues,
+            report.run_id,
+            db,
+            c.read as f64 / seconds.max(1e-9),
+        );
+        if !report.reasons.is_empty() {
+            let why: Vec<String> = report
+                .reasons
+                .iter()
+                .take(8)
+                .map(|(reason, n)| format!("{reason} ({n})"))
+                .collect();
+            let more = report.reasons.len().saturating_sub(why.len());
+            line.push_str("\n  why: ");
+            line.push_str(&crate::text::escape_controls(&why.join("; ")));
+            if more > 0 {
+                line.push_str(&format!("; and {more} more kinds"));
+            }
+            line.push_str(&format!(
+                "\n  every issue: SELECT * FROM ingest_issues WHERE run_id = {}",
+                report.run_id
+            ));
+        }
+        if what != "cards" {
+            line.push('\n');
+            line.push_str(&report.source.frame_line(&report.declared));
+        }
+        line
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::reason_key;
