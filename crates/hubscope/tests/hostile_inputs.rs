@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{hubscope, ok};
 use proptest::prelude::*;
@@ -511,32 +511,48 @@ fn a_full_disk_leaves_no_partial_output() {
     assert!(!text.contains(".tmp-"), "{text}{err}");
 }
 
-#[test]
-fn an_ingest_that_fills_the_disk_is_marked_failed() {
-    // Before: the run stayed `running` (the last commit failed, then marking it failed did too).
-    let dir = tempfile::tempdir().unwrap();
-    let cards = dir.path().join("cards");
+/// 300 cards of about 27 KB each (8 MB with their text kept), in `dir/cards`.
+fn cards_larger_than_a_small_disk(dir: &Path) -> PathBuf {
+    let cards = dir.join("cards");
     std::fs::create_dir(&cards).unwrap();
     for i in 0..300 {
         let words: String = (0..3000).map(|j| format!("word{j} ")).collect();
         let text = format!("---\nlicense: mit\n---\n# Model {i}\n\n{words}\n");
         std::fs::write(cards.join(format!("m{i}.md")), text).unwrap();
     }
-    let full = dir.path().join("full");
+    cards
+}
+
+/// Ingests `cards` into a database on a tmpfs of `size`, then prints `db stats`.
+fn ingest_on_a_small_disk(dir: &Path, cards: &Path, size: &str) -> Option<(String, String)> {
+    let full = dir.join(format!("full-{size}"));
     std::fs::create_dir(&full).unwrap();
     let bin = env!("CARGO_BIN_EXE_hubscope");
     let script = format!(
-        "mount -t tmpfs -o size=3m tmpfs '{full}' && \
+        "mount -t tmpfs -o size={size} tmpfs '{full}' && \
          '{bin}' --db '{full}/h.db' ingest cards '{cards}' --keep-text; echo \"ingest rc=$?\"; \
-         '{bin}' --db '{full}/h.db' db stats",
+         '{bin}' --db '{full}/h.db' db stats; ls -l '{full}'",
         full = full.display(),
         cards = cards.display(),
     );
-    let Some(output) = in_namespace(&script) else {
+    let output = in_namespace(&script)?;
+    Some((
+        String::from_utf8_lossy(&output.stdout).to_string(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    ))
+}
+
+#[test]
+fn an_ingest_that_fills_the_disk_is_marked_failed() {
+    // Before: the run stayed `running` (the last commit failed, then marking it failed did too,
+    // and did so by chance: on a disk left with a few pages, about one run in five).
+    let dir = tempfile::tempdir().unwrap();
+    let cards = cards_larger_than_a_small_disk(dir.path());
+    // The empty schema takes about 2.8 MB (64 KiB pages) and the reserve 1 MiB: 6 MB leaves
+    // room to begin, and the cards fill the rest.
+    let Some((text, err)) = ingest_on_a_small_disk(dir.path(), &cards, "6m") else {
         return;
     };
-    let text = String::from_utf8_lossy(&output.stdout).to_string();
-    let err = String::from_utf8_lossy(&output.stderr).to_string();
     assert!(text.contains("ingest rc=2"), "{text}{err}");
     assert!(err.contains("database or disk is full"), "{err}");
     // Said once, not three times over.
@@ -546,6 +562,27 @@ fn an_ingest_that_fills_the_disk_is_marked_failed() {
         .find(|l| l.trim_start().starts_with("run    1"))
         .unwrap_or_else(|| panic!("{text}{err}"));
     assert!(run.contains("failed"), "{run}");
+    // The reserve is given back.
+    let lock = text
+        .lines()
+        .find(|l| l.ends_with("h.db.ingest.lock"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(lock.contains(" 0 "), "{lock}");
+}
+
+#[test]
+fn an_ingest_on_a_disk_without_room_to_begin_is_refused_and_logs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cards = cards_larger_than_a_small_disk(dir.path());
+    // Room for the schema, not for the reserve as well.
+    let Some((text, err)) = ingest_on_a_small_disk(dir.path(), &cards, "3m") else {
+        return;
+    };
+    assert!(text.contains("ingest rc=2"), "{text}{err}");
+    assert!(err.contains("h.db is full"), "{err}");
+    assert!(err.contains("sets 1 MiB aside"), "{err}");
+    // No run was begun, so none is left `running`.
+    assert!(!text.contains("running"), "{text}");
 }
 
 #[test]

@@ -42,6 +42,11 @@ pub enum StoreError {
         lock: PathBuf,
         running: String,
     },
+    #[error(
+        "the disk holding {db} is full ({reason}): an ingest sets 1 MiB aside to record how it \
+         ends, and there is less than that free; free some space and run it again"
+    )]
+    NoRoom { db: PathBuf, reason: String },
     #[error("unknown table {0:?}; tables: {1}")]
     UnknownTable(String, String),
     #[error("cannot write Parquet {path}: {message}")]

@@ -227,7 +227,26 @@ pub struct IngestSession<'s> {
     log: RunLog,
     source_id: i64,
     declared: Declared,
-    _lock: File,
+    /// The ingest lock, whose file also holds [`RESERVE_BYTES`] of reserve space.
+    lock: File,
+}
+
+/// Space set aside in the lock file while an ingest runs. A disk that fills mid-ingest leaves
+/// no room to write that the run failed; freeing the reserve first gives that small update
+/// (a few pages of the log) room, whatever the page size.
+pub const RESERVE_BYTES: usize = 1 << 20;
+
+/// Writes [`RESERVE_BYTES`] of zeros to the lock file (a sparse length would set nothing
+/// aside), or leaves it empty and fails.
+fn reserve(lock: &mut File) -> std::io::Result<()> {
+    use std::io::Write;
+    let written = lock
+        .write_all(&vec![0u8; RESERVE_BYTES])
+        .and_then(|()| lock.flush());
+    if written.is_err() {
+        let _ = lock.set_len(0);
+    }
+    written
 }
 
 /// The running totals of a session, kept apart from the store so a batch's transaction (which
@@ -257,7 +276,7 @@ impl Store {
         source: &SourceInfo,
     ) -> Result<IngestSession<'_>, StoreError> {
         let lock_path = lock_path(self.path());
-        let lock = File::options()
+        let mut lock = File::options()
             .create(true)
             .truncate(false)
             .write(true)
@@ -285,6 +304,62 @@ impl Store {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&lock_path, e)),
         }
+        // Holding the lock, this process alone writes the file.
+        let _ = lock.set_len(0);
+        if let Err(e) = reserve(&mut lock) {
+            return Err(match e.kind() {
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                    StoreError::NoRoom {
+                        db: self.path().to_path_buf(),
+                        reason: e.to_string(),
+                    }
+                }
+                _ => StoreError::io(&lock_path, e),
+            });
+        }
+        let (run_id, source_id, declared) = match self.log_run(kind, source) {
+            Ok(begun) => begun,
+            Err(error) => {
+                let _ = lock.set_len(0);
+                return Err(match error {
+                    StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, reason))
+                        if e.code == rusqlite::ErrorCode::DiskFull =>
+                    {
+                        StoreError::NoRoom {
+                            db: self.path().to_path_buf(),
+                            reason: reason.unwrap_or_else(|| e.to_string()),
+                        }
+                    }
+                    other => other,
+                });
+            }
+        };
+        Ok(IngestSession {
+            source_id,
+            declared,
+            store: self,
+            log: RunLog {
+                run_id,
+                counts: IngestCounts::default(),
+                committed: IngestCounts::default(),
+                stored_issues: 0,
+                committed_issues: 0,
+                reasons: Vec::new(),
+                open: false,
+                pending: 0,
+                commit_every: 10_000,
+            },
+            lock,
+        })
+    }
+
+    /// Marks runs left `running` as `interrupted` and logs a new run: its id, its source's id
+    /// and what that source was declared to be.
+    fn log_run(
+        &mut self,
+        kind: IngestKind,
+        source: &SourceInfo,
+    ) -> Result<(i64, i64, Declared), StoreError> {
         // Holding the lock, any run still marked running belongs to a process that is gone.
         self.conn.execute(
             "UPDATE ingest_runs SET status = 'interrupted', \
@@ -313,23 +388,7 @@ impl Store {
             ],
         )?;
         let run_id = self.conn.last_insert_rowid();
-        Ok(IngestSession {
-            source_id,
-            declared,
-            store: self,
-            log: RunLog {
-                run_id,
-                counts: IngestCounts::default(),
-                committed: IngestCounts::default(),
-                stored_issues: 0,
-                committed_issues: 0,
-                reasons: Vec::new(),
-                open: false,
-                pending: 0,
-                commit_every: 10_000,
-            },
-            _lock: lock,
-        })
+        Ok((run_id, source_id, declared))
     }
 }
 
@@ -810,9 +869,9 @@ impl IngestSession<'_> {
     /// Commits what was written (whole records only) and marks the run failed, with the reason.
     ///
     /// Where the pending batch cannot be committed (the disk is full), it is rolled back and
-    /// the run is still marked failed: rolling back frees the log space that small update
-    /// needs. Only where even that cannot be written does the run stay `running`, for the next
-    /// ingest to mark `interrupted`.
+    /// the run is still marked failed: the session's reserve ([`RESERVE_BYTES`]) is freed to
+    /// give that small update room. Only where even that cannot be written does the run stay
+    /// `running`, for the next ingest to mark `interrupted`.
     pub fn fail(mut self, message: &str) -> Result<(), StoreError> {
         let message = match self.commit() {
             Ok(()) => message.to_string(),
@@ -825,6 +884,8 @@ impl IngestSession<'_> {
     }
 
     fn mark_failed(&mut self, message: &str) -> Result<(), StoreError> {
+        // The disk may be full: the reserve makes room for this update.
+        let _ = self.lock.set_len(0);
         self.store.conn.execute(
             "UPDATE ingest_runs SET status = 'failed', finished_at = ?2, message = ?3 WHERE id = ?1",
             params![self.log.run_id, time::now(), message],
@@ -839,6 +900,7 @@ impl Drop for IngestSession<'_> {
     /// ingest marks it `interrupted`.
     fn drop(&mut self) {
         self.rollback();
+        let _ = self.lock.set_len(0);
     }
 }
 
