@@ -13,10 +13,10 @@ use hubscope_store::{FrameDeclaration, Store};
 use hubscope_forum::ForumOptions;
 use hubscope_hub::CrawlOptions;
 
-use crate::classify_cmd::{ClassifyOptions, Method};
 use crate::ingest_cmd;
 use crate::report_cmd::{ReportOptions, write_report};
 use crate::terminal::clean;
+use hubscope_taxonomy::classify::{ClassifyOptions, Method};
 
 /// Run the whole study: data → analyses → report.
 #[derive(Debug, clap::Args)]

@@ -55,7 +55,7 @@ pub fn run(db: &Path, command: TaxonomyCommand) -> anyhow::Result<()> {
         args.coder.as_deref(),
         args.source.map(crate::code_cmd::Population::as_str),
     )?;
-    let codebook = crate::classify_cmd::load_codebook(args.codebook.as_deref())?;
+    let codebook = hubscope_taxonomy::classify::load_codebook(args.codebook.as_deref())?;
     let stats = taxonomy_stats(&codebook, &chosen.codes);
     let uncertainty = uncertainty(&store, &chosen)?;
     let table = taxonomy_frame(&stats, uncertainty.as_ref());

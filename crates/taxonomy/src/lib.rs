@@ -16,6 +16,7 @@
 
 pub mod agreement;
 pub mod classifier;
+pub mod classify;
 pub mod codebook;
 pub mod coded;
 pub mod coding;
