@@ -96,7 +96,7 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
             )?;
             let (models, resolution) =
                 load_with_families(&store, family_table(args.families.as_deref())?)?;
-            let population = crate::trends_cmd::population(
+            let population = hubscope_trends::population(
                 &store,
                 &models,
                 &Window::default(),

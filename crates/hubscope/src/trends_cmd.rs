@@ -5,18 +5,19 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use hubscope_report::study::{docs_chart, uploads_chart};
-use hubscope_report::tables::{docs_frame, tests_frame, uploads_frame, uploads_stats_frame};
-use hubscope_report::{Column, Format, Frame, format_float};
+use hubscope_report::tables::{
+    docs_frame, families_frame, tests_frame, uploads_frame, uploads_stats_frame,
+};
+use hubscope_report::{Format, Frame};
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{
-    DateBasis, Docs, GroupBy, Models, Population, TrendTests, Uploads, Window, docs,
-    load_with_families, uploads,
+    DateBasis, GroupBy, Models, Population, TrendTests, Window, docs, load_with_families, uploads,
 };
 
 use crate::args::{check_range, family_table, parse_month};
 use crate::atomic::write_atomically;
-use crate::terminal::clean;
+use crate::terminal::{clean, eprint_clean};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TrendsCommand {
@@ -150,7 +151,12 @@ impl WindowArgs {
     /// The population these arguments choose: the census one, or `--source` on its own.
     pub fn population(&self, store: &Store, models: &Models) -> anyhow::Result<Population> {
         let window = self.window()?;
-        population(store, models, &window, self.source.as_deref())
+        Ok(hubscope_trends::population(
+            store,
+            models,
+            &window,
+            self.source.as_deref(),
+        )?)
     }
 
     fn window(&self) -> anyhow::Result<Window> {
@@ -164,40 +170,6 @@ impl WindowArgs {
                 DateArg::FirstCommit => DateBasis::FirstCommit,
             },
         })
-    }
-}
-
-/// The census population over `window`, or the source named `source` on its own.
-pub fn population(
-    store: &Store,
-    models: &Models,
-    window: &Window,
-    source: Option<&str>,
-) -> anyhow::Result<Population> {
-    match source {
-        None => Ok(Population::census(models, window)),
-        Some(name) => {
-            let found = store.find_source(name)?.with_context(|| {
-                format!("--source {name:?}: no such source (`hubscope sources` lists them)")
-            })?;
-            let index = models
-                .sources
-                .iter()
-                .position(|s| s.id == found.id)
-                .with_context(|| format!("--source {name:?}: not a source of models"))?;
-            Ok(Population::source(models, index, window))
-        }
-    }
-}
-
-/// What a population is, and the months it leaves out, for a summary on stderr.
-pub fn print_population(p: &Population) {
-    eprintln!("  population: {}", clean(&p.describe()));
-    for l in &p.left_out {
-        eprintln!(
-            "  left out: {} ({} models): {}",
-            l.months, l.models, l.reason
-        );
     }
 }
 
@@ -265,14 +237,14 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
                     Some(path),
                 )?;
             }
-            print_uploads_summary(&result, &population);
+            let mut summary = result.summary(&population);
             if by == GroupBy::Family {
-                print_coverage(
-                    &families.coverage_of(|i| population.counted_month(&models, i).is_some()),
-                    "",
-                );
+                summary += &families
+                    .coverage_of(|i| population.counted_month(&models, i).is_some())
+                    .summary("");
             }
-            print_tests(&result, &population);
+            summary += &result.tests_summary(&population);
+            eprint_clean(&summary);
         }
         TrendsCommand::Docs(args) => {
             let models = hubscope_trends::Models::load(&store)?;
@@ -294,48 +266,21 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
                 ]);
                 write_frame(&frame, args.output.format, Some(path))?;
             }
-            print_docs_summary(&result, &population);
+            eprint_clean(&result.summary(&population));
         }
         TrendsCommand::Families(args) => {
             let table = family_table(args.families.as_deref())?;
             let (models, families) = load_with_families(&store, table)?;
-            let frame = Frame::new()
-                .with(
-                    "model_id",
-                    Column::Text(
-                        models
-                            .models
-                            .iter()
-                            .map(|m| Some(m.id.to_string()))
-                            .collect(),
-                    ),
-                )
-                .with(
-                    "family",
-                    Column::Text(
-                        (0..models.models.len())
-                            .map(|i| Some(families.name(i).to_string()))
-                            .collect(),
-                    ),
-                )
-                .with(
-                    "method",
-                    Column::Text(
-                        families
-                            .method
-                            .iter()
-                            .map(|m| Some(m.as_str().into()))
-                            .collect(),
-                    ),
-                );
+            let frame = families_frame(&models, &families);
             write_frame(&frame, args.format, args.out.as_deref())?;
-            print_coverage(&families.coverage(), "");
+            eprint_clean(&families.coverage().summary(""));
             // The share resolved among the models a trend counts, which may differ.
             let census = Population::census(&models, &Window::default());
             if let Some(span) = census.span() {
-                print_coverage(
-                    &families.coverage_of(|i| census.counted_month(&models, i).is_some()),
-                    &format!(" in the census months {span}"),
+                eprint_clean(
+                    &families
+                        .coverage_of(|i| census.counted_month(&models, i).is_some())
+                        .summary(&format!(" in the census months {span}")),
                 );
             }
         }
@@ -360,26 +305,7 @@ pub fn read_wide_table(path: &Path) -> anyhow::Result<hubscope_trends::MonthlyTa
 fn test_series(args: TestArgs) -> anyhow::Result<()> {
     let window = args.window.window()?;
     let table = read_wide_table(&args.input)?;
-    let months: Vec<Month> = table
-        .months
-        .iter()
-        .copied()
-        .filter(|m| window.from.is_none_or(|f| *m >= f) && window.to.is_none_or(|t| *m <= t))
-        .collect();
-    let tests: Vec<(String, TrendTests)> = table
-        .rows
-        .iter()
-        .map(|(name, row)| {
-            let values: Vec<f64> = months
-                .iter()
-                .map(|m| row.get(m).copied().unwrap_or(0.0))
-                .collect();
-            (
-                table.display(name).to_string(),
-                TrendTests::of(&months, &values, &window),
-            )
-        })
-        .collect();
+    let (months, tests) = table.trend_tests(&window);
     let refs: Vec<(&str, &TrendTests)> = tests.iter().map(|(n, t)| (n.as_str(), t)).collect();
     write_frame(&tests_frame(&refs), args.format, args.out.as_deref())?;
     eprintln!(
@@ -389,126 +315,7 @@ fn test_series(args: TestArgs) -> anyhow::Result<()> {
         args.input.display()
     );
     for (name, t) in tests.iter().take(10) {
-        eprintln!("  {name:<24} {}", describe(t));
+        eprintln!("  {:<24} {t}", clean(name));
     }
     Ok(())
-}
-
-/// How families were resolved; `within` names the models counted, when not all.
-fn print_coverage(c: &hubscope_trends::Coverage, within: &str) {
-    let parts: Vec<String> = c
-        .by_method
-        .iter()
-        .map(|m| {
-            format!(
-                "{} {} ({:.1}%)",
-                m.method.as_str(),
-                m.models,
-                m.share * 100.0
-            )
-        })
-        .collect();
-    eprintln!(
-        "  families{within}: {} of {} models resolved ({:.1}%): {}",
-        c.resolved,
-        c.models,
-        c.share_resolved * 100.0,
-        parts.join(", ")
-    );
-}
-
-/// "ρ = 0.41 (p = 0.003)" and the like, for summaries.
-pub fn describe(t: &TrendTests) -> String {
-    let mut parts = Vec::new();
-    if let Some(s) = t.spearman {
-        parts.push(format!(
-            "Spearman ρ {} (p {})",
-            format_float(s.rho),
-            p_text(s.p)
-        ));
-    }
-    if let Some(m) = t.mann_kendall {
-        parts.push(format!(
-            "Mann–Kendall τ {} (p {}), Sen's slope {}/month",
-            format_float(m.tau),
-            p_text(m.p),
-            format_float(m.sens_slope)
-        ));
-    }
-    if let Some(s) = t.split {
-        parts.push(format!(
-            "before/after median {} vs {} (Mann–Whitney U {}, p {})",
-            format_float(s.median1),
-            format_float(s.median2),
-            format_float(s.u),
-            p_text(s.p)
-        ));
-    }
-    if parts.is_empty() {
-        format!("{} complete month(s): too few for trend tests", t.months)
-    } else {
-        format!("{} months: {}", t.months, parts.join("; "))
-    }
-}
-
-use hubscope_stats::p_text;
-
-fn print_uploads_summary(u: &Uploads, population: &Population) {
-    eprintln!(
-        "hubscope trends uploads: {} models in {} months ({}), {} groups by {}; {} without the chosen date left out",
-        u.counts.iter().flatten().sum::<u64>(),
-        u.months.len(),
-        match (u.months.first(), u.months.last()) {
-            (Some(a), Some(b)) => format!("{a}..{b}"),
-            _ => "none".into(),
-        },
-        u.groups.len(),
-        u.by,
-        u.undated
-    );
-    print_population(population);
-    if u.last_incomplete
-        && let Some(last) = u.months.last()
-    {
-        eprintln!("  {last} is covered only in part: flagged and left out of the tests");
-    }
-}
-
-fn print_tests(u: &Uploads, population: &Population) {
-    if population.is_sample() {
-        eprintln!("  trend tests of the sample (they describe only the sample):");
-    }
-    for s in u.summary.iter().take(10) {
-        eprintln!(
-            "  {:<24} {:>9} ({:>5.1}%)  {}",
-            clean(&s.group),
-            s.total,
-            s.share * 100.0,
-            describe(&s.trend)
-        );
-    }
-}
-
-fn print_docs_summary(d: &Docs, population: &Population) {
-    let o = &d.overall;
-    eprintln!(
-        "hubscope trends docs: {} models in {} months, {} with a card ({:.1}%), {} cards analysed{}; {} undated left out",
-        o.models,
-        d.rows.len(),
-        o.with_card,
-        o.card_ratio * 100.0,
-        o.cards_analysed,
-        o.median_card_words
-            .map(|w| format!(
-                " (median {w:.0} words, mean score {:.1})",
-                o.mean_score.unwrap_or(0.0)
-            ))
-            .unwrap_or_default(),
-        d.undated
-    );
-    print_population(population);
-    eprintln!("  card ratio: {}", describe(&d.card_ratio_trend));
-    if d.score_trend.months > 0 {
-        eprintln!("  mean score: {}", describe(&d.score_trend));
-    }
 }

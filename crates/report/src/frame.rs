@@ -66,15 +66,8 @@ pub fn spreadsheet_safe(text: &str) -> String {
     }
 }
 
-/// Floats with up to six decimals, without trailing zeros (`0.5`, `0.333333`, `12`).
-pub fn format_float(x: f64) -> String {
-    if !x.is_finite() {
-        return String::new();
-    }
-    let s = format!("{x:.6}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
-}
+/// Floats with up to six decimals, without trailing zeros: [`hubscope_stats::format_float`].
+pub use hubscope_stats::format_float;
 
 /// A table: named columns of equal length.
 #[derive(Debug, Clone, Default, PartialEq)]

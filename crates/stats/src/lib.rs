@@ -31,6 +31,17 @@ pub use tests_of_trend::{
     ranks, sens_slope, sens_slope_by_selection, spearman,
 };
 
+/// Floats with up to six decimals, without trailing zeros (`0.5`, `0.333333`, `12`); empty
+/// for NaN and infinities.
+pub fn format_float(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
 /// A p-value for prose and tables: `< 0.001`, or three decimals.
 pub fn p_text(p: f64) -> String {
     if p < 0.001 {

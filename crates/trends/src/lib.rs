@@ -18,6 +18,7 @@ pub mod family;
 pub mod frames;
 pub mod models;
 pub mod series;
+pub mod summary;
 
 pub use correlate::{
     CorrelateOptions, Correlations, FamilyCorrelation, MIN_CORRELATION_MONTHS, MonthlyTable,
@@ -33,3 +34,4 @@ pub use series::{
     DateBasis, Docs, DocsRow, GroupBy, GroupSummary, TrendTests, UploadRow, Uploads, Window,
     card_analyses, docs, family_series, uploads,
 };
+pub use summary::{PopulationError, population};
