@@ -27,6 +27,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod facts;
+pub mod ledger;
 pub mod poc;
 pub mod policy;
 pub mod sarif;

@@ -7,14 +7,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use hubscope_govern::catalog::{self, Found, Outcome};
-use hubscope_govern::{Audit, Severity};
+use hubscope_govern::catalog::{self, Outcome};
+use hubscope_govern::ledger;
 use hubscope_report::Format;
 use hubscope_store::{Action, Decision, Store};
 
 use crate::atomic::write_atomically;
 use crate::audit_cmd::{PolicyFailed, load_policy};
-use crate::terminal::{clean, head, print_clean};
+use crate::terminal::{clean, print_clean};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CatalogCommand {
@@ -127,20 +127,6 @@ fn user_name(passwd: &str, uid: u32) -> Option<String> {
     })
 }
 
-fn findings_text(audit: &Audit) -> String {
-    let mut out = String::new();
-    for f in &audit.findings {
-        let _ = writeln!(
-            out,
-            "  {:<8} {:<28} {}",
-            f.severity.as_str(),
-            f.rule,
-            f.message
-        );
-    }
-    out
-}
-
 fn change(db: &Path, action: Action, args: Change) -> anyhow::Result<()> {
     let mut store = Store::open_existing(db)?;
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
@@ -155,7 +141,7 @@ fn change(db: &Path, action: Action, args: Change) -> anyhow::Result<()> {
     {
         Outcome::Recorded { decision, .. } => *decision,
         Outcome::Refused(audit) => {
-            eprint!("{}", findings_text(&audit));
+            eprint!("{}", ledger::findings_text(&audit));
             eprintln!(
                 "hubscope catalog: {} fails the policy; not approved (fix it, or --override --reason \"…\")",
                 clean(&change.model)
@@ -163,51 +149,8 @@ fn change(db: &Path, action: Action, args: Change) -> anyhow::Result<()> {
             return Err(PolicyFailed.into());
         }
     };
-    let verdict = match decision.passed {
-        Some(true) => "passes",
-        Some(false) if decision.overridden => "FAILS — override recorded",
-        Some(false) => "fails",
-        None => "",
-    };
-    let line = format!(
-        "hubscope catalog: {} {} by {} (decision {}; {})",
-        decision.model_id,
-        decision.action.as_str(),
-        decision.decided_by,
-        decision.id,
-        match &decision.policy_name {
-            Some(p) => format!(
-                "policy {p} {}: {verdict}",
-                decision.policy_version.as_deref().unwrap_or("")
-            ),
-            None => "not audited".into(),
-        }
-    );
-    eprintln!("{}", clean(&line));
+    eprintln!("{}", ledger::recorded_line(&decision));
     Ok(())
-}
-
-/// One decision, its text from outside (ids, reasons) with control characters shown, not sent.
-fn decision_line(d: &Decision) -> String {
-    let line = format!(
-        "{:<5} {:<10} {:<24} {:<14} {:<10} {}{}",
-        d.id,
-        d.action.as_str(),
-        head(&d.decided_at, 24),
-        d.decided_by,
-        match d.passed {
-            Some(true) => "passes",
-            Some(false) if d.overridden => "OVERRIDE",
-            Some(false) => "fails",
-            None => "-",
-        },
-        d.model_id,
-        d.reason
-            .as_deref()
-            .map(|r| format!(" — {r}"))
-            .unwrap_or_default()
-    );
-    clean(&line).into_owned()
 }
 
 pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
@@ -230,7 +173,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
                 ListFormat::Table => {
                     let mut out = String::new();
                     for d in &entries {
-                        let _ = writeln!(out, "{}", decision_line(d));
+                        let _ = writeln!(out, "{}", ledger::decision_line(d));
                     }
                     print_clean(&out)
                 }
@@ -238,67 +181,14 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
         }
         CatalogCommand::Show { model } => {
             let store = Store::open_read_only(db)?;
-            let decision = store.current_decision(&model)?;
-            let evaluations = store.poc_evaluations(&model)?;
-            if decision.is_none() && evaluations.is_empty() {
-                bail!("{model} is not in the catalog (hubscope catalog add {model})");
-            }
-            let mut out = String::new();
-            match &decision {
-                Some(d) => {
-                    let _ = writeln!(out, "{}", decision_line(d));
-                    let _ = writeln!(
-                        out,
-                        "revision {}  card {}  policy {} {} {}",
-                        d.revision.as_deref().unwrap_or("-"),
-                        d.card_sha1.as_deref().unwrap_or("-"),
-                        d.policy_name.as_deref().unwrap_or("-"),
-                        d.policy_version.as_deref().unwrap_or(""),
-                        d.policy_hash.as_deref().unwrap_or("")
-                    );
-                    if let Some(findings) = &d.findings {
-                        let list: serde_json::Value = serde_json::from_str(findings)?;
-                        for f in list.as_array().into_iter().flatten() {
-                            let _ = writeln!(
-                                out,
-                                "  {:<8} {:<28} {}",
-                                f["severity"].as_str().unwrap_or(""),
-                                f["rule"].as_str().unwrap_or(""),
-                                f["message"].as_str().unwrap_or("")
-                            );
-                        }
-                    }
-                }
-                None => {
-                    let _ = writeln!(out, "{model}: not in the catalog (no decision yet)");
-                }
-            }
-            if !evaluations.is_empty() {
-                let _ = writeln!(out, "proof-of-concept evaluations (hubscope poc):");
-            }
-            for e in &evaluations {
-                let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
-                let _ = writeln!(
-                    out,
-                    "  #{} {} by {}: {} ({} texts, {} labels) accuracy {:.3} macro-F1 {:.3}, \
-                     latency p50 {} p95 {}, {} texts/s{}",
-                    e.id,
-                    e.evaluated_at,
-                    e.evaluated_by,
-                    e.dataset,
-                    e.texts,
-                    e.labels,
-                    e.accuracy,
-                    e.macro_f1,
-                    ms(e.latency_p50_ms),
-                    ms(e.latency_p95_ms),
-                    e.texts_per_second.map_or("-".into(), |t| format!("{t:.0}")),
-                    e.revision
-                        .as_deref()
-                        .map_or(String::new(), |r| format!(", revision {}", short(Some(r))))
+            let Some(entry) = ledger::entry(&store, &model)? else {
+                bail!(
+                    "{} is not in the catalog (hubscope catalog add {})",
+                    clean(&model),
+                    clean(&model)
                 );
-            }
-            print_clean(&out)
+            };
+            print_clean(&entry.to_string())
         }
         CatalogCommand::History { model, format } => {
             let store = Store::open_read_only(db)?;
@@ -313,7 +203,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
                 ListFormat::Table => {
                     let mut out = String::new();
                     for d in &history {
-                        let _ = writeln!(out, "{}", decision_line(d));
+                        let _ = writeln!(out, "{}", ledger::decision_line(d));
                     }
                     print_clean(&out)
                 }
@@ -329,12 +219,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
             let table = if evaluations {
                 hubscope_report::tables::evaluations_frame(&store.all_poc_evaluations()?)
             } else {
-                let mut all = Vec::new();
-                for entry in store.catalog()? {
-                    all.extend(store.decisions(&entry.model_id)?);
-                }
-                all.sort_by_key(|d| d.id);
-                hubscope_report::tables::decisions_frame(&all)
+                hubscope_report::tables::decisions_frame(&ledger::all_decisions(&store)?)
             };
             let format = match format {
                 ExportFormat::Csv => Format::Csv,
@@ -358,49 +243,9 @@ fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
     let policy = load_policy(policy_path)?;
     let store = Store::open_read_only(db)?;
     let (approved, drifts) = catalog::drift(&store, &policy, chrono::Utc::now())?;
-    let mut out = String::new();
-    let (mut changed, mut failing) = (0, 0);
-    for drift in &drifts {
-        let d = &drift.approved;
-        let Found::Changed {
-            sha,
-            card_changed,
-            audit,
-        } = &drift.found
-        else {
-            let _ = writeln!(out, "GONE {}: no longer in the store", clean(&d.model_id));
-            continue;
-        };
-        changed += 1;
-        let what = [
-            sha.as_ref().map(|sha| {
-                format!(
-                    "sha {} → {}",
-                    short(d.revision.as_deref()),
-                    short(sha.as_deref())
-                )
-            }),
-            card_changed.then(|| "card changed".to_string()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-        if audit.passed {
-            let _ = writeln!(out, "OK   {} ({what}): still passes", clean(&d.model_id));
-        } else {
-            failing += 1;
-            let _ = writeln!(out, "FAIL {} ({what}): now fails", clean(&d.model_id));
-            for f in audit
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-            {
-                let _ = writeln!(out, "  {:<28} {}", f.rule, clean(&f.message));
-            }
-        }
-    }
-    print_clean(&out)?;
+    let report = ledger::drift_report(&drifts);
+    let (changed, failing) = (report.changed, report.failing);
+    print_clean(&report.text)?;
     eprintln!(
         "hubscope catalog drift: {approved} approved, {changed} changed since approval, {failing} now fail {} {}",
         clean(&policy.name),
@@ -410,10 +255,6 @@ fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
         return Err(PolicyFailed.into());
     }
     Ok(())
-}
-
-fn short(sha: Option<&str>) -> String {
-    sha.map_or("-".into(), |s| clean(head(s, 10)).into_owned())
 }
 
 #[cfg(test)]

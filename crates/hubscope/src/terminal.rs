@@ -22,6 +22,3 @@ pub fn print_clean(text: &str) -> anyhow::Result<()> {
 pub fn eprint_clean(text: &str) {
     eprint!("{}", clean_lines(text));
 }
-
-/// The first `max` characters of `text` (a sha or id from a dump may hold any character).
-pub use hubscope_store::text::head_chars as head;
