@@ -6,6 +6,7 @@
 
 pub mod assemble;
 pub mod audits;
+pub mod cards;
 pub mod chart;
 pub mod frame;
 pub mod study;

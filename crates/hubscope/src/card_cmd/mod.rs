@@ -4,8 +4,6 @@
 //! rayon pool and written in input order; memory holds at most a few batches whatever the size
 //! of the input.
 
-mod output;
-
 use crate::atomic::write_atomically;
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,10 +17,33 @@ use rayon::prelude::*;
 use crate::progress::Progress;
 use hubscope_source::ingest::spawn_card_reader;
 
-pub use output::Format;
-use output::{Record, RecordWriter};
+use hubscope_report::cards::{self as output, CardFormat, Record, RecordWriter};
 
 /// Analyse model cards: front matter, sections, signals and a completeness score.
+/// The output formats of `hubscope card`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One aligned line per card: score, front matter, licence, filled sections, words, notes.
+    Table,
+    /// A JSON array of full analyses.
+    Json,
+    /// One full analysis per line.
+    Jsonl,
+    /// One row per card, one column per measure.
+    Csv,
+}
+
+impl From<Format> for CardFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => CardFormat::Table,
+            Format::Json => CardFormat::Json,
+            Format::Jsonl => CardFormat::Jsonl,
+            Format::Csv => CardFormat::Csv,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct CardArgs {
     /// README.md files, directories (every README.md / *.md below), or .jsonl files of
@@ -169,7 +190,7 @@ fn analyse_all(
     pool: &rayon::ThreadPool,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
-    let mut writer = RecordWriter::new(args.format, out)?;
+    let mut writer = RecordWriter::new(args.format.into(), out)?;
     let progress = Progress::new(total_bytes);
 
     let (batches, reader) = spawn_card_reader(sources, args.max_card_bytes);
@@ -178,7 +199,7 @@ fn analyse_all(
     // previous one is written, so the workers never wait for the output.
     let started = Instant::now();
     let mut tally = Tally::default();
-    let format = args.format;
+    let format: CardFormat = args.format.into();
     let mut pending: Vec<(Vec<u8>, Outcome)> = Vec::new();
     let mut read_error = None;
     for batch in batches {
@@ -256,7 +277,7 @@ fn write_pending<W: Write>(
 /// Analyses one card and renders its record.
 fn analyse_and_render(
     analyzer: &CardAnalyzer,
-    format: Format,
+    format: CardFormat,
     item: CardItem,
 ) -> std::io::Result<(Vec<u8>, Outcome)> {
     let record = Record {

@@ -1,16 +1,16 @@
-//! Writing card analyses: an aligned table for people, JSON / JSON Lines with the full analysis,
-//! and a wide CSV (one row per card, one column per measure) for spreadsheets and notebooks.
+//! Writing card analyses (`hubscope card`): an aligned table for people, JSON / JSON Lines with
+//! the full analysis, and a wide CSV (one row per card, one column per measure) for spreadsheets
+//! and notebooks. The table escapes control characters from outside; the CSV guards formulas.
 
-use crate::terminal::clean;
 use std::io::{self, Write};
 
 use hubscope_card::{CanonicalSection, ModelCard, Score};
-use hubscope_store::text::ellipsis;
+use hubscope_store::text::{ellipsis, escape_controls as clean};
 use serde::Serialize;
 
 /// The output formats of `hubscope card`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardFormat {
     /// One aligned line per card: score, front matter, licence, filled sections, words, notes.
     Table,
     /// A JSON array of full analyses.
@@ -48,21 +48,27 @@ impl<'a> From<&'a Record> for JsonRecord<'a> {
 
 /// Renders one record in a format: its bytes, ready to be written (without the separators a
 /// JSON array needs between records). Pure, so records can be rendered in parallel.
-pub fn render(format: Format, record: &Record) -> io::Result<Vec<u8>> {
+pub fn render(format: CardFormat, record: &Record) -> io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(1024);
     match format {
-        Format::Json | Format::Jsonl => {
+        CardFormat::Json | CardFormat::Jsonl => {
             serde_json::to_writer(&mut out, &JsonRecord::from(record))?;
             out.push(b'\n');
         }
-        Format::Csv => {
+        CardFormat::Csv => {
             let mut csv = csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(&mut out);
-            csv.write_record(csv_row(record))?;
+            // Text from a card (an id, a licence, a tag) that a spreadsheet would run as a
+            // formula gets a leading `'`.
+            csv.write_record(
+                csv_row(record)
+                    .iter()
+                    .map(|cell| crate::spreadsheet_safe(cell)),
+            )?;
             csv.flush()?;
         }
-        Format::Table => write_table_row(&mut out, record)?,
+        CardFormat::Table => write_table_row(&mut out, record)?,
     }
     Ok(out)
 }
@@ -70,26 +76,26 @@ pub fn render(format: Format, record: &Record) -> io::Result<Vec<u8>> {
 /// Writes rendered records in one format, streaming: the header (CSV, table) or the brackets
 /// and commas of a JSON array around them.
 pub struct RecordWriter<W: Write> {
-    format: Format,
+    format: CardFormat,
     out: W,
     written: u64,
 }
 
 impl<W: Write> RecordWriter<W> {
-    pub fn new(format: Format, mut out: W) -> io::Result<Self> {
+    pub fn new(format: CardFormat, mut out: W) -> io::Result<Self> {
         match format {
-            Format::Csv => {
+            CardFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(&mut out);
                 csv.write_record(csv_header())?;
                 csv.flush()?;
             }
-            Format::Json => out.write_all(b"[\n")?,
-            Format::Table => writeln!(
+            CardFormat::Json => out.write_all(b"[\n")?,
+            CardFormat::Table => writeln!(
                 out,
                 "{:>5}  {:<12}  {:<22}  {:>8}  {:>6}  {:<32}  ID",
                 "SCORE", "FRONT MATTER", "LICENSE", "SECTIONS", "WORDS", "NOTES"
             )?,
-            Format::Jsonl => {}
+            CardFormat::Jsonl => {}
         }
         Ok(RecordWriter {
             format,
@@ -100,7 +106,7 @@ impl<W: Write> RecordWriter<W> {
 
     /// Writes one record rendered by [`render`] in the same format.
     pub fn write_rendered(&mut self, rendered: &[u8]) -> io::Result<()> {
-        if self.format == Format::Json && self.written > 0 {
+        if self.format == CardFormat::Json && self.written > 0 {
             self.out.write_all(b",")?;
         }
         self.out.write_all(rendered)?;
@@ -109,7 +115,7 @@ impl<W: Write> RecordWriter<W> {
     }
 
     pub fn finish(mut self) -> io::Result<()> {
-        if self.format == Format::Json {
+        if self.format == CardFormat::Json {
             self.out.write_all(b"]\n")?;
         }
         self.out.flush()
@@ -306,5 +312,24 @@ fn serde_plain<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_card_id_a_spreadsheet_would_run_is_written_as_text_and_the_table_escapes_it() {
+        let record = Record {
+            id: "=HYPERLINK(\"http://x\")\u{1b}[2J".into(),
+            result: Err("-not read".into()),
+        };
+        let csv = String::from_utf8(render(CardFormat::Csv, &record).unwrap()).unwrap();
+        assert!(csv.starts_with("\"'=HYPERLINK"), "{csv}");
+        assert!(csv.contains(",'-not read,"), "{csv}");
+        let table = String::from_utf8(render(CardFormat::Table, &record).unwrap()).unwrap();
+        assert!(!table.contains('\u{1b}'), "{table}");
+        assert_eq!(table.lines().count(), 1, "{table}");
     }
 }
