@@ -6,15 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use hubscope_mentions::{
-    CountOptions, FamilyTable, Matcher, MentionTable, Origin, Selection, SkippedType, Tally,
-    Verdict, count_store,
-};
+use hubscope_mentions::summary::{ambiguous_text, counted_text, families_text, write_review};
+use hubscope_mentions::{CountOptions, Matcher, MentionTable, Selection, count_store};
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 
 use crate::args::{SourceArg, check_range, family_table_with_store_types, parse_month};
 use crate::atomic::write_atomically;
+use crate::terminal::eprint_clean;
 
 /// Count, per month and model family, the topics that mention the family.
 #[derive(Debug, clap::Args)]
@@ -91,7 +90,7 @@ pub fn run(db: &Path, args: MentionsArgs) -> anyhow::Result<()> {
             families.min_models,
         )?;
         print!("{}", table.to_csv());
-        report_families(&table, &skipped);
+        eprint_clean(&families_text(&table, &skipped));
         return Ok(());
     }
     check_range(args.from, args.to)?;
@@ -139,151 +138,16 @@ pub fn run(db: &Path, args: MentionsArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.review {
         tally.sort_review();
-        write_atomically(path, |out| write_review(out, &tally, &table))
+        write_atomically(path, |out| Ok(write_review(out, &tally, &table)?))
             .with_context(|| format!("writing the review file {}", path.display()))?;
     }
 
-    let per_source: Vec<String> = reading
-        .topics
-        .iter()
-        .map(|(s, n)| format!("{} {n}", s.as_str()))
-        .collect();
-    eprintln!(
-        "hubscope mentions: {} topics ({}), {:.1} MB in {seconds:.2} s ({:.0} MB/s); {} mention at least one of {} families; {} families found; months {}",
-        tally.documents,
-        per_source.join(", "),
-        tally.bytes as f64 / 1e6,
-        tally.bytes as f64 / 1e6 / seconds.max(1e-9),
-        tally.with_mention,
-        table.families.len(),
-        mentions.families.len(),
-        match (mentions.months.first(), mentions.months.last()) {
-            (Some(a), Some(b)) => format!("{a}..{b}"),
-            _ => "none".into(),
-        }
-    );
-    let in_lists: u64 = tally.names.iter().map(|n| n.in_lists).sum();
-    if in_lists > 0 {
-        eprintln!(
-            "  {in_lists} class names inside enumerations of many models' classes (such as \"Model type should be one of …\" errors) not counted"
-        );
-    }
-    for (source, n) in &reading.undated {
-        if *n > 0 {
-            eprintln!(
-                "  {n} {} topic(s) have no valid creation date and were left out",
-                source.as_str()
-            );
-        }
-    }
-    report_families(&table, &skipped);
-    report_ambiguous(&tally, &table, args.review.is_some());
+    let mut summary = counted_text(&tally, &reading, &table, &mentions, seconds);
+    summary += &families_text(&table, &skipped);
+    summary += &ambiguous_text(&tally, &table, args.review.is_some());
+    eprint_clean(&summary);
     if let Some(path) = &args.out {
         eprintln!("  wrote {}", path.display());
     }
-    Ok(())
-}
-
-/// The built-in table (or the user's) plus the store's model types.
-fn report_families(table: &FamilyTable, skipped: &[SkippedType]) {
-    let from_store: Vec<&str> = table
-        .families
-        .iter()
-        .zip(&table.origins)
-        .filter(|(_, o)| **o == Origin::Store)
-        .map(|(f, _)| f.name.as_str())
-        .collect();
-    let listed = table.families.len() - from_store.len();
-    if from_store.is_empty() {
-        eprintln!("  families: {listed} from the table");
-    } else {
-        eprintln!(
-            "  families: {listed} from the table + {} model type(s) of the store not in it (review them): {}",
-            from_store.len(),
-            from_store.join(", ")
-        );
-    }
-    if !skipped.is_empty() {
-        let shown: Vec<String> = skipped
-            .iter()
-            .take(12)
-            .map(|s| format!("{} ({} models: {})", s.model_type, s.models, s.reason))
-            .collect();
-        eprintln!(
-            "  {} stored model type(s) left out: {}{}",
-            skipped.len(),
-            shown.join("; "),
-            if skipped.len() > 12 { "; …" } else { "" }
-        );
-    }
-}
-
-/// The ambiguous names with what the model-context rule did, for a researcher to review.
-fn report_ambiguous(tally: &Tally, table: &FamilyTable, review_written: bool) {
-    let mut rows: Vec<usize> = (0..table.families.len())
-        .filter(|&f| table.families[f].context.is_ambiguous())
-        .filter(|&f| tally.names[f].accepted + tally.names[f].rejected > 0)
-        .collect();
-    rows.sort_by_key(|&f| {
-        std::cmp::Reverse(tally.names[f].topics + tally.names[f].topics_word_only)
-    });
-    let ambiguous = table
-        .families
-        .iter()
-        .filter(|f| f.context.is_ambiguous())
-        .count();
-    eprintln!(
-        "  ambiguous names ({ambiguous} families count their name only in a model context; {} occur):",
-        rows.len()
-    );
-    if rows.is_empty() {
-        return;
-    }
-    eprintln!(
-        "    {:<16} {:<6} {:>6} {:>12} {:>16} {:>12}",
-        "family", "rule", "topics", "occurrences", "word-only topics", "not counted"
-    );
-    for f in rows {
-        let n = &tally.names[f];
-        let family = &table.families[f];
-        eprintln!(
-            "    {:<16} {:<6} {:>6} {:>12} {:>16} {:>12}",
-            family.name,
-            family.context.as_str(),
-            n.topics,
-            n.accepted,
-            n.topics_word_only,
-            n.rejected,
-        );
-    }
-    eprintln!(
-        "    topics: counted for the family; occurrences: counted; word-only topics: topics that use the name only as an ordinary word (not counted); not counted: such occurrences"
-    );
-    if !review_written {
-        eprintln!("    (write every occurrence with its context with --review FILE)");
-    }
-}
-
-fn write_review(out: &mut dyn Write, tally: &Tally, table: &FamilyTable) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "family", "counted", "source", "topic", "month", "matched", "context",
-    ])?;
-    for line in &tally.review {
-        w.write_record([
-            table.families[line.family].name.as_str(),
-            match line.verdict {
-                Verdict::Counted => "yes",
-                Verdict::NoModelContext => "no: no model context",
-                Verdict::InList => "no: in a list of classes",
-            },
-            line.source.as_str(),
-            &line.id.to_string(),
-            &line.month.to_string(),
-            &line.matched,
-            &line.snippet,
-        ])?;
-    }
-    w.flush()?;
     Ok(())
 }

@@ -23,6 +23,7 @@ pub mod code;
 pub mod count;
 pub mod documents;
 pub mod matcher;
+pub mod summary;
 pub mod table;
 pub mod table_out;
 

@@ -54,17 +54,8 @@ impl Column {
     }
 }
 
-/// A text cell that no spreadsheet will run as a formula: text from outside that starts with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return (and is not a number) gets a leading `'`, the
-/// mark spreadsheets read as "this is text".
-pub fn spreadsheet_safe(text: &str) -> String {
-    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && text.trim().parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
-}
+/// A text cell that no spreadsheet will run as a formula: [`hubscope_store::text::spreadsheet_safe`].
+pub use hubscope_store::text::spreadsheet_safe;
 
 /// Floats with up to six decimals, without trailing zeros: [`hubscope_stats::format_float`].
 pub use hubscope_stats::format_float;

@@ -69,6 +69,18 @@ pub fn head_bytes(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// A text cell that no spreadsheet will run as a formula: text from outside that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return (and is not a number) gets a leading `'`, the
+/// mark spreadsheets read as "this is text".
+pub fn spreadsheet_safe(text: &str) -> String {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && text.trim().parse::<f64>().is_err() {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
