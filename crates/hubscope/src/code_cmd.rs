@@ -3,13 +3,12 @@
 //! codebook) and `hubscope agreement` (Cohen's κ per pair, Fleiss' κ, Krippendorff's α, and a
 //! sheet of the disagreements to resolve).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use hubscope_store::{CodingItem, Store, TopicKind};
 use hubscope_taxonomy::Codebook;
-use hubscope_taxonomy::coding::{self, Coder, Draw, suggestion, write_sheet};
+use hubscope_taxonomy::coding::{self, Coder, Draw, write_sheet};
 
 use crate::atomic::write_atomically;
 use crate::terminal::clean;
@@ -135,7 +134,6 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
         },
     )?;
     let source = args.population.as_str();
-    // The machine's guess, from the title and opening post as the classifier was trained.
     let codebook = Codebook::challenges();
     let classifier = crate::classify_cmd::classifier_for(
         args.suggest,
@@ -143,32 +141,8 @@ pub fn sample(db: &Path, args: SampleArgs) -> anyhow::Result<()> {
         args.model.model_dir.as_deref(),
         None,
     )?;
-    let openings: std::collections::HashMap<i64, hubscope_source::topics::Topic> =
-        hubscope_source::topics::read_store(&store, kind)?
-            .into_iter()
-            .filter_map(|t| Some((t.id.as_i64()?, t)))
-            .collect();
-    let texts: Vec<(&str, Option<u64>)> = chosen
-        .iter()
-        .map(|&i| {
-            let item = &items[i];
-            let text = openings.get(&item.id).map_or("", |t| t.text.as_str());
-            (text, Some(item.replies))
-        })
-        .collect();
-    let suggestions: Vec<String> = classifier
-        .classify(&codebook, &texts)?
-        .iter()
-        .map(|s| {
-            suggestion(
-                s.category_id,
-                &s.category,
-                s.subcategory.as_deref(),
-                s.score,
-            )
-        })
-        .collect();
     let picked: Vec<&CodingItem> = chosen.iter().map(|&i| &items[i]).collect();
+    let suggestions = coding::suggest(&store, kind, &picked, &classifier, &codebook)?;
     write_coding_sheet(&args.out, source, &picked, &suggestions)?;
     eprintln!(
         "hubscope sample: {} of {population} {source} topics (Cochran: {:.0} % confidence, ±{:.0} %{}; seed {seed}; suggestions: {}) → {}",
@@ -200,41 +174,13 @@ fn sample_uncertain(
 ) -> anyhow::Result<()> {
     let source = args.population.as_str();
     let uncertain = coding::least_confident(&store.codes()?, source, n)?;
-    let by_id: BTreeMap<i64, &CodingItem> = items.iter().map(|i| (i.id, i)).collect();
-    let codebook = Codebook::challenges();
-    let name = |id: u16| {
-        codebook
-            .categories
-            .iter()
-            .find(|c| c.id == id)
-            .map_or_else(|| "No challenge".to_string(), |c| c.name.clone())
-    };
-    let (picked, suggestions): (Vec<&CodingItem>, Vec<String>) = uncertain
-        .codes
-        .iter()
-        .filter_map(|c| {
-            let item = by_id.get(&c.item_id)?;
-            Some((
-                *item,
-                suggestion(
-                    c.category_id,
-                    &name(c.category_id),
-                    c.subcategory.as_deref(),
-                    c.confidence.unwrap_or(f64::NAN),
-                ),
-            ))
-        })
-        .unzip();
+    let (picked, suggestions) = coding::uncertain_items(&uncertain, items, &Codebook::challenges());
     write_coding_sheet(&args.out, source, &picked, &suggestions)?;
-    let confidence = |c: &hubscope_store::Code| c.confidence.unwrap_or(f64::NAN);
     eprintln!(
         "hubscope sample: the {} {source} topics {} was least sure of (confidence {}), of {} it coded and no person has{} → {}",
         picked.len(),
         uncertain.machine,
-        match (uncertain.codes.first(), uncertain.codes.last()) {
-            (Some(a), Some(b)) => format!("{:.2}–{:.2}", confidence(a), confidence(b)),
-            _ => "none".into(),
-        },
+        uncertain.range(),
         uncertain.eligible,
         match uncertain.without_confidence {
             0 => String::new(),

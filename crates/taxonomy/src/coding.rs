@@ -38,6 +38,8 @@ pub enum CodingError {
     Sheet(#[from] crate::SheetError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Classifier(#[from] crate::ClassifierError),
 }
 
 /// How many to draw, and how.
@@ -122,6 +124,84 @@ pub fn least_confident(codes: &[Code], source: &str, n: usize) -> Result<Uncerta
         eligible,
         without_confidence,
     })
+}
+
+/// The classifier's guess for each of `items` (topics of `kind`), as the suggestion column
+/// shows it, from the title and opening post as the classifier was trained.
+pub fn suggest(
+    store: &Store,
+    kind: TopicKind,
+    items: &[&CodingItem],
+    classifier: &crate::Classifier,
+    codebook: &Codebook,
+) -> Result<Vec<String>, CodingError> {
+    let openings: std::collections::HashMap<i64, hubscope_source::topics::Topic> =
+        hubscope_source::topics::read_store(store, kind)?
+            .into_iter()
+            .filter_map(|t| Some((t.id.as_i64()?, t)))
+            .collect();
+    let texts: Vec<(&str, Option<u64>)> = items
+        .iter()
+        .map(|item| {
+            let text = openings.get(&item.id).map_or("", |t| t.text.as_str());
+            (text, Some(item.replies))
+        })
+        .collect();
+    Ok(classifier
+        .classify(codebook, &texts)?
+        .iter()
+        .map(|s| {
+            suggestion(
+                s.category_id,
+                &s.category,
+                s.subcategory.as_deref(),
+                s.score,
+            )
+        })
+        .collect())
+}
+
+/// The items of `uncertain` found in `items`, each with its stored code as the suggestion.
+pub fn uncertain_items<'a>(
+    uncertain: &Uncertain,
+    items: &'a [CodingItem],
+    codebook: &Codebook,
+) -> (Vec<&'a CodingItem>, Vec<String>) {
+    let by_id: BTreeMap<i64, &CodingItem> = items.iter().map(|i| (i.id, i)).collect();
+    let name = |id: u16| {
+        codebook
+            .categories
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| "No challenge".to_string(), |c| c.name.clone())
+    };
+    uncertain
+        .codes
+        .iter()
+        .filter_map(|c| {
+            let item = by_id.get(&c.item_id)?;
+            Some((
+                *item,
+                suggestion(
+                    c.category_id,
+                    &name(c.category_id),
+                    c.subcategory.as_deref(),
+                    c.confidence.unwrap_or(f64::NAN),
+                ),
+            ))
+        })
+        .unzip()
+}
+
+impl Uncertain {
+    /// The confidence range of the codes, `0.12–0.34`, or `none`.
+    pub fn range(&self) -> String {
+        let confidence = |c: &Code| c.confidence.unwrap_or(f64::NAN);
+        match (self.codes.first(), self.codes.last()) {
+            (Some(a), Some(b)) => format!("{:.2}–{:.2}", confidence(a), confidence(b)),
+            _ => "none".into(),
+        }
+    }
 }
 
 /// The suggestion column: `3 Category / Subcategory (0.42)`.
