@@ -3,12 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
-use hubscope_source::dumps::{Dump, DumpKind, find_dumps};
+use hubscope_source::MANIFEST_FILE;
+use hubscope_source::dumps::DumpKind;
+use hubscope_source::folder::StudyFolder;
 use hubscope_source::ingest;
-use hubscope_source::manifest::MAX_MANIFEST_BYTES;
-use hubscope_source::{MANIFEST_FILE, Manifest};
-use hubscope_store::{FrameDeclaration, Store};
+use hubscope_store::Store;
 
 use hubscope_forum::ForumOptions;
 use hubscope_hub::CrawlOptions;
@@ -71,31 +70,8 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
     let mut from_month = None;
     match &args.from {
         Some(dir) => {
-            let (found, mut skipped) =
-                find_dumps(dir).with_context(|| format!("cannot read {}", dir.display()))?;
-            // A model list without creation dates is stored by `ingest models`, but adds
-            // nothing to a study of months: it is left aside, and said to be.
-            let mut dumps = Vec::new();
-            for dump in found {
-                if dump.kind == (DumpKind::Models { dated: false }) {
-                    skipped.push((
-                        dump.path,
-                        "a model list without creation dates: nothing for the monthly trends \
-                         (hubscope ingest models stores it)"
-                            .into(),
-                    ));
-                } else {
-                    dumps.push(dump);
-                }
-            }
-            skipped.sort();
-            if dumps.is_empty() {
-                anyhow::bail!(
-                    "no dump found in {}: expected model dumps (.jsonl of /api/models objects, Parquet or CSV with creation dates), README dumps ({{id, readme}}), Hub discussions or folders of Discourse JSON",
-                    dir.display()
-                );
-            }
-            for (path, reason) in &skipped {
+            let folder = StudyFolder::open(dir, args.manifest.as_deref())?;
+            for (path, reason) in &folder.skipped {
                 // The reason may quote a file's keys or columns: outside text.
                 eprintln!(
                     "hubscope study: skipping {} ({})",
@@ -103,16 +79,24 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
                     clean(reason)
                 );
             }
-            let frames = Frames::for_folder(dir, args.manifest.as_deref(), &dumps)?;
+            match &folder.manifest {
+                Some((shown, _)) => {
+                    eprintln!("hubscope study: sampling frames from {}", clean(shown))
+                }
+                None => eprintln!(
+                    "hubscope study: no sources manifest ({MANIFEST_FILE} in the folder, or \
+                     --manifest): every dump is taken as a sample, and no trend is drawn"
+                ),
+            }
             // Models first: cards and lineage refer to them.
-            for dump in &dumps {
+            for dump in &folder.dumps {
                 let started = std::time::Instant::now();
                 let (kind, path) = (dump.kind.name(), &dump.path);
                 eprintln!(
                     "hubscope study: ingesting {kind} from {}",
                     clean(&path.display().to_string())
                 );
-                let frame = frames.declaration(dir, path);
+                let frame = folder.declaration(path);
                 let mut store = Store::open(db)?;
                 let bar = ingest_cmd::Bar::default();
                 let report = match dump.kind {
@@ -211,75 +195,4 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
     );
     println!("{}", index.display());
     Ok(())
-}
-
-/// The frames a folder's manifest declares for its dumps.
-struct Frames {
-    manifest: Option<(String, Manifest)>,
-}
-
-impl Frames {
-    /// Reads the manifest (`--manifest`, else `DIR/hubscope-sources.toml` when there is one) and
-    /// checks that every path it declares is a dump found in the folder.
-    fn for_folder(dir: &Path, given: Option<&Path>, dumps: &[Dump]) -> anyhow::Result<Frames> {
-        let path = match given {
-            Some(p) => p.to_path_buf(),
-            None => {
-                let p = dir.join(MANIFEST_FILE);
-                if !p.is_file() {
-                    eprintln!(
-                        "hubscope study: no sources manifest ({MANIFEST_FILE} in the folder, or \
-                         --manifest): every dump is taken as a sample, and no trend is drawn"
-                    );
-                    return Ok(Frames { manifest: None });
-                }
-                p
-            }
-        };
-        let shown = path.display().to_string();
-        let bytes = hubscope_source::read_bounded(&path, MAX_MANIFEST_BYTES)
-            .context("cannot read the sources manifest")?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| anyhow::anyhow!("sources manifest {shown}: not UTF-8 text"))?;
-        let manifest =
-            Manifest::parse(&text).with_context(|| format!("sources manifest {shown}"))?;
-        for entry in &manifest.entries {
-            let found = dumps
-                .iter()
-                .any(|d| relative(dir, &d.path).as_deref() == Some(entry.path.as_str()));
-            if !found {
-                anyhow::bail!(
-                    "sources manifest {shown}, line {}: {:?} is not a dump found in {}",
-                    entry.line,
-                    entry.path,
-                    dir.display()
-                );
-            }
-        }
-        eprintln!("hubscope study: sampling frames from {}", clean(&shown));
-        Ok(Frames {
-            manifest: Some((shown, manifest)),
-        })
-    }
-
-    /// The declaration of the dump at `path`, or undeclared.
-    fn declaration(&self, dir: &Path, path: &Path) -> FrameDeclaration {
-        let Some((shown, manifest)) = &self.manifest else {
-            return FrameDeclaration::undeclared();
-        };
-        relative(dir, path)
-            .and_then(|r| manifest.entry(&r))
-            .map_or_else(FrameDeclaration::undeclared, |e| e.declaration(shown))
-    }
-}
-
-/// `path` relative to `dir`, with `/` separators.
-fn relative(dir: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(dir).ok()?;
-    Some(
-        rel.components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/"),
-    )
 }

@@ -17,7 +17,7 @@ pub const MAX_LABELS_BYTES: u64 = 256 << 20;
 
 /// The whole of a file of at most `limit` bytes; over it, an error saying it is too long for
 /// `what`. The path is named once.
-fn read_whole(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, SourceError> {
+pub(crate) fn read_whole(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, SourceError> {
     read_bounded(path, limit).map_err(|e| match e {
         crate::SmallFileError::Io { source, .. } => SourceError::io(path, source),
         crate::SmallFileError::TooLong { limit, .. } => {

@@ -25,6 +25,7 @@ mod discussions;
 pub mod dumps;
 mod error;
 pub mod files;
+pub mod folder;
 pub mod ingest;
 pub mod labels;
 mod lines;
