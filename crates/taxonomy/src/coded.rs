@@ -205,3 +205,94 @@ pub fn uncertainty(store: &Store, chosen: &Chosen) -> Result<Option<Uncertainty>
         corrected,
     }))
 }
+
+/// The taxonomy's shares in words: whose codes, how far they can be trusted (a classifier's
+/// measured agreement with the corrected shares and their intervals; people's agreement where
+/// they coded the same topics), and items and shares per category and subcategory. Names from
+/// outside have their control characters escaped.
+pub fn stats_text(
+    stats: &crate::TaxonomyStats,
+    chosen: &Chosen,
+    uncertainty: Option<&Uncertainty>,
+    people: Option<(usize, u64, f64)>,
+) -> String {
+    use hubscope_store::text::escape_controls as esc;
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} coded items ({}){}",
+        stats.items,
+        esc(&chosen.label),
+        if chosen.unresolved > 0 {
+            format!(
+                "; {} items left out: their coders disagree (hubscope agreement, then code resolve)",
+                chosen.unresolved
+            )
+        } else {
+            String::new()
+        }
+    );
+    match uncertainty {
+        Some(u) => {
+            let _ = writeln!(
+                text,
+                "a classifier's codes: against people's codes it has accuracy {:.3}, Cohen's κ {} \
+                 ({}); shares corrected for its confusion, with 95 % bootstrap intervals",
+                u.agreement.accuracy,
+                u.agreement
+                    .kappa
+                    .map_or("undefined".into(), |k| format!("{k:.3}")),
+                esc(&u.agreement.measured_on)
+            );
+            let _ = writeln!(
+                text,
+                "{:>3} {:<34} {:>6} {:>8} {:>10} {:>17}",
+                "#", "category", "items", "counted", "corrected", "95 % interval"
+            );
+        }
+        None if chosen.coder.starts_with(MACHINE_CODER_PREFIX) => text.push_str(
+            "a classifier's codes, whose agreement with people was never measured: shares as \
+             counted, uncorrected\n",
+        ),
+        None => {
+            if let Some((coders, items, kappa)) = people {
+                let _ = writeln!(
+                    text,
+                    "people's codes, as they are; where {coders} coders coded the same {items} \
+                     topics, Fleiss' κ = {kappa:.3}"
+                );
+            }
+        }
+    }
+    let corrected =
+        |id: u16| uncertainty.and_then(|u| u.corrected.iter().find(|e| e.category_id == id));
+    for c in stats.categories.iter().filter(|c| c.items > 0) {
+        let extra = corrected(c.id).map_or_else(String::new, |e| {
+            format!(
+                " {:>8.1} % {:>7.1}–{:.1} %",
+                100.0 * e.share,
+                100.0 * e.ci_low,
+                100.0 * e.ci_high
+            )
+        });
+        let _ = writeln!(
+            text,
+            "{:>3} {:<34} {:>6} {:>6.1} %{extra}",
+            c.id,
+            esc(&c.name),
+            c.items,
+            100.0 * c.share
+        );
+        for s in &c.subcategories {
+            let _ = writeln!(
+                text,
+                "      {:<32} {:>6} {:>6.1} % of the category",
+                esc(s.name.as_deref().unwrap_or("(no subcategory)")),
+                s.items,
+                100.0 * s.share_in_category
+            );
+        }
+    }
+    text
+}
