@@ -276,6 +276,35 @@ impl Bases {
     }
 }
 
+/// Why a README cannot be audited on its own.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadmeError {
+    #[error("cannot read {0}")]
+    Read(#[from] hubscope_source::SmallFileError),
+    #[error("{path}: {error}")]
+    Card {
+        path: String,
+        error: hubscope_card::CardError,
+    },
+}
+
+impl Subject {
+    /// The facts of a README file audited on its own, read up to the card analyser's limit.
+    pub fn of_readme(path: &std::path::Path) -> Result<Subject, ReadmeError> {
+        let analyzer = hubscope_card::CardAnalyzer::new();
+        let limit = hubscope_card::Limits::default().max_card_bytes as u64;
+        let text = hubscope_source::read_bounded(path, limit)?;
+        let shown = path.display().to_string();
+        let card = analyzer
+            .analyze_bytes(&text)
+            .map_err(|error| ReadmeError::Card {
+                path: shown.clone(),
+                error,
+            })?;
+        Ok(Subject::of_card(shown, &card))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

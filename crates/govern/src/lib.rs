@@ -38,5 +38,5 @@ pub use audit::{Audit, CardFacts, Finding, LicenseFacts, Subject, audit, pickle_
 pub use catalog::{CatalogError, audit_stored};
 pub use facts::{Bases, for_each_subject, subjects_of};
 pub use poc::{ClassScore, Latency, PocError, ProbeOptions, ProbeScores, cross_validate, latency};
-pub use policy::{MetadataField, Policy, PolicyError, Severity};
+pub use policy::{MetadataField, Policy, PolicyError, PolicyFileError, Severity};
 pub use shortlist::{Ranked, rank};

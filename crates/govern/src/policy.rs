@@ -388,6 +388,30 @@ impl Policy {
     }
 }
 
+/// The largest policy file read (a policy with long allow-lists is kilobytes).
+pub const MAX_POLICY_BYTES: u64 = 16 << 20;
+
+/// Why a policy file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyFileError {
+    #[error("cannot read the policy {0}")]
+    Read(#[from] hubscope_source::SmallFileError),
+    #[error("policy {0}: not UTF-8 text")]
+    NotText(String),
+    #[error("policy {path}: {error}")]
+    Invalid { path: String, error: PolicyError },
+}
+
+impl Policy {
+    /// Reads (at most [`MAX_POLICY_BYTES`]) and checks the policy file at `path`.
+    pub fn load(path: &std::path::Path) -> Result<Policy, PolicyFileError> {
+        let bytes = hubscope_source::read_bounded(path, MAX_POLICY_BYTES)?;
+        let shown = path.display().to_string();
+        let text = String::from_utf8(bytes).map_err(|_| PolicyFileError::NotText(shown.clone()))?;
+        Policy::parse(&text).map_err(|error| PolicyFileError::Invalid { path: shown, error })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -459,5 +483,23 @@ mod tests {
         assert_eq!(e.line, Some(4), "{e}");
         let e = Policy::parse("version = \"1\"\n").unwrap_err();
         assert!(e.message.contains("name"), "{e}");
+    }
+
+    #[test]
+    fn a_policy_file_that_is_not_text_or_too_long_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let binary = dir.path().join("p.toml");
+        std::fs::write(&binary, [0xff, 0xfe, 0x00]).unwrap();
+        let e = Policy::load(&binary).unwrap_err().to_string();
+        assert!(e.contains("p.toml: not UTF-8 text"), "{e}");
+        let long = dir.path().join("long.toml");
+        let file = std::fs::File::create(&long).unwrap();
+        file.set_len(MAX_POLICY_BYTES + 1).unwrap();
+        let e = Policy::load(&long).unwrap_err().to_string();
+        assert!(e.contains("long.toml: longer than"), "{e}");
+        let e = Policy::load(&dir.path().join("none.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("cannot read the policy"), "{e}");
     }
 }

@@ -8,7 +8,6 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use hubscope_card::CardAnalyzer;
 use hubscope_govern::{
     Audit, Bases, CatalogError, Policy, Subject, audit, audit_stored, for_each_subject,
 };
@@ -147,26 +146,10 @@ impl std::fmt::Display for PolicyFailed {
 
 impl std::error::Error for PolicyFailed {}
 
-/// The facts of a README file audited on its own.
-fn readme_subject(path: &Path) -> anyhow::Result<Subject> {
-    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let card = CardAnalyzer::new()
-        .analyze_bytes(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(Subject::of_card(path.display().to_string(), &card))
-}
-
-/// Reads and checks a policy file.
-pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the policy {}", path.display()))?;
-    Policy::parse(&text).with_context(|| format!("policy {}", path.display()))
-}
-
 pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let now = args.as_of.moment();
-    let policy = load_policy(&args.policy)?;
+    let policy = Policy::load(&args.policy)?;
     if args.targets.is_empty() && !args.all && args.query.is_none() {
         bail!("audit needs model ids or README paths, --all, or --query TEXT");
     }
@@ -182,8 +165,8 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
     // memory stays bounded over millions of stored models.
     let readme_subjects: Vec<Subject> = paths
         .iter()
-        .map(|p| readme_subject(Path::new(p.as_str())))
-        .collect::<anyhow::Result<_>>()?;
+        .map(|p| Subject::of_readme(Path::new(p.as_str())))
+        .collect::<Result<_, _>>()?;
     let readmes: HashSet<String> = readme_subjects.iter().map(|s| s.id.clone()).collect();
     let store = if !ids.is_empty() || args.all || args.query.is_some() {
         Some(Store::open_read_only(db)?)

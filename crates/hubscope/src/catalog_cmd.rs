@@ -13,7 +13,7 @@ use hubscope_report::Format;
 use hubscope_store::{Action, Decision, Store};
 
 use crate::atomic::write_atomically;
-use crate::audit_cmd::{PolicyFailed, load_policy};
+use crate::audit_cmd::PolicyFailed;
 use crate::terminal::{clean, print_clean};
 
 #[derive(Debug, clap::Subcommand)]
@@ -129,7 +129,11 @@ fn user_name(passwd: &str, uid: u32) -> Option<String> {
 
 fn change(db: &Path, action: Action, args: Change) -> anyhow::Result<()> {
     let mut store = Store::open_existing(db)?;
-    let policy = args.policy.as_deref().map(load_policy).transpose()?;
+    let policy = args
+        .policy
+        .as_deref()
+        .map(hubscope_govern::Policy::load)
+        .transpose()?;
     let change = catalog::Change {
         model: args.model,
         action,
@@ -240,7 +244,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
 }
 
 fn drift(db: &Path, policy_path: &Path) -> anyhow::Result<()> {
-    let policy = load_policy(policy_path)?;
+    let policy = hubscope_govern::Policy::load(policy_path)?;
     let store = Store::open_read_only(db)?;
     let (approved, drifts) = catalog::drift(&store, &policy, chrono::Utc::now())?;
     let report = ledger::drift_report(&drifts);

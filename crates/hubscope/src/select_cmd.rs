@@ -12,7 +12,7 @@ use hubscope_store::Store;
 use hubscope_store::text::ellipsis;
 use serde_json::json;
 
-use crate::audit_cmd::{AsOf, load_policy};
+use crate::audit_cmd::AsOf;
 use crate::terminal::print_clean;
 
 /// Candidates for a task, ranked on evidence.
@@ -63,7 +63,11 @@ enum SelectFormat {
 }
 
 pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()> {
-    let policy = args.policy.as_deref().map(load_policy).transpose()?;
+    let policy = args
+        .policy
+        .as_deref()
+        .map(hubscope_govern::Policy::load)
+        .transpose()?;
     let store = Store::open_read_only(db)?;
     let criteria = Criteria {
         task: args.task.clone(),
@@ -169,7 +173,11 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
 }
 
 pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
-    let policy = args.policy.as_deref().map(load_policy).transpose()?;
+    let policy = args
+        .policy
+        .as_deref()
+        .map(hubscope_govern::Policy::load)
+        .transpose()?;
     let store = Store::open_read_only(db)?;
     let subjects = stored_subjects(&store, &args.models, args.as_of.moment())?;
     let rows = shortlist::comparison(&subjects);
