@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use hubscope_store::{DeclaredBy, Frame, FrameDeclaration, MonthSpan, Store};
-use hubscope_trends::{DateBasis, Models, source_facts};
+use hubscope_trends::{DateBasis, Models, source_facts, sources_text};
 
 /// What a source is a record of: `--frame census|sample`, a census's `--window`, its
 /// `--snapshot` and, in words, what it `--describes`.
@@ -114,7 +114,7 @@ fn declare(db: &Path, name: &str, frame: &FrameArgs) -> anyhow::Result<()> {
     let source = store.declare_source(source.id, &declaration)?;
     eprintln!(
         "hubscope sources: {} is now a {}{} (was a {})",
-        source.name,
+        crate::terminal::clean(&source.name),
         source.declared.frame.as_str(),
         source
             .declared
@@ -134,39 +134,7 @@ fn list(db: &Path, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&facts)?);
         return Ok(());
     }
-    let mut out = String::new();
-    for f in &facts {
-        let s = &f.source;
-        out.push_str(&format!(
-            "{:>3}  {:<11} {:<7} {}\n",
-            s.id,
-            s.kind,
-            s.declared.frame.as_str(),
-            crate::terminal::clean(&s.name)
-        ));
-        let covers = match (f.complete, f.partial) {
-            (Some(c), Some(p)) => format!("covers {c} wholly, {p} in part"),
-            (Some(c), None) => format!("covers {c} wholly"),
-            (None, Some(p)) => format!("covers {p} in part"),
-            (None, None) if s.declared.frame == Frame::Census => "covers no month".into(),
-            (None, None) => "a sample: no trend is drawn from it".into(),
-        };
-        if s.kind == "models" {
-            out.push_str(&format!(
-                "     {} models, {} dated{}; {covers}\n",
-                f.models,
-                f.dated,
-                f.data.map(|d| format!(" ({d})")).unwrap_or_default()
-            ));
-        }
-        out.push_str(&format!("     {}\n", s.declared_words()));
-        if let Some(d) = &s.declared.describes {
-            out.push_str(&format!("     {}\n", crate::terminal::clean(d)));
-        }
-    }
-    if facts.is_empty() {
-        out.push_str("no sources yet: ingest or crawl first\n");
-    }
+    let out = sources_text(&facts);
     crate::terminal::print_clean(&out)?;
     Ok(())
 }

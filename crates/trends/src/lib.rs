@@ -34,4 +34,4 @@ pub use series::{
     DateBasis, Docs, DocsRow, GroupBy, GroupSummary, TrendTests, UploadRow, Uploads, Window,
     card_analyses, docs, family_series, uploads,
 };
-pub use summary::{PopulationError, population};
+pub use summary::{PopulationError, population, sources_text};

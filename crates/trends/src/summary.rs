@@ -230,6 +230,48 @@ impl MonthlyTable {
     }
 }
 
+/// The sources of a store in words: id, kind, frame and name; what a census covers; how it was
+/// declared and what it says it describes.
+pub fn sources_text(facts: &[crate::SourceFacts]) -> String {
+    use hubscope_store::Frame;
+    let mut out = String::new();
+    for f in facts {
+        let s = &f.source;
+        let _ = writeln!(
+            out,
+            "{:>3}  {:<11} {:<7} {}",
+            s.id,
+            escape_controls(&s.kind),
+            s.declared.frame.as_str(),
+            escape_controls(&s.name)
+        );
+        let covers = match (f.complete, f.partial) {
+            (Some(c), Some(p)) => format!("covers {c} wholly, {p} in part"),
+            (Some(c), None) => format!("covers {c} wholly"),
+            (None, Some(p)) => format!("covers {p} in part"),
+            (None, None) if s.declared.frame == Frame::Census => "covers no month".into(),
+            (None, None) => "a sample: no trend is drawn from it".into(),
+        };
+        if s.kind == "models" {
+            let _ = writeln!(
+                out,
+                "     {} models, {} dated{}; {covers}",
+                f.models,
+                f.dated,
+                f.data.map(|d| format!(" ({d})")).unwrap_or_default()
+            );
+        }
+        let _ = writeln!(out, "     {}", escape_controls(&s.declared_words()));
+        if let Some(d) = &s.declared.describes {
+            let _ = writeln!(out, "     {}", escape_controls(d));
+        }
+    }
+    if facts.is_empty() {
+        out.push_str("no sources yet: ingest or crawl first\n");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
