@@ -122,6 +122,13 @@ impl ForumMiner {
         options: ForumOptions,
         max_requests: Option<u64>,
     ) -> Result<Self, HubError> {
+        parse_since(options.since.as_deref())?;
+        if !(options.rate.is_finite() && options.rate > 0.0) {
+            return Err(HubError::Option(format!(
+                "--rate {}: expected a positive number of requests per second",
+                options.rate
+            )));
+        }
         let mut config = HubConfig::new(base)?;
         config.token = None;
         config.max_rate = Some(options.rate);
@@ -691,6 +698,19 @@ async fn fetch_topic(client: &HubClient, listed: ListedTopic) -> Result<Fetched,
 }
 
 impl ForumReport {
+    /// The crawl so far in a line, for a progress display.
+    pub fn progress_line(&self, elapsed: Duration) -> String {
+        format!(
+            "page {}, {} posts, {} topics fetched, {} current, {} issues · {:.1} requests/s",
+            self.pages,
+            self.posts,
+            self.topics_fetched,
+            self.topics_current,
+            self.issues,
+            (self.client.api_requests as f64) / elapsed.as_secs_f64().max(1e-3)
+        )
+    }
+
     /// The summary printed at the end of a crawl into `db` that took `elapsed`.
     pub fn summary(&self, db: &str, elapsed: Duration) -> String {
         let r = self;

@@ -13,7 +13,7 @@ use anyhow::Context;
 use hubscope_forum::{ForumMiner, ForumOptions, ForumReport};
 use hubscope_hub::status::{Status, waiting_line};
 use hubscope_hub::{CrawlOptions, CrawlReport, Crawler, HubClient, HubConfig};
-use hubscope_store::{Store, time};
+use hubscope_store::Store;
 
 use crate::progress::Counter;
 use crate::terminal::clean;
@@ -183,11 +183,8 @@ pub fn crawl_models(db: &Path, crawl: ModelsCrawl) -> anyhow::Result<()> {
         max_requests,
         json,
     } = crawl;
-    if let Some(text) = &options.since
-        && time::normalize_timestamp(text).is_none()
-    {
-        anyhow::bail!("--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time");
-    }
+    // Checked before the database is created.
+    hubscope_hub::parse_since(options.since.as_deref())?;
     let config = HubConfig::from_env()?;
     let endpoint = config.endpoint.to_string();
     let client = HubClient::new(config, max_requests)?;
@@ -261,17 +258,6 @@ pub fn crawl_forum(db: &Path, crawl: ForumCrawl) -> anyhow::Result<()> {
         max_requests,
         json,
     } = crawl;
-    if let Some(text) = &options.since
-        && time::normalize_timestamp(text).is_none()
-    {
-        anyhow::bail!("--since {text:?}: expected a date (YYYY-MM-DD) or an RFC 3339 time");
-    }
-    if !(options.rate.is_finite() && options.rate > 0.0) {
-        anyhow::bail!(
-            "--rate {}: expected a positive number of requests per second",
-            options.rate
-        );
-    }
     let miner = ForumMiner::new(&base, options, max_requests)?;
     let mut store = Store::open(db)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -285,15 +271,7 @@ pub fn crawl_forum(db: &Path, crawl: ForumCrawl) -> anyhow::Result<()> {
     let result = runtime.block_on(async {
         spawn_ctrl_c(Arc::clone(&stop));
         let on_page = |r: &ForumReport| {
-            let line = format!(
-                "page {}, {} posts, {} topics fetched, {} current, {} issues · {:.1} requests/s",
-                r.pages,
-                r.posts,
-                r.topics_fetched,
-                r.topics_current,
-                r.issues,
-                (r.client.api_requests as f64) / started.elapsed().as_secs_f64().max(1e-3)
-            );
+            let line = r.progress_line(started.elapsed());
             counter.update(r.topics_listed, line.clone());
             let mut last = last_line
                 .lock()
