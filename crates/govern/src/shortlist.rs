@@ -313,6 +313,134 @@ pub fn comparison(subjects: &[Subject]) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
+impl Shortlist {
+    /// The first `top` ranked, with the scores' maxima, then the candidates failing the policy
+    /// (at most `top`, with their errors). Ids from outside have their control characters
+    /// escaped.
+    pub fn table(&self, top: usize) -> String {
+        use hubscope_store::text::escape_controls as esc;
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:>3} {:<48} {:>6}  {:>5} {:>5} {:>5} {:>5} {:>5}",
+            "#", "model", "score", "docs", "eval", "adopt", "maint", "lic"
+        );
+        let _ = writeln!(
+            out,
+            "{:>3} {:<48} {:>6}  {:>5} {:>5} {:>5} {:>5} {:>5}",
+            "",
+            "(out of)",
+            100,
+            WEIGHTS.documentation,
+            WEIGHTS.evaluation,
+            WEIGHTS.adoption,
+            WEIGHTS.maintenance,
+            WEIGHTS.license
+        );
+        for (i, r) in self.ranked.iter().take(top).enumerate() {
+            let _ = writeln!(
+                out,
+                "{:>3} {:<48} {:>6.1}  {:>5.1} {:>5.1} {:>5.1} {:>5.1} {:>5.1}",
+                i + 1,
+                esc(&r.model_id),
+                r.total,
+                r.documentation,
+                r.evaluation,
+                r.adoption,
+                r.maintenance,
+                r.license
+            );
+        }
+        if !self.failing.is_empty() {
+            let _ = writeln!(out, "\nfailing the policy ({}):", self.failing.len());
+            for (id, e) in self.failing.iter().take(top) {
+                let _ = writeln!(out, "  {} — {}", esc(id), esc(&e.join("; ")));
+            }
+            if self.failing.len() > top {
+                let _ = writeln!(
+                    out,
+                    "  … {} more (--format json lists them all)",
+                    self.failing.len() - top
+                );
+            }
+        }
+        out
+    }
+
+    /// The shortlist for `task` as JSON: the first `top` ranked, and every failing candidate.
+    pub fn to_json(&self, task: &str, top: usize) -> serde_json::Value {
+        serde_json::json!({
+            "task": task,
+            "candidates": self.ranked.len(),
+            "weights": WEIGHTS,
+            "shortlist": &self.ranked[..self.ranked.len().min(top)],
+            "failing_policy": self.failing.iter()
+                .map(|(id, e)| serde_json::json!({"model_id": id, "errors": e}))
+                .collect::<Vec<_>>(),
+            "left_out_unknown_size": self.unknown_size,
+        })
+    }
+}
+
+/// Models side by side: one column per subject, one row per fact ([`comparison`]), and a
+/// policy row with each audit's verdict when there are audits. Cells are cut to 28
+/// characters and have their control characters escaped.
+pub fn comparison_table(subjects: &[Subject], audits: &[Option<crate::Audit>]) -> String {
+    use hubscope_store::text::{ellipsis, escape_controls as esc};
+    use std::fmt::Write as _;
+    let width = 28;
+    let cell = |text: &str| ellipsis(&esc(text), width);
+    let mut out = format!("{:<20}", "");
+    for s in subjects {
+        let _ = write!(out, " {:<width$}", cell(&s.id));
+    }
+    out.push('\n');
+    for (name, values) in &comparison(subjects) {
+        let _ = write!(out, "{name:<20}");
+        for v in values {
+            let _ = write!(out, " {:<width$}", cell(v));
+        }
+        out.push('\n');
+    }
+    if audits.iter().any(Option::is_some) {
+        let _ = write!(out, "{:<20}", "policy");
+        for a in audits.iter().flatten() {
+            let e = a
+                .findings
+                .iter()
+                .filter(|f| f.severity == crate::Severity::Error)
+                .count();
+            let w = a.findings.len() - e;
+            let verdict = if a.passed { "pass" } else { "FAIL" };
+            let _ = write!(out, " {:<width$}", format!("{verdict} ({e} err, {w} warn)"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The comparison as JSON: one object per subject with its facts and, when audited, its audit.
+pub fn comparison_json(subjects: &[Subject], audits: &[Option<crate::Audit>]) -> serde_json::Value {
+    let rows = comparison(subjects);
+    subjects
+        .iter()
+        .zip(audits)
+        .enumerate()
+        .map(|(i, (s, a))| {
+            let mut m = serde_json::Map::new();
+            m.insert("model_id".into(), serde_json::json!(s.id));
+            for (name, values) in &rows {
+                m.insert((*name).to_string(), serde_json::json!(values[i]));
+            }
+            if let Some(a) = a {
+                m.insert("audit".into(), serde_json::json!(a));
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

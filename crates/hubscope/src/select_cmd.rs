@@ -1,16 +1,13 @@
 //! Selection: `hubscope shortlist` (candidates for a task, ranked by a transparent score, with
 //! the models that fail the policy set apart) and `hubscope compare` (models side by side).
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::bail;
 use hubscope_govern::catalog::stored_subjects;
-use hubscope_govern::shortlist::{self, Criteria, Shortlist, WEIGHTS};
-use hubscope_govern::{Audit, Severity, audit};
+use hubscope_govern::shortlist::{self, Criteria};
+use hubscope_govern::{Audit, audit};
 use hubscope_store::Store;
-use hubscope_store::text::ellipsis;
-use serde_json::json;
 
 use crate::audit_cmd::AsOf;
 use crate::terminal::print_clean;
@@ -75,11 +72,8 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
         license_allow: args.license_allow.clone(),
         max_params: args.max_params,
     };
-    let Shortlist {
-        ranked,
-        failing,
-        unknown_size,
-    } = shortlist::shortlist(&store, &criteria, policy.as_ref(), args.as_of.moment())?;
+    let list = shortlist::shortlist(&store, &criteria, policy.as_ref(), args.as_of.moment())?;
+    let (ranked, failing, unknown_size) = (&list.ranked, &list.failing, list.unknown_size);
     if ranked.is_empty() && failing.is_empty() {
         bail!(
             "no stored model matches --task {}{}: check the pipeline tag, or crawl more models",
@@ -91,66 +85,14 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
             }
         );
     }
-    let shown = &ranked[..ranked.len().min(args.top)];
+    let shown = ranked.len().min(args.top);
     match args.format {
         SelectFormat::Json => print_clean(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&json!({
-                "task": args.task,
-                "candidates": ranked.len(),
-                "weights": WEIGHTS,
-                "shortlist": shown,
-                "failing_policy": failing.iter().map(|(id, e)| json!({"model_id": id, "errors": e})).collect::<Vec<_>>(),
-                "left_out_unknown_size": unknown_size,
-            }))?
+            serde_json::to_string_pretty(&list.to_json(&args.task, args.top))?
         )),
         SelectFormat::Table => {
-            let mut out = String::new();
-            let _ = writeln!(
-                out,
-                "{:>3} {:<48} {:>6}  {:>5} {:>5} {:>5} {:>5} {:>5}",
-                "#", "model", "score", "docs", "eval", "adopt", "maint", "lic"
-            );
-            let _ = writeln!(
-                out,
-                "{:>3} {:<48} {:>6}  {:>5} {:>5} {:>5} {:>5} {:>5}",
-                "",
-                "(out of)",
-                100,
-                WEIGHTS.documentation,
-                WEIGHTS.evaluation,
-                WEIGHTS.adoption,
-                WEIGHTS.maintenance,
-                WEIGHTS.license
-            );
-            for (i, r) in shown.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "{:>3} {:<48} {:>6.1}  {:>5.1} {:>5.1} {:>5.1} {:>5.1} {:>5.1}",
-                    i + 1,
-                    r.model_id,
-                    r.total,
-                    r.documentation,
-                    r.evaluation,
-                    r.adoption,
-                    r.maintenance,
-                    r.license
-                );
-            }
-            if !failing.is_empty() {
-                let _ = writeln!(out, "\nfailing the policy ({}):", failing.len());
-                for (id, e) in failing.iter().take(args.top) {
-                    let _ = writeln!(out, "  {id} — {}", e.join("; "));
-                }
-                if failing.len() > args.top {
-                    let _ = writeln!(
-                        out,
-                        "  … {} more (--format json lists them all)",
-                        failing.len() - args.top
-                    );
-                }
-            }
-            print_clean(&out)?;
+            print_clean(&list.table(args.top))?;
             eprintln!(
                 "hubscope shortlist: {} candidates for {}{}, {} shown{}",
                 ranked.len() + failing.len(),
@@ -160,7 +102,7 @@ pub fn shortlist(db: &std::path::Path, args: ShortlistArgs) -> anyhow::Result<()
                 } else {
                     format!(" ({} fail the policy)", failing.len())
                 },
-                shown.len(),
+                shown,
                 if unknown_size > 0 {
                     format!("; {unknown_size} left out because their size is unknown")
                 } else {
@@ -180,60 +122,15 @@ pub fn compare(db: &std::path::Path, args: CompareArgs) -> anyhow::Result<()> {
         .transpose()?;
     let store = Store::open_read_only(db)?;
     let subjects = stored_subjects(&store, &args.models, args.as_of.moment())?;
-    let rows = shortlist::comparison(&subjects);
     let audits: Vec<Option<Audit>> = subjects
         .iter()
         .map(|s| policy.as_ref().map(|p| audit(p, s)))
         .collect();
     match args.format {
-        SelectFormat::Json => {
-            let models: Vec<serde_json::Value> = subjects
-                .iter()
-                .zip(&audits)
-                .enumerate()
-                .map(|(i, (s, a))| {
-                    let mut m = serde_json::Map::new();
-                    m.insert("model_id".into(), json!(s.id));
-                    for (name, values) in &rows {
-                        m.insert((*name).to_string(), json!(values[i]));
-                    }
-                    if let Some(a) = a {
-                        m.insert("audit".into(), json!(a));
-                    }
-                    serde_json::Value::Object(m)
-                })
-                .collect();
-            print_clean(&format!("{}\n", serde_json::to_string_pretty(&models)?))
-        }
-        SelectFormat::Table => {
-            let width = 28;
-            let mut out = format!("{:<20}", "");
-            for s in &subjects {
-                let _ = write!(out, " {:<width$}", ellipsis(&s.id, width));
-            }
-            out.push('\n');
-            for (name, values) in &rows {
-                let _ = write!(out, "{name:<20}");
-                for v in values {
-                    let _ = write!(out, " {:<width$}", ellipsis(v, width));
-                }
-                out.push('\n');
-            }
-            if policy.is_some() {
-                let _ = write!(out, "{:<20}", "policy");
-                for a in audits.iter().flatten() {
-                    let e = a
-                        .findings
-                        .iter()
-                        .filter(|f| f.severity == Severity::Error)
-                        .count();
-                    let w = a.findings.len() - e;
-                    let verdict = if a.passed { "pass" } else { "FAIL" };
-                    let _ = write!(out, " {:<width$}", format!("{verdict} ({e} err, {w} warn)"));
-                }
-                out.push('\n');
-            }
-            print_clean(&out)
-        }
+        SelectFormat::Json => print_clean(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&shortlist::comparison_json(&subjects, &audits))?
+        )),
+        SelectFormat::Table => print_clean(&shortlist::comparison_table(&subjects, &audits)),
     }
 }
