@@ -10,14 +10,12 @@ use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::against::{mention_frames, mention_table, mention_words, upload_table};
 use hubscope_trends::{
-    CorrelateOptions, Correlations, MIN_CORRELATION_MONTHS, Totals, Window, correlate,
-    load_with_families,
+    CorrelateOptions, MIN_CORRELATION_MONTHS, Totals, Window, correlate, load_with_families,
 };
 
 use crate::args::{SourceArg, check_range, family_table, parse_month};
 use crate::atomic::write_atomically;
-use crate::terminal::clean;
-use hubscope_stats::p_text;
+use crate::terminal::{clean, eprint_clean};
 
 use crate::trends_cmd::{FormatArg, write_frame};
 
@@ -132,57 +130,6 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("  chart: {}", path.display());
     }
-    summary(&result, &names);
+    eprint_clean(&result.summary(&names.0, &names.1));
     Ok(())
-}
-
-fn summary(c: &Correlations, (a, b): &(String, String)) {
-    let (a, b) = (&clean(a).into_owned(), &clean(b).into_owned());
-    eprintln!(
-        "hubscope correlate: {a} vs {b}: {} common months ({}), {} names in both ({} only in {a}, {} only in {b})",
-        c.months.len(),
-        match (c.months.first(), c.months.last()) {
-            (Some(x), Some(y)) => format!("{x}..{y}"),
-            _ => "none".into(),
-        },
-        c.families.len(),
-        c.only_in_a.len(),
-        c.only_in_b.len()
-    );
-    if let Some(why) = &c.not_computed {
-        eprintln!("  not correlated: {why}");
-        return;
-    }
-    match c.across_families {
-        Some(r) => eprintln!(
-            "  across families (totals over {} months): Spearman ρ {:.3} (p {}, n {})",
-            match c.totals {
-                Totals::Shared => "the shared",
-                Totals::Own => "each table's own",
-            },
-            r.rho,
-            p_text(r.p),
-            r.n
-        ),
-        None => eprintln!("  across families: too few families (or constant totals) for Spearman"),
-    }
-    for f in c.families.iter().take(10) {
-        match f.correlation {
-            Some(r) => eprintln!(
-                "  {:<20} {:>8} {:>8}  ρ {:>6.3} (p {}, n {})",
-                clean(&f.family),
-                f.total_a,
-                f.total_b,
-                r.rho,
-                p_text(r.p),
-                r.n
-            ),
-            None => eprintln!(
-                "  {:<20} {:>8} {:>8}  ρ undefined (a series is constant over the months)",
-                clean(&f.family),
-                f.total_a,
-                f.total_b
-            ),
-        }
-    }
 }

@@ -272,6 +272,69 @@ pub fn sources_text(facts: &[crate::SourceFacts]) -> String {
     out
 }
 
+impl crate::Correlations {
+    /// The correlation of table `a` with table `b` in words: the common months and names, why
+    /// nothing was correlated, or ρ across families and for the ten largest.
+    pub fn summary(&self, a: &str, b: &str) -> String {
+        let (a, b) = (escape_controls(a), escape_controls(b));
+        let mut text = format!(
+            "hubscope correlate: {a} vs {b}: {} common months ({}), {} names in both ({} only in \
+             {a}, {} only in {b})\n",
+            self.months.len(),
+            match (self.months.first(), self.months.last()) {
+                (Some(x), Some(y)) => format!("{x}..{y}"),
+                _ => "none".into(),
+            },
+            self.families.len(),
+            self.only_in_a.len(),
+            self.only_in_b.len()
+        );
+        if let Some(why) = &self.not_computed {
+            let _ = writeln!(text, "  not correlated: {why}");
+            return text;
+        }
+        match self.across_families {
+            Some(r) => {
+                let _ = writeln!(
+                    text,
+                    "  across families (totals over {} months): Spearman ρ {:.3} (p {}, n {})",
+                    match self.totals {
+                        crate::Totals::Shared => "the shared",
+                        crate::Totals::Own => "each table's own",
+                    },
+                    r.rho,
+                    p_text(r.p),
+                    r.n
+                );
+            }
+            None => text.push_str(
+                "  across families: too few families (or constant totals) for Spearman\n",
+            ),
+        }
+        for f in self.families.iter().take(10) {
+            let family = escape_controls(&f.family);
+            let _ = match f.correlation {
+                Some(r) => writeln!(
+                    text,
+                    "  {:<20} {:>8} {:>8}  ρ {:>6.3} (p {}, n {})",
+                    family,
+                    f.total_a,
+                    f.total_b,
+                    r.rho,
+                    p_text(r.p),
+                    r.n
+                ),
+                None => writeln!(
+                    text,
+                    "  {:<20} {:>8} {:>8}  ρ undefined (a series is constant over the months)",
+                    family, f.total_a, f.total_b
+                ),
+            };
+        }
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
