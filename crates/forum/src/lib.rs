@@ -745,17 +745,13 @@ impl ForumReport {
             s.waited_ms as f64 / 1000.0,
             s.bytes as f64 / 1e6
         ));
-        if r.issues > 0 {
-            out.push_str(&format!(
-            "\n  {} topics or posts skipped or trimmed: SELECT * FROM ingest_issues WHERE run_id = {}",
-            r.issues, r.run_id
+        out.push_str(&hubscope_hub::status::ending(
+            r.issues,
+            "topics or posts",
+            r.run_id,
+            r.stopped.as_deref(),
+            r.finished.then_some("every list was read to its end"),
         ));
-        }
-        match (&r.stopped, r.finished) {
-            (Some(why), _) => out.push_str(&format!("\n  stopped: {why}")),
-            (None, true) => out.push_str("\n  finished: every list was read to its end"),
-            (None, false) => {}
-        }
         out
     }
 }

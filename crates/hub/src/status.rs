@@ -187,17 +187,13 @@ impl CrawlReport {
             s.waited_ms as f64 / 1000.0,
             s.bytes as f64 / 1e6
         ));
-        if report.issues > 0 {
-            out.push_str(&format!(
-                "\n  {} records skipped or trimmed: SELECT * FROM ingest_issues WHERE run_id = {}",
-                report.issues, report.run_id
-            ));
-        }
-        match (&report.stopped, report.finished) {
-            (Some(why), _) => out.push_str(&format!("\n  stopped: {why}")),
-            (None, true) => out.push_str("\n  finished: the listing was read to its end"),
-            (None, false) => {}
-        }
+        out.push_str(&ending(
+            report.issues,
+            "records",
+            report.run_id,
+            report.stopped.as_deref(),
+            report.finished.then_some("the listing was read to its end"),
+        ));
         if let Some(source) = &report.source {
             out.push('\n');
             out.push_str(&source.frame_line(&hubscope_store::Declared::New));
@@ -207,4 +203,30 @@ impl CrawlReport {
         }
         out
     }
+}
+
+/// The last lines of a crawl's summary: where its skipped `what` are logged, and why it stopped
+/// or that it `finished` (in those words). Starts with a line break; the reason is escaped.
+pub fn ending(
+    issues: u64,
+    what: &str,
+    run_id: i64,
+    stopped: Option<&str>,
+    finished: Option<&str>,
+) -> String {
+    let mut out = String::new();
+    if issues > 0 {
+        out.push_str(&format!(
+            "\n  {issues} {what} skipped or trimmed: SELECT * FROM ingest_issues WHERE run_id = {run_id}"
+        ));
+    }
+    match (stopped, finished) {
+        (Some(why), _) => out.push_str(&format!(
+            "\n  stopped: {}",
+            hubscope_store::text::escape_controls(why)
+        )),
+        (None, Some(words)) => out.push_str(&format!("\n  finished: {words}")),
+        (None, None) => {}
+    }
+    out
 }
