@@ -135,10 +135,15 @@ pub fn classifier_for(
     weights: Option<&Path>,
 ) -> anyhow::Result<hubscope_taxonomy::Classifier> {
     let chosen = op::choose(method.into(), codebook, model_dir, weights)?;
+    warn(&chosen);
+    Ok(chosen.classifier)
+}
+
+/// A fallback's warning on stderr.
+fn warn(chosen: &op::Chosen) {
     if let Some(warning) = chosen.warning() {
         eprintln!("{}", crate::terminal::clean(&warning));
     }
-    Ok(chosen.classifier)
 }
 
 impl From<Method> for op::Method {
@@ -247,11 +252,7 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
 
 /// Classifies topics ([`op::classify`]), reporting on stderr.
 pub fn classify(db: &Path, options: &ClassifyOptions) -> anyhow::Result<()> {
-    let classified = op::classify(db, options, |chosen| {
-        if let Some(warning) = chosen.warning() {
-            eprintln!("{}", crate::terminal::clean(&warning));
-        }
-    })?;
+    let classified = op::classify(db, options, warn)?;
     eprint!("{}", crate::terminal::clean(&classified.summary()));
     Ok(())
 }

@@ -1385,7 +1385,7 @@ pub fn markdown(data: &ReportData) -> String {
                         "These are a classifier's codes, not people's. Measured on {}, it agrees with people's codes at accuracy {:.3} and Cohen's κ {}: the shares as counted are biased by its errors. The corrected share undoes its measured confusion (adjusted classify-and-count, constrained to shares that sum to one), and its 95 % interval is a bootstrap over both the hand-coded items and the classified ones. The correction assumes the classifier confuses these topics as it confused the hand-coded ones: where the hand-coded set is not a random sample of them (the built-in set was drawn per predicted category), the interval does not cover that difference.\n",
                         md(&a.measured_on),
                         a.accuracy,
-                        a.kappa.map_or("undefined".into(), |k| format!("{k:.3}"))
+                        hubscope_taxonomy::classify::kappa_text(a.kappa)
                     );
                 }
                 (None, true, _) => {

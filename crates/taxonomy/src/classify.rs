@@ -227,7 +227,7 @@ impl Classified {
                         text,
                         "  measured agreement with people's codes: accuracy {:.3}, Cohen's κ {} ({})",
                         a.accuracy,
-                        kappa(a.kappa),
+                        kappa_text(a.kappa),
                         a.measured_on
                     );
                 }
@@ -265,7 +265,8 @@ impl Classified {
     }
 }
 
-fn kappa(k: Option<f64>) -> String {
+/// A κ for prose: three decimals, or `undefined` (one category only).
+pub fn kappa_text(k: Option<f64>) -> String {
     k.map_or("undefined".into(), |k| format!("{k:.3}"))
 }
 
@@ -524,7 +525,7 @@ impl fmt::Display for Trained {
                     "    {name:<10} accuracy {:.3}  macro-F1 {:.3}  Cohen's κ {}",
                     s.accuracy,
                     s.macro_f1,
-                    kappa(s.kappa)
+                    kappa_text(s.kappa)
                 )?;
             }
         }
@@ -623,7 +624,7 @@ impl fmt::Display for Scored {
             e.items,
             e.accuracy,
             e.macro_f1,
-            kappa(e.kappa)
+            kappa_text(e.kappa)
         )?;
         writeln!(
             f,

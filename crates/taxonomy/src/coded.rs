@@ -240,9 +240,7 @@ pub fn stats_text(
                 "a classifier's codes: against people's codes it has accuracy {:.3}, Cohen's κ {} \
                  ({}); shares corrected for its confusion, with 95 % bootstrap intervals",
                 u.agreement.accuracy,
-                u.agreement
-                    .kappa
-                    .map_or("undefined".into(), |k| format!("{k:.3}")),
+                crate::classify::kappa_text(u.agreement.kappa),
                 esc(&u.agreement.measured_on)
             );
             let _ = writeln!(
