@@ -326,4 +326,21 @@ mod tests {
             .collect();
         assert_eq!(ancestors(&long, "m0").len(), MAX_LINEAGE_DEPTH);
     }
+
+    #[test]
+    fn a_readme_over_the_card_limit_is_refused_without_being_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("README.md");
+        let file = std::fs::File::create(&big).unwrap();
+        file.set_len(hubscope_card::Limits::default().max_card_bytes as u64 + 1)
+            .unwrap();
+        let e = Subject::of_readme(&big).unwrap_err().to_string();
+        assert!(e.contains("README.md: longer than"), "{e}");
+        let small = dir.path().join("ok.md");
+        std::fs::write(&small, "---\nlicense: mit\n---\n# A model\n").unwrap();
+        assert_eq!(
+            Subject::of_readme(&small).unwrap().id,
+            small.display().to_string()
+        );
+    }
 }
