@@ -5,6 +5,8 @@
 //! Every decision is appended to the store's log ([`Store::record_decision`]) with who, why, the
 //! policy and the findings; nothing is edited in place.
 
+use std::ops::ControlFlow;
+
 use hubscope_store::{Action, Decision, Store, StoreError};
 
 use crate::{Audit, Bases, Policy, Subject, subjects_of};
@@ -56,6 +58,39 @@ pub fn audit_stored(
 ) -> Result<Vec<Audit>, CatalogError> {
     let subjects = stored_subjects(store, ids, now)?;
     Ok(subjects.iter().map(|s| crate::audit(policy, s)).collect())
+}
+
+/// Audits every stored model at `now` whose id contains `query` (ignoring case; every model
+/// when there is none), inherited licences resolved through the stored lineage. Each audit goes
+/// to `visit` as it is made, so memory stays bounded over millions of models; an error from
+/// `visit` stops the walk and is returned.
+pub fn audit_each<E: From<StoreError>>(
+    store: &Store,
+    policy: &Policy,
+    query: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+    mut visit: impl FnMut(Audit) -> Result<(), E>,
+) -> Result<(), E> {
+    let bases = Bases::load(store)?;
+    let query = query.map(str::to_lowercase);
+    let mut error = None;
+    crate::for_each_subject(store, None, now, |mut subject| {
+        if query
+            .as_ref()
+            .is_some_and(|q| !subject.id.to_lowercase().contains(q))
+        {
+            return ControlFlow::Continue(());
+        }
+        subject.bases = bases.of(&subject.id);
+        match visit(crate::audit(policy, &subject)) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    })?;
+    error.map_or(Ok(()), Err)
 }
 
 /// The facts of stored models at `now`, their bases resolved; every one of `ids` must be
@@ -370,5 +405,34 @@ mod tests {
         let (approved, drifted) = drift(&store, &policy, now).unwrap();
         assert_eq!(approved, 1);
         assert!(drifted.is_empty(), "{drifted:?}");
+    }
+
+    #[test]
+    fn audit_each_visits_the_models_a_query_names_and_stops_at_the_first_error() {
+        let (_dir, store) = store_with(&["org/Bert-small", "org/bert-large", "other/gpt"]);
+        let now = chrono::Utc::now();
+        let mut seen = Vec::new();
+        audit_each::<CatalogError>(&store, &strict(), Some("BERT"), now, |a| {
+            assert!(!a.passed, "mit is not allowed: {a:?}");
+            seen.push(a.model_id);
+            Ok(())
+        })
+        .unwrap();
+        seen.sort();
+        assert_eq!(seen, ["org/Bert-small", "org/bert-large"]);
+        let mut all = 0;
+        audit_each::<CatalogError>(&store, &strict(), None, now, |_| {
+            all += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(all, 3);
+        let mut visits = 0;
+        let stopped = audit_each(&store, &strict(), None, now, |_| {
+            visits += 1;
+            Err(CatalogError::NeedsPolicy)
+        });
+        assert!(matches!(stopped, Err(CatalogError::NeedsPolicy)));
+        assert_eq!(visits, 1);
     }
 }

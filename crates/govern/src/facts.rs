@@ -252,9 +252,11 @@ impl Bases {
         Ok(Bases { parents, licences })
     }
 
-    /// The direct parents of each stored model that has any.
-    pub fn parents(&self) -> &HashMap<String, Vec<String>> {
-        &self.parents
+    /// The direct parents of each of `ids` that has any, in order (one generation up).
+    pub fn parents_of(&self, ids: &[String]) -> Vec<String> {
+        ids.iter()
+            .flat_map(|id| self.parents.get(id).into_iter().flatten().cloned())
+            .collect()
     }
 
     /// Every ancestor of `id` with its licence (None when not stored or not declared).

@@ -24,6 +24,28 @@ pub fn waiting_line(client: &HubClient) -> String {
     parts.join(" · ")
 }
 
+/// A line-oriented progress log's pace: the first line at once, then at most one every 10 s.
+#[derive(Debug, Default)]
+pub struct EveryTenSeconds {
+    last: std::sync::Mutex<Option<Instant>>,
+}
+
+impl EveryTenSeconds {
+    /// True the first time, then when 10 s have passed since the last true.
+    pub fn due(&self) -> bool {
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+            *last = Some(Instant::now());
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// The progress message: models/s, the API bucket, and the ETA the rate limit allows.
 pub struct Status<'a> {
     client: &'a HubClient,
@@ -31,7 +53,7 @@ pub struct Status<'a> {
     /// API requests per model (listing, commits, discussions) and resolver requests per model.
     api_per_model: f64,
     resolver_per_model: f64,
-    last_line: std::sync::Mutex<Option<Instant>>,
+    lines: EveryTenSeconds,
 }
 
 impl<'a> Status<'a> {
@@ -50,23 +72,14 @@ impl<'a> Status<'a> {
             total,
             api_per_model,
             resolver_per_model: if options.readmes { 1.0 } else { 0.0 },
-            last_line: std::sync::Mutex::new(None),
+            lines: EveryTenSeconds::default(),
         }
     }
 
     /// True after the first page, then at most every 10 s (line-oriented progress when stderr is
     /// not a terminal).
     pub fn due(&self) -> bool {
-        let mut last = self
-            .last_line
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
-            *last = Some(Instant::now());
-            true
-        } else {
-            false
-        }
+        self.lines.due()
     }
 
     /// The status line after `report`, `elapsed` into the crawl.

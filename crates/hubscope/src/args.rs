@@ -44,8 +44,8 @@ impl SourceArg {
 pub fn family_table(path: Option<&Path>) -> anyhow::Result<FamilyTable> {
     Ok(match path {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the family table {}", path.display()))?;
+            let text = hubscope_source::read_text(path, hubscope_source::MAX_SHEET_BYTES)
+                .context("cannot read the family table")?;
             FamilyTable::parse(&text).with_context(|| format!("family table {}", path.display()))?
         }
         None => FamilyTable::builtin(),

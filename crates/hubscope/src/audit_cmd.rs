@@ -3,14 +3,12 @@
 //! command can gate CI.
 
 use std::collections::HashSet;
-use std::ops::ControlFlow;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use hubscope_govern::{
-    Audit, Bases, CatalogError, Policy, Subject, audit, audit_stored, for_each_subject,
-};
+use hubscope_govern::catalog::audit_each;
+use hubscope_govern::{Audit, Bases, CatalogError, Policy, Subject, audit, audit_stored};
 use hubscope_store::Store;
 
 use crate::atomic::write_atomically;
@@ -102,11 +100,7 @@ fn fetch_missing(db: &Path, ids: &[String]) -> anyhow::Result<()> {
         }
         // The bases of what is now stored, one generation up.
         let store = Store::open_read_only(db)?;
-        let bases = Bases::load(&store)?;
-        let parents: Vec<String> = wanted
-            .iter()
-            .flat_map(|id| bases.parents().get(id).cloned().unwrap_or_default())
-            .collect();
+        let parents = Bases::load(&store)?.parents_of(&wanted);
         if parents.is_empty() {
             break;
         }
@@ -203,28 +197,7 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
         {
             // One thread: a reader thread handing parsed models over was slower (allocations
             // freed across threads, and the output's page-cache copies dominate anyway).
-            let bases = Bases::load(store)?;
-            let query = args.query.as_ref().map(|q| q.to_lowercase());
-            let mut error = None;
-            for_each_subject(store, None, now, |mut subject| {
-                if query
-                    .as_ref()
-                    .is_some_and(|q| !subject.id.to_lowercase().contains(q))
-                {
-                    return ControlFlow::Continue(());
-                }
-                subject.bases = bases.of(&subject.id);
-                match push(w, audit(&policy, &subject)) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        error = Some(e);
-                        ControlFlow::Break(())
-                    }
-                }
-            })?;
-            if let Some(e) = error {
-                return Err(e);
-            }
+            audit_each(store, &policy, args.query.as_deref(), now, |a| push(w, a))?;
         }
         for a in explicit {
             push(w, a)?;
@@ -244,8 +217,8 @@ pub fn run(db: &Path, args: AuditArgs) -> anyhow::Result<()> {
     eprintln!(
         "hubscope audit: {total} model{} against {} {} ({}) in {:.2} s: {} passed, {failed} failed",
         if total == 1 { "" } else { "s" },
-        policy.name,
-        policy.version,
+        clean(&policy.name),
+        clean(&policy.version),
         policy.hash,
         started.elapsed().as_secs_f64(),
         total - failed

@@ -170,18 +170,7 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
                 .into_iter()
                 .filter(|d| status.as_deref().is_none_or(|s| d.action.as_str() == s))
                 .collect();
-            match format {
-                ListFormat::Json => {
-                    print_clean(&format!("{}\n", serde_json::to_string_pretty(&entries)?))
-                }
-                ListFormat::Table => {
-                    let mut out = String::new();
-                    for d in &entries {
-                        let _ = writeln!(out, "{}", ledger::decision_line(d));
-                    }
-                    print_clean(&out)
-                }
-            }
+            print_decisions(&entries, format)
         }
         CatalogCommand::Show { model } => {
             let store = Store::open_read_only(db)?;
@@ -198,20 +187,9 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
             let store = Store::open_read_only(db)?;
             let history = store.decisions(&model)?;
             if history.is_empty() {
-                bail!("{model} has no decisions in the catalog");
+                bail!("{} has no decisions in the catalog", clean(&model));
             }
-            match format {
-                ListFormat::Json => {
-                    print_clean(&format!("{}\n", serde_json::to_string_pretty(&history)?))
-                }
-                ListFormat::Table => {
-                    let mut out = String::new();
-                    for d in &history {
-                        let _ = writeln!(out, "{}", ledger::decision_line(d));
-                    }
-                    print_clean(&out)
-                }
-            }
+            print_decisions(&history, format)
         }
         CatalogCommand::Drift { policy } => drift(db, &policy),
         CatalogCommand::Export {
@@ -239,6 +217,20 @@ pub fn run(db: &Path, command: CatalogCommand) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+    }
+}
+
+/// Decisions as a table (one line each) or as JSON, on stdout.
+fn print_decisions(decisions: &[Decision], format: ListFormat) -> anyhow::Result<()> {
+    match format {
+        ListFormat::Json => print_clean(&format!("{}\n", serde_json::to_string_pretty(decisions)?)),
+        ListFormat::Table => {
+            let mut out = String::new();
+            for d in decisions {
+                let _ = writeln!(out, "{}", ledger::decision_line(d));
+            }
+            print_clean(&out)
         }
     }
 }

@@ -253,6 +253,6 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
 /// Classifies topics ([`op::classify`]), reporting on stderr.
 pub fn classify(db: &Path, options: &ClassifyOptions) -> anyhow::Result<()> {
     let classified = op::classify(db, options, warn)?;
-    eprint!("{}", crate::terminal::clean(&classified.summary()));
+    crate::terminal::eprint_clean(&classified.summary());
     Ok(())
 }

@@ -215,15 +215,12 @@ pub fn code(db: &Path, command: CodeCommand) -> anyhow::Result<()> {
         CodeCommand::Resolve { sheet, source } => (Coder::Resolved, sheet, source),
     };
     let name = coder.name()?.to_string();
-    let bytes =
-        std::fs::read(&sheet).with_context(|| format!("cannot read {}", sheet.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{} is not UTF-8 (byte {}): save the sheet as CSV UTF-8",
-            sheet.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+    let text = match hubscope_source::read_text(&sheet, hubscope_source::MAX_SHEET_BYTES) {
+        Err(e @ hubscope_source::SmallFileError::NotText { .. }) => {
+            bail!("{e}: save the sheet as CSV UTF-8")
+        }
+        read => read.context("cannot read the coding sheet")?,
+    };
     let mut store = Store::open_existing(db)?;
     let imported = coding::import(
         &mut store,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use hubscope_forum::{ForumMiner, ForumOptions, ForumReport};
-use hubscope_hub::status::{Status, waiting_line};
+use hubscope_hub::status::{EveryTenSeconds, Status, waiting_line};
 use hubscope_hub::{CrawlOptions, CrawlReport, Crawler, HubClient, HubConfig};
 use hubscope_store::Store;
 
@@ -189,10 +189,7 @@ pub fn crawl_models(db: &Path, crawl: ModelsCrawl) -> anyhow::Result<()> {
     let endpoint = config.endpoint.to_string();
     let client = HubClient::new(config, max_requests)?;
     let mut store = Store::open(db)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = runtime()?;
 
     let total = match (&options.ids[..], options.limit) {
         ([], limit) => limit,
@@ -237,17 +234,13 @@ pub fn crawl_models(db: &Path, crawl: ModelsCrawl) -> anyhow::Result<()> {
     let report = result.with_context(|| {
         format!("crawl of {endpoint} failed; what was stored stays, run again to resume")
     })?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    }
-    eprintln!(
-        "{}",
-        report.summary(&db.display().to_string(), started.elapsed())
-    );
-    if stop.load(Ordering::Relaxed) && !report.finished {
-        return Err(Interrupted.into());
-    }
-    Ok(())
+    let summary = report.summary(&db.display().to_string(), started.elapsed());
+    finish(
+        &report,
+        json,
+        summary,
+        stop.load(Ordering::Relaxed) && !report.finished,
+    )
 }
 
 /// Crawls a forum into the store at `db`, with progress on the terminal.
@@ -260,24 +253,17 @@ pub fn crawl_forum(db: &Path, crawl: ForumCrawl) -> anyhow::Result<()> {
     } = crawl;
     let miner = ForumMiner::new(&base, options, max_requests)?;
     let mut store = Store::open(db)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = runtime()?;
     let counter = Counter::new(None, "topics");
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let last_line = std::sync::Mutex::new(None::<Instant>);
+    let lines = EveryTenSeconds::default();
     let result = runtime.block_on(async {
         spawn_ctrl_c(Arc::clone(&stop));
         let on_page = |r: &ForumReport| {
             let line = r.progress_line(started.elapsed());
             counter.update(r.topics_listed, line.clone());
-            let mut last = last_line
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !counter.is_drawn() && last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
-                *last = Some(Instant::now());
+            if !counter.is_drawn() && lines.due() {
                 eprintln!(
                     "hubscope crawl forum: {} topics listed, {line}",
                     r.topics_listed
@@ -285,11 +271,7 @@ pub fn crawl_forum(db: &Path, crawl: ForumCrawl) -> anyhow::Result<()> {
             }
         };
         let heartbeat = || {
-            let mut last = last_line
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !counter.is_drawn() && last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
-                *last = Some(Instant::now());
+            if !counter.is_drawn() && lines.due() {
                 eprintln!("hubscope crawl forum: {}", waiting_line(miner.client()));
             }
         };
@@ -302,14 +284,35 @@ pub fn crawl_forum(db: &Path, crawl: ForumCrawl) -> anyhow::Result<()> {
             clean(&base)
         )
     })?;
+    let summary = report.summary(&db.display().to_string(), started.elapsed());
+    finish(
+        &report,
+        json,
+        summary,
+        stop.load(Ordering::Relaxed) && !report.finished,
+    )
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// The end of a crawl: the report as JSON on stdout if asked, its summary on stderr, and
+/// [`Interrupted`] if Ctrl-C stopped it before the end.
+fn finish(
+    report: &impl serde::Serialize,
+    json: bool,
+    summary: String,
+    interrupted: bool,
+) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(report)?);
     }
-    eprintln!(
-        "{}",
-        report.summary(&db.display().to_string(), started.elapsed())
-    );
-    if stop.load(Ordering::Relaxed) && !report.finished {
+    eprintln!("{summary}");
+    if interrupted {
         return Err(Interrupted.into());
     }
     Ok(())

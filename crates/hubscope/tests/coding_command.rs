@@ -260,6 +260,14 @@ fn classify_the_store_then_count_the_taxonomy() {
         )),
         "{stderr}"
     );
+    // One line each: the summary's own line breaks are not escaped as outside text would be.
+    assert!(!stderr.contains("\\u{a}"), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("  measured agreement with people's codes")),
+        "{stderr}"
+    );
     // Classifying again replaces the machine's codes; it adds none.
     ok(&hubscope(&db, &["classify", "--method", "lexical"]));
     let exported = dir.path().join("export");

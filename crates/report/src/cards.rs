@@ -4,8 +4,12 @@
 
 use std::io::{self, Write};
 
-use hubscope_card::{CanonicalSection, ModelCard, Score};
+use hubscope_card::{CanonicalSection, CardAnalyzer, CardError, ModelCard, Score};
+use hubscope_source::SourceError;
+use hubscope_source::cards::{CardItem, CardSource};
+use hubscope_source::ingest::spawn_card_reader;
 use hubscope_store::text::{ellipsis, escape_controls as clean};
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// The output formats of `hubscope card`.
@@ -315,6 +319,205 @@ fn serde_plain<T: Serialize>(value: &T) -> String {
     }
 }
 
+/// What one record adds to a run's [`Tally`].
+#[derive(Debug, Default)]
+struct Outcome {
+    error: Option<String>,
+    bytes: u64,
+    front_matter: bool,
+    invalid_yaml: bool,
+    unedited_auto: bool,
+    unedited_template: bool,
+    score: u8,
+}
+
+impl Outcome {
+    fn of(record: &Record) -> Outcome {
+        match &record.result {
+            Err(error) => Outcome {
+                error: Some(format!("{}: {error}", record.id)),
+                ..Outcome::default()
+            },
+            Ok(card) => Outcome {
+                error: None,
+                bytes: card.bytes,
+                front_matter: card.front_matter.present,
+                invalid_yaml: card.front_matter.present && !card.front_matter.parsed,
+                unedited_auto: card.signals.unedited_auto_generated,
+                unedited_template: card.signals.unedited_template,
+                score: card.score.total,
+            },
+        }
+    }
+}
+
+/// What a run of [`analyse_all`] did: the counts of its summary line.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub cards: u64,
+    pub errors: u64,
+    pub bytes: u64,
+    pub front_matter: u64,
+    pub invalid_yaml: u64,
+    pub unedited_auto: u64,
+    pub unedited_template: u64,
+    pub score_sum: u64,
+    /// The first record that could not be analysed, with its id.
+    pub first_error: Option<String>,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: Outcome) {
+        self.cards += 1;
+        if let Some(error) = outcome.error {
+            self.errors += 1;
+            self.first_error.get_or_insert(error);
+            return;
+        }
+        self.bytes += outcome.bytes;
+        self.front_matter += u64::from(outcome.front_matter);
+        self.invalid_yaml += u64::from(outcome.invalid_yaml);
+        self.unedited_auto += u64::from(outcome.unedited_auto);
+        self.unedited_template += u64::from(outcome.unedited_template);
+        self.score_sum += u64::from(outcome.score);
+    }
+
+    /// The run in one line (and its first failure on a second), `seconds` being its duration.
+    pub fn summary(&self, seconds: f64) -> String {
+        let analysed = self.cards - self.errors;
+        let mean = if analysed > 0 {
+            self.score_sum as f64 / analysed as f64
+        } else {
+            0.0
+        };
+        let mut line = format!(
+            "hubscope card: {} cards, {analysed} analysed, {} failed; front matter {} present, {} \
+             invalid; unedited: {} auto-generated, {} template; mean score {mean:.1}; {:.1} MB in \
+             {seconds:.2} s ({:.0} MB/s)",
+            self.cards,
+            self.errors,
+            self.front_matter,
+            self.invalid_yaml,
+            self.unedited_auto,
+            self.unedited_template,
+            self.bytes as f64 / 1e6,
+            self.bytes as f64 / 1e6 / seconds.max(1e-9),
+        );
+        if let Some(first) = &self.first_error {
+            line.push_str(&format!("\n  first failure: {}", clean(first)));
+        }
+        line
+    }
+}
+
+/// Why [`analyse_all`] stopped before the end.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyseError {
+    #[error("cannot render the output")]
+    Render(#[source] io::Error),
+    #[error("cannot write the output")]
+    Write(#[source] io::Error),
+    #[error("the card reader failed; the output is incomplete")]
+    Reader,
+}
+
+/// A finished run: its counts, and the input that could not be read, if one stopped it (the
+/// records read before it are written).
+#[derive(Debug)]
+pub struct Analysed {
+    pub tally: Tally,
+    pub read_error: Option<SourceError>,
+}
+
+/// Analyses every card of `sources` on `pool` and writes the records to `out` in input order,
+/// calling `progress` with the input bytes each batch consumed. A reader thread streams bounded
+/// batches; while one batch is analysed and rendered in parallel the previous one is written, so
+/// memory holds a few batches whatever the size of the input.
+pub fn analyse_all(
+    sources: Vec<CardSource>,
+    analyzer: &CardAnalyzer,
+    format: CardFormat,
+    pool: &rayon::ThreadPool,
+    out: &mut (dyn Write + Send),
+    progress: &dyn Fn(u64),
+) -> Result<Analysed, AnalyseError> {
+    let mut writer = RecordWriter::new(format, out).map_err(AnalyseError::Write)?;
+    let (batches, reader) = spawn_card_reader(sources, analyzer.limits().max_card_bytes);
+    let mut tally = Tally::default();
+    let mut pending: Vec<(Vec<u8>, Outcome)> = Vec::new();
+    let mut read_error = None;
+    for batch in batches {
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(err) => {
+                // Write what was read before the failure, then report it.
+                read_error = Some(err);
+                break;
+            }
+        };
+        let consumed: u64 = batch.iter().map(|i| i.consumed).sum();
+        let previous = std::mem::take(&mut pending);
+        let (rendered, written) = pool.install(|| {
+            rayon::join(
+                || {
+                    batch
+                        .into_par_iter()
+                        .map(|item| analyse_and_render(analyzer, format, item))
+                        .collect::<io::Result<Vec<_>>>()
+                },
+                || write_pending(previous, &mut writer, &mut tally),
+            )
+        });
+        written?;
+        pending = rendered.map_err(AnalyseError::Render)?;
+        progress(consumed);
+    }
+    write_pending(pending, &mut writer, &mut tally)?;
+    if reader.join().is_err() {
+        return Err(AnalyseError::Reader);
+    }
+    writer.finish().map_err(AnalyseError::Write)?;
+    Ok(Analysed { tally, read_error })
+}
+
+/// Writes rendered records in order and counts them.
+fn write_pending<W: Write>(
+    pending: Vec<(Vec<u8>, Outcome)>,
+    writer: &mut RecordWriter<W>,
+    tally: &mut Tally,
+) -> Result<(), AnalyseError> {
+    for (rendered, outcome) in pending {
+        writer
+            .write_rendered(&rendered)
+            .map_err(AnalyseError::Write)?;
+        tally.add(outcome);
+    }
+    Ok(())
+}
+
+/// Analyses one card and renders its record.
+fn analyse_and_render(
+    analyzer: &CardAnalyzer,
+    format: CardFormat,
+    item: CardItem,
+) -> io::Result<(Vec<u8>, Outcome)> {
+    let record = Record {
+        result: item
+            .text
+            .and_then(|bytes| analyzer.analyze_bytes(&bytes).map_err(describe)),
+        id: item.id,
+    };
+    Ok((render(format, &record)?, Outcome::of(&record)))
+}
+
+/// A card error as the user should read it: with `hubscope card`'s option that changes the limit.
+fn describe(err: CardError) -> String {
+    match err {
+        CardError::TooLarge { .. } => format!("{err} (--max-card-bytes)"),
+        CardError::NotUtf8 { .. } => err.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,5 +534,57 @@ mod tests {
         let table = String::from_utf8(render(CardFormat::Table, &record).unwrap()).unwrap();
         assert!(!table.contains('\u{1b}'), "{table}");
         assert_eq!(table.lines().count(), 1, "{table}");
+    }
+
+    #[test]
+    fn a_run_writes_every_record_in_order_and_counts_what_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cards.jsonl");
+        let big = "word ".repeat(400);
+        let lines = [
+            serde_json::json!({"id": "a/first", "readme": "---\nlicense: mit\n---\n# Model\n\nText."}),
+            serde_json::json!({"id": "b/\u{1b}[2Jbig", "readme": big}),
+            serde_json::json!({"id": "c/third", "readme": "# Only a title"}),
+        ];
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+        let analyzer = CardAnalyzer::with_limits(hubscope_card::Limits {
+            max_card_bytes: 1000,
+            ..hubscope_card::Limits::default()
+        });
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let consumed = std::sync::atomic::AtomicU64::new(0);
+        let mut out = Vec::new();
+        let analysed = analyse_all(
+            vec![CardSource::Jsonl(path)],
+            &analyzer,
+            CardFormat::Jsonl,
+            &pool,
+            &mut out,
+            &|n| {
+                consumed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            },
+        )
+        .unwrap();
+        assert!(analysed.read_error.is_none());
+        let t = &analysed.tally;
+        assert_eq!((t.cards, t.errors, t.front_matter), (3, 1, 1));
+        let ids: Vec<String> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+            .collect();
+        assert_eq!(ids, ["\"a/first\"", "\"b/\\u001b[2Jbig\"", "\"c/third\""]);
+        assert!(consumed.load(std::sync::atomic::Ordering::Relaxed) > 2000);
+        let summary = t.summary(1.0);
+        assert!(
+            summary.contains("3 cards, 2 analysed, 1 failed"),
+            "{summary}"
+        );
+        assert!(summary.contains("(--max-card-bytes)"), "{summary}");
+        assert!(!summary.contains('\u{1b}'), "{summary}");
     }
 }

@@ -23,6 +23,10 @@ pub(crate) fn read_whole(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>,
         crate::SmallFileError::TooLong { limit, .. } => {
             SourceError::invalid(path, format!("over the limit of {limit} bytes for {what}"))
         }
+        crate::SmallFileError::NotText { offset, .. } => SourceError::invalid(
+            path,
+            format!("not UTF-8 text (invalid byte at offset {offset})"),
+        ),
     })
 }
 

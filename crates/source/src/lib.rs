@@ -37,7 +37,7 @@ pub mod walk;
 
 pub use discussions::DiscussionReader;
 pub use error::SourceError;
-pub use files::{SmallFileError, read_bounded};
+pub use files::{MAX_SHEET_BYTES, SmallFileError, read_bounded, read_text};
 pub use lines::{JsonLine, JsonLines, RawLine};
 pub use manifest::{MANIFEST_FILE, Manifest, ManifestEntry, ManifestError};
 pub use models::{ModelFormat, ModelReader, model_fields};
