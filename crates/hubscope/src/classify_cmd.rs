@@ -232,7 +232,7 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
             if let Some(bar) = bar {
                 bar.finish();
             }
-            eprint!("{}", crate::terminal::clean(&trained.left_out()));
+            crate::terminal::eprint_clean(&trained.left_out());
             crate::terminal::print_clean(&trained.to_string())
         }
         None => classify(

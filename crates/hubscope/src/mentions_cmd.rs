@@ -89,7 +89,8 @@ pub fn run(db: &Path, args: MentionsArgs) -> anyhow::Result<()> {
             families.families.as_deref(),
             families.min_models,
         )?;
-        print!("{}", table.to_csv());
+        // Through a Result, so `| head` is not a panic.
+        std::io::Write::write_all(&mut std::io::stdout().lock(), table.to_csv().as_bytes())?;
         eprint_clean(&families_text(&table, &skipped));
         return Ok(());
     }

@@ -163,14 +163,7 @@ pub fn run(db: &Path, args: StudyArgs) -> anyhow::Result<()> {
         StudyClassify::Lexical => Some(Method::Lexical),
         StudyClassify::None => None,
     };
-    let has_topics = {
-        let store = Store::open_existing(db)?;
-        store.connection().query_row(
-            "SELECT (SELECT count(*) FROM forum_topics) + (SELECT count(*) FROM discussions)",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? > 0
-    };
+    let has_topics = Store::open_existing(db)?.has_topics()?;
     if let (Some(method), true) = (method, has_topics) {
         crate::classify_cmd::classify(
             db,

@@ -55,6 +55,15 @@ const DATE_COLUMNS: &[(&str, &str)] = &[
 ];
 
 impl Store {
+    /// Whether the store holds any forum topic or Hub discussion (something to classify).
+    pub fn has_topics(&self) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM forum_topics) OR EXISTS (SELECT 1 FROM discussions)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Rows per table, date ranges, size on disk and the last ten ingests.
     pub fn stats(&self) -> Result<Stats, StoreError> {
         let mut tables = Vec::new();

@@ -189,6 +189,7 @@ fn discussion_threads_are_updated_in_place() {
             hidden: Some(false),
         }],
     };
+    assert!(!store.has_topics().unwrap());
     let mut write = |t: DiscussionThread| {
         let mut s = store
             .begin_ingest(IngestKind::Discussions, &source("d"))
@@ -206,6 +207,7 @@ fn discussion_threads_are_updated_in_place() {
         hidden: Some(false),
     });
     assert_eq!(write(thread).updated, 1);
+    assert!(store.has_topics().unwrap());
     assert_eq!(count(&store, "SELECT count(*) FROM discussions"), 1);
     assert_eq!(count(&store, "SELECT count(*) FROM discussion_comments"), 2);
     assert_eq!(
