@@ -234,13 +234,7 @@ pub fn crawl_models(db: &Path, crawl: ModelsCrawl) -> anyhow::Result<()> {
     let report = result.with_context(|| {
         format!("crawl of {endpoint} failed; what was stored stays, run again to resume")
     })?;
-    let summary = report.summary(&db.display().to_string(), started.elapsed());
-    finish(
-        &report,
-        json,
-        summary,
-        stop.load(Ordering::Relaxed) && !report.finished,
-    )
+    finish(&report, db, started, json, &stop)
 }
 
 /// Crawls a forum into the store at `db`, with progress on the terminal.
@@ -284,13 +278,7 @@ pub fn crawl_forum(db: &Path, crawl: ForumCrawl) -> anyhow::Result<()> {
             clean(&base)
         )
     })?;
-    let summary = report.summary(&db.display().to_string(), started.elapsed());
-    finish(
-        &report,
-        json,
-        summary,
-        stop.load(Ordering::Relaxed) && !report.finished,
-    )
+    finish(&report, db, started, json, &stop)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -300,19 +288,48 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// What the end of a crawl needs of its report.
+trait Finished: serde::Serialize {
+    fn summary_of(&self, db: &str, elapsed: Duration) -> String;
+    /// Whether the crawl reached its end (not stopped by Ctrl-C or a budget).
+    fn reached_end(&self) -> bool;
+}
+
+impl Finished for CrawlReport {
+    fn summary_of(&self, db: &str, elapsed: Duration) -> String {
+        self.summary(db, elapsed)
+    }
+    fn reached_end(&self) -> bool {
+        self.finished
+    }
+}
+
+impl Finished for ForumReport {
+    fn summary_of(&self, db: &str, elapsed: Duration) -> String {
+        self.summary(db, elapsed)
+    }
+    fn reached_end(&self) -> bool {
+        self.finished
+    }
+}
+
 /// The end of a crawl: the report as JSON on stdout if asked, its summary on stderr, and
 /// [`Interrupted`] if Ctrl-C stopped it before the end.
 fn finish(
-    report: &impl serde::Serialize,
+    report: &impl Finished,
+    db: &Path,
+    started: Instant,
     json: bool,
-    summary: String,
-    interrupted: bool,
+    stop: &AtomicBool,
 ) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(report)?);
     }
-    eprintln!("{summary}");
-    if interrupted {
+    eprintln!(
+        "{}",
+        report.summary_of(&db.display().to_string(), started.elapsed())
+    );
+    if stop.load(Ordering::Relaxed) && !report.reached_end() {
         return Err(Interrupted.into());
     }
     Ok(())
