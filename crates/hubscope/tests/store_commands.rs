@@ -372,6 +372,73 @@ fn export_reads_back_the_same_rows() {
     assert_eq!(csv_rows, stored.len());
     python_reads_back(&out, stored.len());
     census_members_read_back(&out);
+    // Each model's family, resolved as the trends resolve it.
+    assert!(out.join("model_families/part-0.parquet").exists());
+    uploads_by_family_read_back(&db, &out);
+}
+
+/// The README's SQL for `trends uploads --by family`, run by DuckDB over the export, gives every
+/// row of the command's table that has uploads, and no other.
+fn uploads_by_family_read_back(db: &Path, out: &Path) {
+    let Some(python) = hubscope_corpus::peer("HUBSCOPE_PYTHON") else {
+        return;
+    };
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let block = readme
+        .split("<!-- uploads-by-family-sql -->\n```sql\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's uploads-by-family SQL");
+    let views: String = ["models", "model_other_sources", "sources", "model_families"]
+        .iter()
+        .map(|t| {
+            let files = if *t == "models" { "*/*" } else { "*" };
+            format!(
+                "duckdb.sql(\"CREATE VIEW {t} AS SELECT * FROM read_parquet('{dir}/{t}/{files}.parquet', \
+                 hive_partitioning = true)\")\n",
+                dir = out.display()
+            )
+        })
+        .collect();
+    let script = format!(
+        "import duckdb, csv, sys\n{views}\
+         w = csv.writer(sys.stdout, lineterminator='\\n')\n\
+         for row in duckdb.sql({block:?}).fetchall(): w.writerow(row)\n"
+    );
+    let output = Command::new(python).arg("-c").arg(script).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let triples = |reader: csv::Reader<&[u8]>| -> Vec<(String, String, String)> {
+        let mut rows: Vec<_> = reader
+            .into_records()
+            .map(Result::unwrap)
+            .filter(|r| &r[2] != "0")
+            .map(|r| (r[0].to_string(), r[1].to_string(), r[2].to_string()))
+            .collect();
+        rows.sort();
+        rows
+    };
+    let sql = triples(
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(output.stdout.as_slice()),
+    );
+    let table = hubscope(db, &["trends", "uploads", "--by", "family"]);
+    assert!(table.status.success());
+    let ours = triples(csv::Reader::from_reader(table.stdout.as_slice()));
+    assert!(ours.len() > 1000, "{} rows", ours.len());
+    let only_sql: Vec<_> = sql.iter().filter(|r| !ours.contains(r)).take(5).collect();
+    let only_ours: Vec<_> = ours.iter().filter(|r| !sql.contains(r)).take(5).collect();
+    assert!(
+        sql == ours,
+        "{} SQL rows, {} of ours; only in the SQL's: {only_sql:?}; only in ours: {only_ours:?}",
+        sql.len(),
+        ours.len()
+    );
 }
 
 /// DuckDB over the export finds each source's frame and members: a model's first source in its
