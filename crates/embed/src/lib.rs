@@ -86,6 +86,8 @@ pub struct Encoder {
     pooling: Pooling,
     normalize: bool,
     dir: PathBuf,
+    /// SHA-1 of what decides the vectors: the config, the tokenizer and the weights.
+    digest: String,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -130,6 +132,14 @@ impl Encoder {
             });
         }
         let tokenizer_path = dir.join("tokenizer.json");
+        let mut digest = sha1_smol::Sha1::new();
+        digest.update(config_text.as_bytes());
+        digest.update(
+            &std::fs::read(&tokenizer_path).map_err(|source| EmbedError::Io {
+                path: tokenizer_path.clone(),
+                source,
+            })?,
+        );
         let mut tokenizer =
             Tokenizer::from_file(&tokenizer_path).map_err(|e| EmbedError::Invalid {
                 path: tokenizer_path.clone(),
@@ -170,9 +180,12 @@ impl Encoder {
             path: weights_path.clone(),
             reason: e.to_string(),
         };
+        digest.update(&weights);
         let tensors: HashMap<String, Tensor> =
             candle_core::safetensors::load_buffer(&weights, &device).map_err(invalid_weights)?;
         drop(weights);
+        let (pooling, normalize) = (pooling(dir)?, normalizes(dir)?);
+        digest.update(format!("{pooling:?} {normalize}").as_bytes());
         let builder = VarBuilder::from_tensors(tensors, DType::F32, &device);
         let model = BertModel::load(builder, &config).map_err(invalid_weights)?;
 
@@ -182,9 +195,10 @@ impl Encoder {
             device,
             dimension: config.hidden_size,
             max_tokens,
-            pooling: pooling(dir)?,
-            normalize: normalizes(dir)?,
+            pooling,
+            normalize,
             dir: dir.to_path_buf(),
+            digest: digest.digest().to_string(),
         })
     }
 
@@ -203,6 +217,13 @@ impl Encoder {
             })?;
         self.max_tokens = max_tokens;
         Ok(self)
+    }
+
+    /// What the vectors depend on, as a key for a cache of them: the model's name, the SHA-1 of
+    /// its config, tokenizer, weights and pooling, and the tokens kept. Two encoders with the
+    /// same identity give the same vector for a text.
+    pub fn identity(&self) -> String {
+        format!("{}@{}/{}", self.name(), self.digest, self.max_tokens)
     }
 
     /// The length of every vector.

@@ -336,6 +336,65 @@ fn embedding_classifier_trained_on_labels_beats_the_lexical_one_on_held_out_thre
 const EMBEDDING_ACCURACY_FLOOR: f64 = 0.60;
 const EMBEDDING_MACRO_F1_FLOOR: f64 = 0.52;
 
+/// Classifying the store again embeds only what is new: 200 real threads are embedded once,
+/// their vectors kept in the store; a second run takes every vector from there and gives the
+/// same codes, and a thread added since is the only one embedded.
+#[test]
+fn a_second_classification_of_the_store_embeds_only_new_threads() {
+    let model = hubscope_corpus::model_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kept.db");
+    let threads: Vec<String> = hubscope_corpus::read_to_string("forum/hub-discussions.jsonl")
+        .lines()
+        .take(201)
+        .map(str::to_string)
+        .collect();
+    let dump = dir.path().join("threads.jsonl");
+    let ingest = |lines: &[String]| {
+        std::fs::write(&dump, lines.join("\n")).unwrap();
+        let db = db.to_str().unwrap();
+        let o = hubscope(&["--db", db, "ingest", "discussions", dump.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let classify = || {
+        let o = hubscope(&[
+            "--db",
+            db.to_str().unwrap(),
+            "classify",
+            "--method",
+            "embedding",
+            "--model-dir",
+            model.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{stderr}");
+        let codes = hubscope_store::Store::open_existing(&db)
+            .unwrap()
+            .codes()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.item_id, c.category_id, c.subcategory))
+            .collect::<Vec<_>>();
+        (stderr, codes)
+    };
+    ingest(&threads[..200]);
+    let (first, codes) = classify();
+    assert!(first.contains("200 topics"), "{first}");
+    assert!(!first.contains("kept in the store"), "{first}");
+    let (again, same) = classify();
+    assert!(
+        again.contains("200 of the 200 vectors were kept in the store from an earlier run; 0 embedded now"),
+        "{again}"
+    );
+    assert_eq!(codes, same);
+    ingest(&threads);
+    let (more, _) = classify();
+    assert!(
+        more.contains("200 of the 201 vectors were kept in the store from an earlier run; 1 embedded now"),
+        "{more}"
+    );
+}
+
 #[test]
 fn the_built_in_classifier_classifies_real_threads_and_refuses_a_foreign_one() {
     let model = hubscope_corpus::model_dir();

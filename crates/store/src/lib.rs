@@ -25,6 +25,7 @@ mod catalog;
 mod codes;
 mod db;
 mod discussion;
+pub mod embeddings;
 mod error;
 mod export;
 mod facts;

@@ -368,6 +368,16 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX classifications_coder ON classifications(coder, id);
     "#,
+    // 8: sentence vectors kept by the text they embed and the encoder that made them, so that
+    // classifying again embeds only new or changed texts.
+    r#"
+    CREATE TABLE embeddings (
+        encoder    TEXT NOT NULL,               -- hubscope_embed::Encoder::identity
+        text_sha1  BLOB NOT NULL,               -- SHA-1 of the text as given to the encoder
+        vector     BLOB NOT NULL,               -- little-endian f32s
+        PRIMARY KEY (encoder, text_sha1)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// Brings a database to the latest schema version.

@@ -4,10 +4,12 @@
 //! ([`crate::vector::out_of_fold`]). Reads the model's files and a classifier file; nothing
 //! else.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use hubscope_embed::{EmbedError, Encoder};
+use hubscope_store::Store;
+use hubscope_store::embeddings::text_key;
 use serde::{Deserialize, Serialize};
 
 use crate::vector::{entry_texts, out_of_fold};
@@ -42,6 +44,8 @@ pub enum ClassifierError {
     Embed(#[from] EmbedError),
     #[error(transparent)]
     Train(#[from] TrainError),
+    #[error("the vectors kept in the store: {0}")]
+    Cache(#[from] hubscope_store::StoreError),
 }
 
 /// The format tag of a classifier file.
@@ -250,22 +254,69 @@ impl Classifier {
         codebook: &Codebook,
         texts: &[(&str, Option<u64>)],
     ) -> Result<Vec<Prediction>, ClassifierError> {
+        Ok(self.classify_kept(codebook, texts, None)?.0)
+    }
+
+    /// Classifies `texts` like [`Classifier::classify`]; the embedding classifier first looks
+    /// each text's vector up in `store` (by the text's SHA-1 and the encoder's identity), embeds
+    /// only the texts not found and keeps their vectors there, so a run over the same texts
+    /// again embeds nothing. Also returns how many vectors came from the store.
+    pub fn classify_kept(
+        &self,
+        codebook: &Codebook,
+        texts: &[(&str, Option<u64>)],
+        mut store: Option<&mut Store>,
+    ) -> Result<(Vec<Prediction>, usize), ClassifierError> {
         use rayon::prelude::*;
         match self {
-            Classifier::Lexical(lexical) => Ok(texts
-                .par_iter()
-                .map(|(text, replies)| lexical.classify(text, *replies))
-                .collect()),
+            Classifier::Lexical(lexical) => Ok((
+                texts
+                    .par_iter()
+                    .map(|(text, replies)| lexical.classify(text, *replies))
+                    .collect(),
+                0,
+            )),
             Classifier::Embedding { encoder, file } => {
+                let identity = encoder.identity();
                 let mut out = Vec::with_capacity(texts.len());
+                let mut kept = 0;
                 for chunk in texts.chunks(CHUNK) {
-                    let plain: Vec<&str> = chunk.iter().map(|(t, _)| *t).collect();
-                    let vectors = encoder.encode(&plain)?;
-                    for ((_, replies), vector) in chunk.iter().zip(&vectors) {
+                    let keys: Vec<[u8; 20]> = chunk.iter().map(|(t, _)| text_key(t)).collect();
+                    let mut vectors = match store.as_deref() {
+                        Some(store) => {
+                            store.cached_embeddings(&identity, &keys, encoder.dimension())?
+                        }
+                        None => HashMap::new(),
+                    };
+                    let missing: Vec<usize> = (0..chunk.len())
+                        .filter(|&i| !vectors.contains_key(&keys[i]))
+                        .collect();
+                    kept += chunk.len() - missing.len();
+                    if !missing.is_empty() {
+                        let plain: Vec<&str> = missing.iter().map(|&i| chunk[i].0).collect();
+                        let fresh = encoder.encode(&plain)?;
+                        if let Some(store) = store.as_deref_mut() {
+                            let kept: Vec<([u8; 20], &[f32])> = missing
+                                .iter()
+                                .zip(&fresh)
+                                .map(|(&i, v)| (keys[i], v.as_slice()))
+                                .collect();
+                            store.keep_embeddings(&identity, &kept)?;
+                        }
+                        for (&i, vector) in missing.iter().zip(fresh) {
+                            vectors.insert(keys[i], vector);
+                        }
+                    }
+                    for ((_, replies), key) in chunk.iter().zip(&keys) {
+                        let vector = vectors.get(key).ok_or_else(|| {
+                            ClassifierError::Unusable(
+                                "the encoder left a text without a vector".into(),
+                            )
+                        })?;
                         out.push(file.classifier.classify(vector, *replies, codebook));
                     }
                 }
-                Ok(out)
+                Ok((out, kept))
             }
         }
     }

@@ -182,6 +182,8 @@ pub struct Classified {
     /// Why the lexical classifier stands in for the embedding one, when it does.
     pub fallback: Option<String>,
     pub topics: usize,
+    /// Topics whose sentence vector came from the store (embedded by an earlier run).
+    pub vectors_kept: usize,
     /// Seconds to read the topics and load the classifier, and in all.
     pub loading: f64,
     pub seconds: f64,
@@ -220,6 +222,15 @@ impl Classified {
             self.loading,
             self.method,
         );
+        if self.vectors_kept > 0 {
+            let _ = writeln!(
+                text,
+                "  {} of the {} vectors were kept in the store from an earlier run; {} embedded now",
+                self.vectors_kept,
+                self.topics,
+                self.topics.saturating_sub(self.vectors_kept)
+            );
+        }
         if self.stored_as.is_some() {
             match &self.agreement {
                 Some(a) => {
@@ -323,11 +334,19 @@ pub fn classify(
     let classifier = &choice.classifier;
     let loading = started.elapsed().as_secs_f64();
 
+    // Stored topics keep their vectors in the store, so classifying again embeds only the new
+    // or changed ones.
+    let mut store = match options.input {
+        None => Some(Store::open_existing(db)?),
+        Some(_) => None,
+    };
     let mut results: Vec<(&str, &Topic, Prediction)> = Vec::new();
+    let mut vectors_kept = 0;
     for (source, list) in &batches {
         let texts: Vec<(&str, Option<u64>)> =
             list.iter().map(|t| (t.text.as_str(), t.replies)).collect();
-        let predictions = classifier.classify(&codebook, &texts)?;
+        let (predictions, kept) = classifier.classify_kept(&codebook, &texts, store.as_mut())?;
+        vectors_kept += kept;
         results.extend(list.iter().zip(predictions).map(|(t, p)| (*source, t, p)));
     }
     if let Some(out) = &options.out {
@@ -352,7 +371,10 @@ pub fn classify(
                 })
             })
             .collect();
-        let mut store = Store::open_existing(db)?;
+        let mut store = match store {
+            Some(store) => store,
+            None => Store::open_existing(db)?,
+        };
         store.import_codes(
             &format!("classify --method {}", classifier.method()),
             &codes,
@@ -380,6 +402,7 @@ pub fn classify(
         method: classifier.method(),
         fallback: choice.fallback.clone(),
         topics: results.len(),
+        vectors_kept,
         loading,
         seconds: started.elapsed().as_secs_f64(),
         agreement,
