@@ -380,17 +380,21 @@ fn a_second_classification_of_the_store_embeds_only_new_threads() {
     ingest(&threads[..200]);
     let (first, codes) = classify();
     assert!(first.contains("200 topics"), "{first}");
-    assert!(!first.contains("kept in the store"), "{first}");
+    assert!(!first.contains("found in the store"), "{first}");
     let (again, same) = classify();
     assert!(
-        again.contains("200 of the 200 vectors were kept in the store from an earlier run; 0 embedded now"),
+        again.contains(
+            "200 of the 200 vectors were found in the store (texts embedded before); 0 embedded now"
+        ),
         "{again}"
     );
     assert_eq!(codes, same);
     ingest(&threads);
     let (more, _) = classify();
     assert!(
-        more.contains("200 of the 201 vectors were kept in the store from an earlier run; 1 embedded now"),
+        more.contains(
+            "200 of the 201 vectors were found in the store (texts embedded before); 1 embedded now"
+        ),
         "{more}"
     );
 }

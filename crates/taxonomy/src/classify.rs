@@ -225,7 +225,7 @@ impl Classified {
         if self.vectors_kept > 0 {
             let _ = writeln!(
                 text,
-                "  {} of the {} vectors were kept in the store from an earlier run; {} embedded now",
+                "  {} of the {} vectors were found in the store (texts embedded before); {} embedded now",
                 self.vectors_kept,
                 self.topics,
                 self.topics.saturating_sub(self.vectors_kept)
