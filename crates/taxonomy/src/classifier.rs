@@ -296,12 +296,12 @@ impl Classifier {
                         let plain: Vec<&str> = missing.iter().map(|&i| chunk[i].0).collect();
                         let fresh = encoder.encode(&plain)?;
                         if let Some(store) = store.as_deref_mut() {
-                            let kept: Vec<([u8; 20], &[f32])> = missing
+                            let new_vectors: Vec<([u8; 20], &[f32])> = missing
                                 .iter()
                                 .zip(&fresh)
                                 .map(|(&i, v)| (keys[i], v.as_slice()))
                                 .collect();
-                            store.keep_embeddings(&identity, &kept)?;
+                            store.keep_embeddings(&identity, &new_vectors)?;
                         }
                         for (&i, vector) in missing.iter().zip(fresh) {
                             vectors.insert(keys[i], vector);

@@ -182,7 +182,7 @@ pub struct Classified {
     /// Why the lexical classifier stands in for the embedding one, when it does.
     pub fallback: Option<String>,
     pub topics: usize,
-    /// Topics whose sentence vector came from the store (embedded by an earlier run).
+    /// Topics whose sentence vector was found in the store (its text embedded before).
     pub vectors_kept: usize,
     /// Seconds to read the topics and load the classifier, and in all.
     pub loading: f64,
@@ -298,6 +298,8 @@ pub fn classify(
     let started = std::time::Instant::now();
     let mut batches: Vec<(&'static str, Vec<Topic>)> = Vec::new();
     let mut reading = topics::Reading::default();
+    // Stored topics are read from, and their codes and vectors written to, one open store.
+    let mut store = None;
     let input = match &options.input {
         Some(input) => {
             if options.out.is_none() {
@@ -308,13 +310,13 @@ pub fn classify(
             input.display().to_string()
         }
         None => {
-            let store = Store::open_read_only(db)?;
+            let store = store.insert(Store::open_existing(db)?);
             for (source, wanted, kind) in [
                 ("forum", Topics::Forum, TopicKind::Forum),
                 ("discussions", Topics::Discussions, TopicKind::Discussions),
             ] {
                 if options.topics == wanted || options.topics == Topics::All {
-                    batches.push((source, topics::read_store(&store, kind)?));
+                    batches.push((source, topics::read_store(store, kind)?));
                 }
             }
             let name = db.display().to_string();
@@ -336,10 +338,6 @@ pub fn classify(
 
     // Stored topics keep their vectors in the store, so classifying again embeds only the new
     // or changed ones.
-    let mut store = match options.input {
-        None => Some(Store::open_existing(db)?),
-        Some(_) => None,
-    };
     let mut results: Vec<(&str, &Topic, Prediction)> = Vec::new();
     let mut vectors_kept = 0;
     for (source, list) in &batches {
