@@ -10,7 +10,7 @@ use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::against::{mention_frames, mention_table, mention_words, upload_table};
 use hubscope_trends::{
-    CorrelateOptions, MIN_CORRELATION_MONTHS, Totals, Window, correlate, load_with_families,
+    CorrelateOptions, Keep, MIN_CORRELATION_MONTHS, Totals, Window, correlate, load_with_families,
 };
 
 use crate::args::{SourceArg, check_range, family_table, parse_month};
@@ -92,8 +92,11 @@ pub fn run(db: &Path, args: CorrelateArgs) -> anyhow::Result<()> {
                 family_table(args.families.as_deref())?,
                 args.source.sources(),
             )?;
-            let (models, resolution) =
-                load_with_families(&store, family_table(args.families.as_deref())?)?;
+            let (models, resolution) = load_with_families(
+                &store,
+                family_table(args.families.as_deref())?,
+                Keep::IfWritable,
+            )?;
             let population = hubscope_trends::population(
                 &store,
                 &models,

@@ -90,8 +90,9 @@ fn export_families(
     format: ExportFormat,
 ) -> anyhow::Result<TableExport> {
     let table = crate::args::family_table(args.families.as_deref())?;
-    let (models, families) = hubscope_trends::load_with_families(store, table)?;
-    let frame = hubscope_report::tables::families_frame(&models, &families);
+    let (models, families) =
+        hubscope_trends::load_with_families(store, table, hubscope_trends::Keep::IfWritable)?;
+    let frame = hubscope_report::tables::families_frame(&families);
     let dir = args.out.join(FAMILIES_TABLE);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (name, frame_format) = match format {

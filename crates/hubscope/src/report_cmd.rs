@@ -66,6 +66,7 @@ pub fn write_report(store: &Store, out: &Path, options: &ReportOptions) -> anyho
         split_at: options.split_at,
         top: options.top,
         families: crate::args::family_table(options.families.as_deref())?,
+        keep: hubscope_trends::Keep::IfWritable,
     };
     let written = assemble::write_report(store, out, &options)?;
     let line = format!(

@@ -128,7 +128,7 @@ fn declare(db: &Path, name: &str, frame: &FrameArgs) -> anyhow::Result<()> {
 
 fn list(db: &Path, json: bool) -> anyhow::Result<()> {
     let store = Store::open_read_only(db)?;
-    let models = Models::load(&store)?;
+    let models = Models::load(&store, hubscope_trends::Keep::IfWritable)?;
     let facts = source_facts(&models, DateBasis::Created);
     if json {
         println!("{}", serde_json::to_string_pretty(&facts)?);

@@ -12,7 +12,8 @@ use hubscope_report::{Format, Frame};
 use hubscope_store::Store;
 use hubscope_store::time::Month;
 use hubscope_trends::{
-    DateBasis, GroupBy, Models, Population, TrendTests, Window, docs, load_with_families, uploads,
+    DateBasis, GroupBy, Keep, Models, Population, TrendTests, Window, docs, load_with_families,
+    uploads,
 };
 
 use crate::args::{check_range, family_table, parse_month};
@@ -211,16 +212,25 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
     match command {
         TrendsCommand::Test(_) => unreachable!("handled above"),
         TrendsCommand::Uploads(args) => {
-            let table = family_table(args.families.as_deref())?;
-            let (models, families) = load_with_families(&store, table)?;
-            let population = args.window.population(&store, &models)?;
-            let by = match args.by {
-                By::Family => GroupBy::Family,
-                By::Pipeline => GroupBy::Pipeline,
-                By::Library => GroupBy::Library,
-                By::Author => GroupBy::Author,
+            // Only families need the ids, tags and bases resolved.
+            let (models, families) = match args.by {
+                By::Family => {
+                    let table = family_table(args.families.as_deref())?;
+                    let (models, families) = load_with_families(&store, table, Keep::IfWritable)?;
+                    (models, Some(families))
+                }
+                _ => (Models::load(&store, Keep::IfWritable)?, None),
             };
-            let result = uploads(&models, &families, by, args.top, &population);
+            warn_origin(&models);
+            let population = args.window.population(&store, &models)?;
+            let by = match (args.by, &families) {
+                (By::Family, Some(families)) => GroupBy::Family(families),
+                (By::Family, None) => unreachable!("families are resolved for --by family"),
+                (By::Pipeline, _) => GroupBy::Pipeline,
+                (By::Library, _) => GroupBy::Library,
+                (By::Author, _) => GroupBy::Author,
+            };
+            let result = uploads(&models, by, args.top, &population);
             write_frame(
                 &uploads_frame(&result),
                 args.output.format,
@@ -238,7 +248,7 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
                 )?;
             }
             let mut summary = result.summary(&population);
-            if by == GroupBy::Family {
+            if let GroupBy::Family(families) = by {
                 summary += &families
                     .coverage_of(|i| population.counted_month(&models, i).is_some())
                     .summary("");
@@ -247,7 +257,8 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
             eprint_clean(&summary);
         }
         TrendsCommand::Docs(args) => {
-            let models = hubscope_trends::Models::load(&store)?;
+            let models = Models::load(&store, Keep::IfWritable)?;
+            warn_origin(&models);
             let population = args.window.population(&store, &models)?;
             let result = docs(&models, &population);
             write_frame(
@@ -270,8 +281,8 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
         }
         TrendsCommand::Families(args) => {
             let table = family_table(args.families.as_deref())?;
-            let (models, families) = load_with_families(&store, table)?;
-            let frame = families_frame(&models, &families);
+            let (models, families) = load_with_families(&store, table, Keep::IfWritable)?;
+            let frame = families_frame(&families);
             write_frame(&frame, args.format, args.out.as_deref())?;
             eprint_clean(&families.coverage().summary(""));
             // The share resolved among the models a trend counts, which may differ.
@@ -286,6 +297,13 @@ pub fn run(db: &Path, command: TrendsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Says so when the models' snapshot could not be kept (it is rebuilt next time).
+fn warn_origin(models: &Models) {
+    if let Some(warning) = models.origin.warning() {
+        eprint_clean(&warning);
+    }
 }
 
 /// The largest published wide table read (a table of months per family is kilobytes).

@@ -11,7 +11,7 @@ use hubscope_store::time::Month;
 use hubscope_store::{MACHINE_CODER_PREFIX, MonthSpan, Store, StoreError};
 use hubscope_trends::against::{mention_frames, mention_table, mention_words, upload_table};
 use hubscope_trends::{
-    CorrelateOptions, GroupBy, Population, Window, card_analyses, correlate, docs,
+    CorrelateOptions, GroupBy, Keep, Population, Window, card_analyses, correlate, docs,
     load_with_families, models_by_source, overlaps, uploads,
 };
 
@@ -54,6 +54,8 @@ pub struct Options {
     pub top: usize,
     /// The families models are resolved to and mentions are counted of.
     pub families: FamilyTable,
+    /// Whether models derived from the tables are kept as the store's snapshot.
+    pub keep: Keep,
 }
 
 impl Default for Options {
@@ -63,6 +65,7 @@ impl Default for Options {
             split_at: None,
             top: DEFAULT_TOP,
             families: FamilyTable::builtin(),
+            keep: Keep::IfWritable,
         }
     }
 }
@@ -111,7 +114,7 @@ pub fn report_data(
     options: &Options,
     coded: Option<&CodedTopics>,
 ) -> Result<ReportData, AssembleError> {
-    let (models, families) = load_with_families(store, options.families.clone())?;
+    let (models, families) = load_with_families(store, options.families.clone(), options.keep)?;
     let window = Window {
         from: options.from,
         to: None,
@@ -121,8 +124,7 @@ pub fn report_data(
     let population = Population::census(&models, &window);
     let uploads = uploads(
         &models,
-        &families,
-        GroupBy::Family,
+        GroupBy::Family(&families),
         Some(options.top),
         &population,
     );

@@ -5,23 +5,23 @@ use hubscope_card::CanonicalSection;
 use hubscope_store::{Decision, PocRecord};
 use hubscope_taxonomy::TaxonomyStats;
 use hubscope_taxonomy::coded::{Chosen, Uncertainty};
-use hubscope_trends::{Correlations, Docs, Models, Resolution, TrendTests, Uploads};
+use hubscope_trends::{Correlations, Docs, Resolution, TrendTests, Uploads};
 
 use crate::{Column, Frame, Sunburst};
 
 /// An uploads series: one row per month and group.
 /// Each model's family and how it was resolved: `model_id`, `family`, `method`.
-pub fn families_frame(models: &Models, families: &Resolution) -> Frame {
+pub fn families_frame(families: &Resolution) -> Frame {
     let text = |cells: Vec<String>| Column::Text(cells.into_iter().map(Some).collect());
     Frame::new()
         .with(
             "model_id",
-            text(models.models.iter().map(|m| m.id.to_string()).collect()),
+            text(families.ids.iter().map(|id| id.to_string()).collect()),
         )
         .with(
             "family",
             text(
-                (0..models.models.len())
+                (0..families.ids.len())
                     .map(|i| families.name(i).to_string())
                     .collect(),
             ),

@@ -14,17 +14,23 @@ use hubscope_report::{
 use hubscope_store::time::Month;
 use hubscope_store::{DeclaredBy, Frame, FrameDeclaration, MonthSpan, StoredSource};
 use hubscope_trends::{
-    CardFacts, CorrelateOptions, FamilyResolver, GroupBy, Model, Models, MonthlyTable, Population,
-    Window, card_analyses, correlate, docs, models_by_source, overlaps, uploads,
+    CardFacts, CorrelateOptions, FamilyResolver, GroupBy, Model, ModelNames, Models, MonthlyTable,
+    Population, Window, card_analyses, correlate, docs, models_by_source, overlaps, uploads,
 };
 
-fn model(id: &str, month: &str, model_type: Option<&str>, card: Option<u8>, set: u32) -> Model {
-    Model {
-        id: id.into(),
+/// Adds one model to both the columns and the names.
+fn model(
+    (models, names): (&mut Models, &mut ModelNames),
+    id: &str,
+    month: &str,
+    model_type: Option<&str>,
+    card: Option<u8>,
+    set: u32,
+) {
+    names.push(id, model_type, &[]);
+    models.models.push(Model {
         created: Month::parse(month),
         first_commit: None,
-        model_type: model_type.map(Into::into),
-        tags: vec![],
         pipeline: None,
         library: None,
         author: None,
@@ -35,7 +41,7 @@ fn model(id: &str, month: &str, model_type: Option<&str>, card: Option<u8>, set:
             filled: 0b101,
         }),
         sources: set,
-    }
+    });
 }
 
 fn source(id: i64, name: &str, frame: Frame, window: Option<&str>) -> StoredSource {
@@ -71,37 +77,39 @@ fn data() -> ReportData {
     let months = [
         "2021-01", "2021-02", "2021-03", "2021-04", "2021-05", "2021-06",
     ];
+    let mut names = ModelNames::default();
     for (k, month) in months.iter().enumerate() {
         for i in 0..=k {
-            models.models.push(model(
+            model(
+                (&mut models, &mut names),
                 &format!("org/bert-{k}-{i}"),
                 month,
                 Some("bert"),
                 (i % 2 == 0).then_some(40 + i as u8),
                 1,
-            ));
+            );
         }
-        models
-            .models
-            .push(model(&format!("org/gpt2-{k}"), month, None, None, 1));
+        let both = (&mut models, &mut names);
+        model(both, &format!("org/gpt2-{k}"), month, None, None, 1);
     }
     for month in ["2021-05", "2021-07", "2021-08", "2021-09"] {
-        models.models.push(model(
+        model(
+            (&mut models, &mut names),
             &format!("x/sampled-{month}"),
             month,
             Some("bert"),
             Some(90),
             2,
-        ));
+        );
     }
     let resolution =
-        FamilyResolver::new(FamilyTable::builtin(), [("bert".to_string(), 25)]).resolve(&models);
+        FamilyResolver::new(FamilyTable::builtin(), [("bert".to_string(), 25)]).resolve(names);
     let window = Window {
         split_at: Month::parse("2021-04"),
         ..Window::default()
     };
     let population = Population::census(&models, &window);
-    let uploads = uploads(&models, &resolution, GroupBy::Family, Some(3), &population);
+    let uploads = uploads(&models, GroupBy::Family(&resolution), Some(3), &population);
     let docs = docs(&models, &population);
     let mut a = MonthlyTable::default();
     let mut b = MonthlyTable::default();

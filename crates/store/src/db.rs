@@ -166,7 +166,7 @@ impl Store {
 
 /// How long opening waits for another process that holds the database while it switches to
 /// write-ahead logging; the same as the busy timeout every statement has.
-const BUSY_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const BUSY_WAIT: Duration = Duration::from_secs(30);
 
 /// Puts the database in WAL mode. Switching needs an exclusive lock, and SQLite takes that lock
 /// without its busy handler: a second process opening a new database at the same moment gets

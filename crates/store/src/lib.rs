@@ -38,6 +38,7 @@ mod parquet_out;
 mod poc;
 mod record;
 mod schema;
+pub mod snapshot;
 mod stats;
 pub mod text;
 pub mod time;

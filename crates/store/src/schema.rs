@@ -378,6 +378,45 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (encoder, text_sha1)
     ) WITHOUT ROWID;
     "#,
+    // 9: snapshots of derived columns (the trends' models, read in one blob instead of a join
+    // over millions of rows). Every change to a table they are derived from bumps
+    // `model_generation`, by trigger, whoever writes it (hubscope or a SQL shell); a snapshot
+    // is used only while its generation is the store's.
+    r#"
+    CREATE TABLE model_generation (n INTEGER NOT NULL);
+    INSERT INTO model_generation (n) VALUES (0);
+    CREATE TABLE snapshots (
+        name        TEXT NOT NULL,     -- what is kept, with the version of its encoding
+        part        INTEGER NOT NULL,  -- 0, 1, ...: a snapshot is kept in parts of <= 64 MiB
+        generation  INTEGER NOT NULL,  -- model_generation.n it was derived at
+        bytes       BLOB NOT NULL,
+        PRIMARY KEY (name, part)
+    );
+    CREATE TRIGGER models_insert_generation AFTER INSERT ON models
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER models_update_generation AFTER UPDATE ON models
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER models_delete_generation AFTER DELETE ON models
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER cards_insert_generation AFTER INSERT ON cards
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER cards_update_generation AFTER UPDATE ON cards
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER cards_delete_generation AFTER DELETE ON cards
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER card_sections_insert_generation AFTER INSERT ON card_sections
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER card_sections_update_generation AFTER UPDATE ON card_sections
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER card_sections_delete_generation AFTER DELETE ON card_sections
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER model_other_sources_insert_generation AFTER INSERT ON model_other_sources
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER model_other_sources_update_generation AFTER UPDATE ON model_other_sources
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    CREATE TRIGGER model_other_sources_delete_generation AFTER DELETE ON model_other_sources
+        BEGIN UPDATE model_generation SET n = n + 1; END;
+    "#,
 ];
 
 /// Brings a database to the latest schema version.

@@ -151,6 +151,12 @@ impl Month {
         }
     }
 
+    /// Months since January of year 0: consecutive months have consecutive ordinals, so a
+    /// contiguous run of months indexes an array by `m.ordinal() - first.ordinal()`.
+    pub fn ordinal(self) -> u32 {
+        u32::from(self.year) * 12 + u32::from(self.month) - 1
+    }
+
     /// Every month from `self` to `last`, both included (empty when `last` is earlier).
     pub fn through(self, last: Month) -> impl Iterator<Item = Month> {
         std::iter::successors(Some(self), move |m| Some(m.next()).filter(|n| *n <= last))

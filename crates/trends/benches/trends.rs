@@ -1,8 +1,9 @@
 //! The trends over a store holding the real models of `../shared/data`: Liang et al.'s 74,970
 //! models (`hub/liang-2022-model-info.parquet`) plus the 1,820 of `hub/models.jsonl` with their
-//! cards (`hub/readmes.jsonl`): loading the models, resolving families, and computing uploads by
-//! family and documentation per month. Models per second. (The 2,000,000-model target is
-//! measured end to end by `scripts/bench-trends.sh`.)
+//! cards (`hub/readmes.jsonl`): loading the models from the tables and from the store's snapshot,
+//! resolving families, and computing uploads and documentation per month. Models per second.
+//! (The 2,000,000-model targets are measured end to end, beside the peers, by
+//! `scripts/bench-trends.sh`.)
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
@@ -12,7 +13,9 @@ use hubscope_card::CardAnalyzer;
 use hubscope_mentions::FamilyTable;
 use hubscope_source::ModelReader;
 use hubscope_store::{Batch, CardRevision, Frame, FrameDeclaration, IngestKind, SourceInfo, Store};
-use hubscope_trends::{GroupBy, Population, Window, docs, load_with_families, uploads};
+use hubscope_trends::{
+    GroupBy, Keep, Models, Origin, Population, Window, docs, load_with_families, uploads,
+};
 
 fn store(dir: &std::path::Path) -> Store {
     let mut store = Store::open(dir.join("bench.db")).unwrap();
@@ -62,20 +65,41 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(15));
     group.throughput(Throughput::Elements(models as u64));
-    group.bench_function("load + families + uploads + docs", |b| {
+    // No snapshot yet, and none kept: every load reads the tables.
+    group.bench_function("models from the tables", |b| {
         b.iter(|| {
-            let (m, f) = load_with_families(&store, FamilyTable::builtin()).unwrap();
+            let m = Models::load(&store, Keep::Never).unwrap();
+            assert!(matches!(m.origin, Origin::Tables { .. }));
+            m.models.len()
+        })
+    });
+    Models::load(&store, Keep::IfWritable).unwrap();
+    group.bench_function("models from the snapshot", |b| {
+        b.iter(|| {
+            let m = Models::load(&store, Keep::Never).unwrap();
+            assert!(matches!(m.origin, Origin::Snapshot { .. }));
+            m.models.len()
+        })
+    });
+    group.bench_function("models + families", |b| {
+        b.iter(|| {
+            let (m, f) = load_with_families(&store, FamilyTable::builtin(), Keep::Never).unwrap();
+            (m.models.len(), f.family.len())
+        })
+    });
+    let (m, f) = load_with_families(&store, FamilyTable::builtin(), Keep::Never).unwrap();
+    group.bench_function("uploads by family + docs (loaded)", |b| {
+        b.iter(|| {
             let population = Population::census(&m, &Window::default());
-            let u = uploads(&m, &f, GroupBy::Family, Some(10), &population);
+            let u = uploads(&m, GroupBy::Family(&f), Some(10), &population);
             let d = docs(&m, &population);
             (u.rows.len(), d.rows.len())
         })
     });
-    let (m, f) = load_with_families(&store, FamilyTable::builtin()).unwrap();
-    group.bench_function("uploads + docs (loaded)", |b| {
+    group.bench_function("uploads by pipeline + docs (loaded)", |b| {
         b.iter(|| {
             let population = Population::census(&m, &Window::default());
-            let u = uploads(&m, &f, GroupBy::Family, Some(10), &population);
+            let u = uploads(&m, GroupBy::Pipeline, None, &population);
             let d = docs(&m, &population);
             (u.rows.len(), d.rows.len())
         })

@@ -1,7 +1,7 @@
 //! Each model's family, resolved in the study's order: `config.model_type` → a tag that is a
 //! known model type → the family of its base model (lineage, followed transitively, cycles
 //! guarded) → a family name in its id (`nlpaueb/bert-base-greek-uncased`) → `unknown`. How each
-//! was resolved is kept, for the coverage report. Pure: works on loaded [`Models`].
+//! was resolved is kept, for the coverage report. Pure: works on loaded [`ModelNames`].
 
 use std::collections::HashMap;
 
@@ -9,7 +9,7 @@ use hubscope_mentions::{FamilyTable, Matcher, looks_like_model_type};
 use hubscope_store::lineage::FirstAncestor;
 use serde::Serialize;
 
-use crate::models::Models;
+use crate::models::ModelNames;
 
 /// How a model's family was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -57,6 +57,8 @@ pub struct FamilyResolver {
 /// Every model's family and how it was found.
 #[derive(Debug, Clone)]
 pub struct Resolution {
+    /// Each model's id, in the order of [`Models`](crate::Models).
+    pub ids: Vec<Box<str>>,
     /// Family names; `family[i]` indexes into it, `None` is unknown.
     pub names: Vec<String>,
     pub family: Vec<Option<u32>>,
@@ -130,16 +132,19 @@ impl FamilyResolver {
     }
 
     /// Resolves every model.
-    pub fn resolve(&self, models: &Models) -> Resolution {
-        let n = models.models.len();
+    pub fn resolve(&self, models: ModelNames) -> Resolution {
+        let n = models.len();
         let mut family: Vec<Option<u32>> = vec![None; n];
         let mut method = vec![Method::Unknown; n];
         // Direct: model type, then tags.
-        for (i, m) in models.models.iter().enumerate() {
-            if let Some(f) = m.model_type.as_deref().and_then(|t| self.of_type(t)) {
+        for i in 0..n {
+            if let Some(f) = models.model_types[i]
+                .as_deref()
+                .and_then(|t| self.of_type(t))
+            {
                 family[i] = Some(f as u32);
                 method[i] = Method::ModelType;
-            } else if let Some(f) = self.of_tags(&m.tags) {
+            } else if let Some(f) = self.of_tags(&models.tags[i]) {
                 family[i] = Some(f as u32);
                 method[i] = Method::Tag;
             }
@@ -149,11 +154,11 @@ impl FamilyResolver {
             let wanted: std::collections::HashSet<&str> =
                 models.parents.values().flatten().map(|p| &**p).collect();
             let index: HashMap<&str, usize> = models
-                .models
+                .ids
                 .iter()
                 .enumerate()
-                .filter(|(_, m)| wanted.contains(&*m.id))
-                .map(|(i, m)| (&*m.id, i))
+                .filter(|(_, id)| wanted.contains(&***id))
+                .map(|(i, id)| (&**id, i))
                 .collect();
             let direct: Vec<Option<u32>> = family.clone();
             // A stored parent answers with its own family (direct, or through its bases), an
@@ -176,7 +181,7 @@ impl FamilyResolver {
             };
             let mut after = |node: Node<'_>| {
                 let id = match node {
-                    Node::Stored(p) => &*models.models[p].id,
+                    Node::Stored(p) => &*models.ids[p],
                     Node::Named(name) => name,
                 };
                 self.of_name(id).map(|f| f as u32)
@@ -193,15 +198,16 @@ impl FamilyResolver {
             }
         }
         // Names.
-        for (i, m) in models.models.iter().enumerate() {
+        for (i, id) in models.ids.iter().enumerate() {
             if family[i].is_none()
-                && let Some(f) = self.of_name(&m.id)
+                && let Some(f) = self.of_name(id)
             {
                 family[i] = Some(f as u32);
                 method[i] = Method::Name;
             }
         }
         Resolution {
+            ids: models.ids,
             names: self.names.clone(),
             family,
             method,
@@ -266,44 +272,28 @@ impl Resolution {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::models::Model;
-
-    fn model(id: &str, model_type: Option<&str>, tags: &[&str]) -> Model {
-        Model {
-            id: id.into(),
-            created: None,
-            first_commit: None,
-            model_type: model_type.map(Into::into),
-            tags: tags.iter().map(|t| (*t).into()).collect(),
-            pipeline: None,
-            library: None,
-            author: None,
-            has_card: false,
-            card: None,
-            sources: 0,
-        }
-    }
+    use crate::models::ModelNames;
 
     #[test]
     fn each_method_in_order_and_cycles_guarded() {
-        let mut models = Models {
-            models: vec![
-                model("meta-llama/Llama-2-7b-hf", Some("llama"), &[]),
-                model("someone/my-finetune", None, &["transformers"]),
-                model(
-                    "someone/tagged",
-                    Some("GPTConfig"),
-                    &["text-generation", "mistral"],
-                ),
-                model("nlpaueb/bert-base-greek-uncased", None, &[]),
-                model("a/loop-one", None, &[]),
-                model("a/loop-two", None, &[]),
-                model("x/of-unstored-parent", None, &[]),
-                model("x/custom-arch", Some("nerfllm"), &[]),
-                model("x/nothing", None, &[]),
-            ],
-            ..Models::default()
-        };
+        let mut models = ModelNames::default();
+        for (id, model_type, tags) in [
+            ("meta-llama/Llama-2-7b-hf", Some("llama"), &[][..]),
+            ("someone/my-finetune", None, &["transformers"][..]),
+            (
+                "someone/tagged",
+                Some("GPTConfig"),
+                &["text-generation", "mistral"][..],
+            ),
+            ("nlpaueb/bert-base-greek-uncased", None, &[][..]),
+            ("a/loop-one", None, &[][..]),
+            ("a/loop-two", None, &[][..]),
+            ("x/of-unstored-parent", None, &[][..]),
+            ("x/custom-arch", Some("nerfllm"), &[][..]),
+            ("x/nothing", None, &[][..]),
+        ] {
+            models.push(id, model_type, tags);
+        }
         models
             .parents
             .insert(1, vec!["meta-llama/Llama-2-7b-hf".into()]);
@@ -316,10 +306,9 @@ mod tests {
             FamilyTable::builtin(),
             [("llama".to_string(), 1), ("nerfllm".to_string(), 1)],
         );
-        let r = resolver.resolve(&models);
-        let got: Vec<(&str, Method)> = (0..models.models.len())
-            .map(|i| (r.name(i), r.method[i]))
-            .collect();
+        let n = models.len();
+        let r = resolver.resolve(models);
+        let got: Vec<(&str, Method)> = (0..n).map(|i| (r.name(i), r.method[i])).collect();
         assert_eq!(
             got,
             [

@@ -504,13 +504,7 @@ impl Population {
 
     /// The months with dated models outside the window, in spans of one reason each.
     fn left_out_months(&self, models: &Models, reason: impl Fn(Month) -> String) -> Vec<LeftOut> {
-        let basis = self.window.basis;
-        let mut per_month: BTreeMap<Month, u64> = BTreeMap::new();
-        for i in 0..models.models.len() {
-            if let Some(m) = month_of(models, i, basis) {
-                *per_month.entry(m).or_default() += 1;
-            }
-        }
+        let per_month = per_month(models, self.window.basis);
         let (first, last) = (self.months.first().copied(), self.months.last().copied());
         let mut out: Vec<LeftOut> = Vec::new();
         for (m, n) in per_month {
@@ -535,6 +529,27 @@ impl Population {
         }
         out
     }
+}
+
+/// Dated models per month, in month order (one pass, counted in an array over the months the
+/// models span).
+fn per_month(models: &Models, basis: DateBasis) -> Vec<(Month, u64)> {
+    let dated = || (0..models.models.len()).filter_map(|i| month_of(models, i, basis));
+    let Some((first, last)) = dated().fold(None, |span: Option<(Month, Month)>, m| {
+        Some(span.map_or((m, m), |(a, b)| (a.min(m), b.max(m))))
+    }) else {
+        return Vec::new();
+    };
+    let base = first.ordinal();
+    let mut counts = vec![0u64; (last.ordinal() - base) as usize + 1];
+    for m in dated() {
+        counts[(m.ordinal() - base) as usize] += 1;
+    }
+    first
+        .through(last)
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 /// Models per month and source (a model in two sources counts in both), for the coverage

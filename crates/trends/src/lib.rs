@@ -29,7 +29,7 @@ pub use frames::{
     LeftOut, Overlap, Population, Scope, SourceFacts, SourceMonths, models_by_source, overlaps,
     source_facts,
 };
-pub use models::{CardFacts, Model, Models, Names, load_with_families};
+pub use models::{CardFacts, Keep, Model, ModelNames, Models, Names, Origin, load_with_families};
 pub use series::{
     DateBasis, Docs, DocsRow, GroupBy, GroupSummary, TrendTests, UploadRow, Uploads, Window,
     card_analyses, docs, family_series, uploads,

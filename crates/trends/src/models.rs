@@ -1,8 +1,12 @@
 //! The models of the store, loaded once into compact columns for every trend: dates as months,
 //! repeated strings (pipeline, library, author) interned, the latest card revision reduced to the
-//! numbers the documentation trend needs. The only module of the crate that reads the store.
+//! numbers the documentation trend needs. The columns are kept as a snapshot in the store
+//! (`hubscope_store::snapshot`) and read back in one blob while the store has not changed; what
+//! family resolution needs besides (ids, model types, tags, bases) is [`ModelNames`], read from
+//! the tables each time. The only module of the crate that reads the store.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use hubscope_card::CanonicalSection;
 use hubscope_store::time::{self, Month};
@@ -48,15 +52,11 @@ pub struct CardFacts {
     pub filled: u16,
 }
 
-/// One model.
-#[derive(Debug, Clone)]
+/// One model: what every trend reads of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Model {
-    pub id: Box<str>,
     pub created: Option<Month>,
     pub first_commit: Option<Month>,
-    /// `config.model_type` as stored.
-    pub model_type: Option<Box<str>>,
-    pub tags: Vec<Box<str>>,
     pub pipeline: Option<u32>,
     pub library: Option<u32>,
     pub author: Option<u32>,
@@ -68,21 +68,64 @@ pub struct Model {
     pub sources: u32,
 }
 
-/// Every model, plus the interned strings and the lineage edges.
+/// Where a [`Models`] came from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// Built by hand (tests, benches).
+    #[default]
+    Given,
+    /// Read from the store's snapshot of this generation.
+    Snapshot { generation: i64 },
+    /// Derived from the tables at this generation (no current snapshot); `kept` says whether it
+    /// was kept as the new snapshot, or why not.
+    Tables {
+        generation: i64,
+        kept: Result<bool, String>,
+    },
+}
+
+/// Every model (in id order), plus the interned strings and the sources.
 #[derive(Debug, Clone, Default)]
 pub struct Models {
     pub models: Vec<Model>,
     pub pipelines: Names,
     pub libraries: Names,
     pub authors: Names,
-    /// child index → parent ids, in preference order (fine-tunes first).
-    pub parents: HashMap<usize, Vec<Box<str>>>,
     /// Every source of the store, with its frame.
     pub sources: Vec<StoredSource>,
     /// The distinct sets of sources models belong to (indices into `sources`); set 0 is the
     /// empty set (a model no source of models holds: created by a card or a discussion).
     pub source_sets: Vec<Vec<u16>>,
+    pub origin: Origin,
 }
+
+impl Origin {
+    /// A line to show when the snapshot could not be kept for a reason other than a read-only
+    /// file or a busy writer (the analysis itself is whole either way).
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            Origin::Tables { kept: Err(e), .. } => Some(format!(
+                "note: the models were read from the tables, but could not be kept as the \
+                 store's snapshot for the next run: {e}"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Whether loading may keep what it derived as the store's snapshot, through a second, writable
+/// connection (the store handed over is usually read-only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Keep it where the file can be written and no writer is busy.
+    IfWritable,
+    /// Never write (a server reading a store it must leave untouched).
+    Never,
+}
+
+/// The name under which the columns are kept; the version changes whenever what they hold, or
+/// how a stored row becomes a [`Model`], changes (an older snapshot is then simply not found).
+const SNAPSHOT: &str = "trends.models/1";
 
 impl Models {
     /// The sources (indices into [`Models::sources`]) that hold model `i`.
@@ -92,8 +135,61 @@ impl Models {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// Loads every model of the store.
-    pub fn load(store: &Store) -> Result<Models, StoreError> {
+    /// Loads every model of the store: from its snapshot when one is current, else from the
+    /// tables (and then, under `keep`, kept as the snapshot for the next reader).
+    pub fn load(store: &Store, keep: Keep) -> Result<Models, StoreError> {
+        let (models, derived) = {
+            let _read = store.read_transaction()?;
+            Models::read(store, None)?
+        };
+        Ok(models.kept(store.path(), derived, keep))
+    }
+
+    /// Reads the models inside the caller's read transaction; the bytes are the snapshot to keep
+    /// when they had to be derived from the tables. A snapshot of another number of models than
+    /// `expected` (the table's, when the caller read it) is not used.
+    fn read(
+        store: &Store,
+        expected: Option<usize>,
+    ) -> Result<(Models, Option<Vec<u8>>), StoreError> {
+        let generation = store.model_generation()?;
+        let sources = store.sources()?;
+        if let Some(bytes) = store.snapshot(SNAPSHOT, generation)?
+            && let Some(mut models) = decode(&bytes, &sources)
+            && expected.is_none_or(|n| n == models.models.len())
+        {
+            models.sources = sources;
+            models.origin = Origin::Snapshot { generation };
+            return Ok((models, None));
+        }
+        let mut models = Models::from_tables(store, sources)?;
+        let bytes = encode(&models);
+        models.origin = Origin::Tables {
+            generation,
+            kept: Ok(false),
+        };
+        Ok((models, Some(bytes)))
+    }
+
+    fn kept(mut self, path: &Path, derived: Option<Vec<u8>>, keep: Keep) -> Models {
+        let (Some(bytes), Keep::IfWritable, Origin::Tables { generation, kept }) =
+            (derived, keep, &mut self.origin)
+        else {
+            return self;
+        };
+        *kept = match Store::open_existing(path) {
+            Ok(mut writable) => writable
+                .keep_snapshot(SNAPSHOT, *generation, &bytes)
+                .map_err(|e| e.to_string()),
+            // A file that cannot be written keeps no snapshot; that is no failure.
+            Err(StoreError::ReadOnly { .. }) => Ok(false),
+            Err(e) => Err(e.to_string()),
+        };
+        self
+    }
+
+    /// Derives every model from the tables.
+    fn from_tables(store: &Store, sources: Vec<StoredSource>) -> Result<Models, StoreError> {
         let conn = store.connection();
         // Sections filled of each model's latest card revision.
         let mut filled: HashMap<i64, u16> = HashMap::new();
@@ -106,23 +202,26 @@ impl Models {
             let mut rows = statement.query([])?;
             while let Some(row) = rows.next()? {
                 let card: i64 = row.get(0)?;
-                let section: String = row.get(1)?;
-                if let Some(s) = CanonicalSection::from_name(&section) {
+                if let Some(s) = row
+                    .get_ref(1)?
+                    .as_str()
+                    .ok()
+                    .and_then(CanonicalSection::from_name)
+                {
                     *filled.entry(card).or_default() |= 1 << (s as u16);
                 }
             }
         }
         let mut out = Models {
-            sources: store.sources()?,
             source_sets: vec![Vec::new()],
             ..Models::default()
         };
-        let position: HashMap<i64, u16> = out
-            .sources
+        let position: HashMap<i64, u16> = sources
             .iter()
             .enumerate()
             .map(|(i, s)| (s.id, i.min(usize::from(u16::MAX)) as u16))
             .collect();
+        out.sources = sources;
         let mut set_index: HashMap<Vec<u16>, u32> = HashMap::from([(Vec::new(), 0)]);
         // A model's first source is in its row; further ones (few) are merged in model order
         // with the models below (both sorted by id).
@@ -134,64 +233,73 @@ impl Models {
             Some(row) => Some((row.get(0)?, row.get(1)?)),
             None => None,
         };
-        let mut statement = conn.prepare(
-            "SELECT m.id, m.created_at, m.first_commit_at, m.model_type, m.tags, m.pipeline_tag,
-                    m.library, m.author, m.has_card, m.card_data IS NOT NULL,
-                    c.id, c.words, c.score, c.bytes, m.source_id
+        // Models without any card revision skip the join to the latest one.
+        let any_cards: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM cards)", [], |r| r.get(0))?;
+        let sql = if any_cards {
+            "SELECT m.id, m.created_at, m.first_commit_at, m.pipeline_tag, m.library, m.author,
+                    m.has_card, m.card_data IS NOT NULL, c.id, c.words, c.score, c.bytes,
+                    m.source_id
              FROM models m
              LEFT JOIN (SELECT model_id, max(id) AS id FROM cards GROUP BY model_id) latest
                ON latest.model_id = m.id
              LEFT JOIN cards c ON c.id = latest.id
-             ORDER BY m.id",
-        )?;
+             ORDER BY m.id"
+        } else {
+            "SELECT m.id, m.created_at, m.first_commit_at, m.pipeline_tag, m.library, m.author,
+                    m.has_card, m.card_data IS NOT NULL, NULL, NULL, NULL, NULL, m.source_id
+             FROM models m ORDER BY m.id"
+        };
+        let mut statement = conn.prepare(sql)?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
+            let id = row.get_ref(0)?.as_str().unwrap_or_default();
             let month = |i: usize| -> Result<Option<Month>, StoreError> {
                 Ok(row
-                    .get::<_, Option<String>>(i)?
-                    .and_then(|t| Month::parse(&t))
+                    .get_ref(i)?
+                    .as_str_or_null()
+                    .ok()
+                    .flatten()
+                    .and_then(Month::parse)
                     // A date outside the Hub's life (stored before ingest refused them) is
                     // no trend month: the model counts as undated.
                     .filter(|m| time::is_plausible_month(*m)))
             };
-            let tags: Option<String> = row.get(4)?;
-            let tags: Vec<Box<str>> = tags
-                .and_then(|t| serde_json::from_str::<Vec<String>>(&t).ok())
-                .unwrap_or_default()
-                .into_iter()
-                .map(String::into_boxed_str)
-                .collect();
-            let intern = |names: &mut Names, value: Option<String>| {
-                value
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| names.intern(v.trim()))
+            let intern = |names: &mut Names, i: usize| -> Result<Option<u32>, StoreError> {
+                Ok(row
+                    .get_ref(i)?
+                    .as_str_or_null()
+                    .ok()
+                    .flatten()
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| names.intern(v)))
             };
-            let pipeline = intern(&mut out.pipelines, row.get(5)?);
-            let library = intern(&mut out.libraries, row.get(6)?);
-            let author = intern(&mut out.authors, row.get(7)?);
-            let card_id: Option<i64> = row.get(10)?;
+            let pipeline = intern(&mut out.pipelines, 3)?;
+            let library = intern(&mut out.libraries, 4)?;
+            let author = intern(&mut out.authors, 5)?;
+            let card_id: Option<i64> = row.get(8)?;
             let card = card_id.map(|card_id| -> Result<CardFacts, StoreError> {
                 Ok(CardFacts {
-                    words: row.get::<_, i64>(11)?.clamp(0, i64::from(u32::MAX)) as u32,
-                    score: row.get::<_, i64>(12)?.clamp(0, 100) as u8,
+                    words: row.get::<_, i64>(9)?.clamp(0, i64::from(u32::MAX)) as u32,
+                    score: row.get::<_, i64>(10)?.clamp(0, 100) as u8,
                     filled: filled.get(&card_id).copied().unwrap_or(0),
                 })
             });
             let card = card.transpose()?;
-            let card_bytes: Option<i64> = row.get(13)?;
-            let has_card_column: Option<bool> = row.get(8)?;
-            let card_data: bool = row.get(9)?;
+            let card_bytes: Option<i64> = row.get(11)?;
+            let has_card_column: Option<bool> = row.get(6)?;
+            let card_data: bool = row.get(7)?;
             let has_card =
                 has_card_column.unwrap_or(card_bytes.is_some_and(|b| b > 0) || card_data);
-            let first: Option<i64> = row.get(14)?;
+            let first: Option<i64> = row.get(12)?;
             let mut set: Vec<u16> = first
                 .and_then(|f| position.get(&f))
                 .copied()
                 .into_iter()
                 .collect();
             while let Some((model, source)) = &pending {
-                match model.as_str().cmp(id.as_str()) {
+                match model.as_str().cmp(id) {
                     std::cmp::Ordering::Less => {}
                     std::cmp::Ordering::Equal => set.extend(position.get(source).copied()),
                     std::cmp::Ordering::Greater => break,
@@ -203,20 +311,18 @@ impl Models {
             }
             set.sort_unstable();
             set.dedup();
-            let next = out.source_sets.len() as u32;
-            let sources = *set_index.entry(set.clone()).or_insert_with(|| {
-                out.source_sets.push(set);
-                next
-            });
+            let sources = match set_index.get(&set) {
+                Some(&i) => i,
+                None => {
+                    let next = out.source_sets.len() as u32;
+                    set_index.insert(set.clone(), next);
+                    out.source_sets.push(set);
+                    next
+                }
+            };
             out.models.push(Model {
-                id: id.into_boxed_str(),
                 created: month(1)?,
                 first_commit: month(2)?,
-                model_type: row
-                    .get::<_, Option<String>>(3)?
-                    .filter(|t| !t.trim().is_empty())
-                    .map(String::into_boxed_str),
-                tags,
                 pipeline,
                 library,
                 author,
@@ -225,14 +331,66 @@ impl Models {
                 sources,
             });
         }
+        Ok(out)
+    }
+}
+
+/// What family resolution reads of each model besides [`Models`], in the same order: the id,
+/// `config.model_type`, the tags and the bases.
+#[derive(Debug, Clone, Default)]
+pub struct ModelNames {
+    pub ids: Vec<Box<str>>,
+    pub model_types: Vec<Option<Box<str>>>,
+    pub tags: Vec<Vec<Box<str>>>,
+    /// model index → parent ids, in preference order (fine-tunes first).
+    pub parents: HashMap<usize, Vec<Box<str>>>,
+}
+
+impl ModelNames {
+    /// One model (tests and hand-built data).
+    pub fn push(&mut self, id: &str, model_type: Option<&str>, tags: &[&str]) {
+        self.ids.push(id.into());
+        self.model_types.push(model_type.map(Into::into));
+        self.tags.push(tags.iter().map(|t| (*t).into()).collect());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Reads every model's names, in id order (as [`Models`] holds them).
+    fn load(store: &Store) -> Result<ModelNames, StoreError> {
+        let conn = store.connection();
+        let mut out = ModelNames::default();
+        let mut statement = conn.prepare("SELECT id, model_type, tags FROM models ORDER BY id")?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let text = |i: usize| -> Result<Option<&str>, StoreError> {
+                Ok(row.get_ref(i)?.as_str_or_null().ok().flatten())
+            };
+            out.ids.push(text(0)?.unwrap_or_default().into());
+            out.model_types
+                .push(text(1)?.filter(|t| !t.trim().is_empty()).map(Into::into));
+            out.tags.push(
+                text(2)?
+                    .and_then(|t| serde_json::from_str::<Vec<&str>>(t).ok())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+            );
+        }
         drop(rows);
-        drop(members);
         // Lineage: parents by child, fine-tunes first, then by where the relation was read.
         let index: HashMap<&str, usize> = out
-            .models
+            .ids
             .iter()
             .enumerate()
-            .map(|(i, m)| (&*m.id, i))
+            .map(|(i, id)| (&**id, i))
             .collect();
         let mut parents: HashMap<usize, Vec<Box<str>>> = HashMap::new();
         let mut statement = conn.prepare(
@@ -241,12 +399,12 @@ impl Models {
         )?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let child: String = row.get(0)?;
-            let parent: String = row.get(1)?;
-            if let Some(&i) = index.get(child.as_str()) {
+            let child = row.get_ref(0)?.as_str().unwrap_or_default();
+            let parent = row.get_ref(1)?.as_str().unwrap_or_default();
+            if let Some(&i) = index.get(child) {
                 let list = parents.entry(i).or_default();
                 if !list.iter().any(|p| **p == *parent) {
-                    list.push(parent.into_boxed_str());
+                    list.push(parent.into());
                 }
             }
         }
@@ -256,15 +414,195 @@ impl Models {
     }
 }
 
+/// Bytes per model in the snapshot's columns.
+const MODEL_BYTES: usize = 3 + 3 + 4 + 4 + 4 + 1 + 4 + 1 + 2 + 4;
+const NONE: u32 = u32::MAX;
+
+/// The columns as bytes: counts, the interned names, the source sets (by source id, so that a
+/// source declared or added since changes nothing), then one fixed-width record per model.
+fn encode(models: &Models) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + models.models.len() * MODEL_BYTES);
+    let u32_of = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    out.extend(
+        u64::try_from(models.models.len())
+            .unwrap_or(u64::MAX)
+            .to_le_bytes(),
+    );
+    for names in [&models.pipelines, &models.libraries, &models.authors] {
+        out.extend(u32_of(names.len()).to_le_bytes());
+        for name in &names.names {
+            out.extend(u32_of(name.len()).to_le_bytes());
+            out.extend(name.as_bytes());
+        }
+    }
+    out.extend(u32_of(models.source_sets.len()).to_le_bytes());
+    for set in &models.source_sets {
+        out.extend(u32_of(set.len()).to_le_bytes());
+        for &p in set {
+            let id = models.sources.get(usize::from(p)).map_or(-1, |s| s.id);
+            out.extend(id.to_le_bytes());
+        }
+    }
+    let month = |m: Option<Month>| -> [u8; 3] {
+        let (y, m) = m.map_or((0, 0), |m| (m.year, m.month));
+        let y = y.to_le_bytes();
+        [y[0], y[1], m]
+    };
+    for m in &models.models {
+        out.extend(month(m.created));
+        out.extend(month(m.first_commit));
+        for v in [m.pipeline, m.library, m.author] {
+            out.extend(v.unwrap_or(NONE).to_le_bytes());
+        }
+        out.push(u8::from(m.has_card) | (u8::from(m.card.is_some()) << 1));
+        let card = m.card.unwrap_or(CardFacts {
+            words: 0,
+            score: 0,
+            filled: 0,
+        });
+        out.extend(card.words.to_le_bytes());
+        out.push(card.score);
+        out.extend(card.filled.to_le_bytes());
+        out.extend(m.sources.to_le_bytes());
+    }
+    out
+}
+
+/// Reads bytes in order, every length checked against what is left.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.bytes.len() {
+            return None;
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Some(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.array().map(u32::from_le_bytes)
+    }
+
+    /// A count of items of at least `each` bytes, refused if the bytes left cannot hold them.
+    fn count(&mut self, each: usize) -> Option<usize> {
+        let n = usize::try_from(self.u32()?).ok()?;
+        (n.checked_mul(each)? <= self.bytes.len()).then_some(n)
+    }
+}
+
+/// The columns back from [`encode`]'s bytes; `None` when they are not a whole, consistent
+/// snapshot (then the tables are read instead): a month out of range, an index past its names, a
+/// set of an unknown source, bytes left over.
+fn decode(bytes: &[u8], sources: &[StoredSource]) -> Option<Models> {
+    let mut r = Reader { bytes };
+    let n = usize::try_from(u64::from_le_bytes(r.array()?)).ok()?;
+    if n.checked_mul(MODEL_BYTES)? > r.bytes.len() {
+        return None;
+    }
+    let mut names = || -> Option<Names> {
+        let count = r.count(4)?;
+        let mut out = Names::default();
+        for _ in 0..count {
+            let len = r.count(1)?;
+            let name = std::str::from_utf8(r.take(len)?).ok()?;
+            if out.intern(name) as usize != out.len() - 1 {
+                return None; // a name twice
+            }
+        }
+        Some(out)
+    };
+    let (pipelines, libraries, authors) = (names()?, names()?, names()?);
+    let position: HashMap<i64, u16> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id, i.min(usize::from(u16::MAX)) as u16))
+        .collect();
+    let sets = r.count(4)?;
+    let mut source_sets = Vec::with_capacity(sets);
+    for _ in 0..sets {
+        let len = r.count(8)?;
+        let mut set = Vec::with_capacity(len);
+        for _ in 0..len {
+            set.push(*position.get(&i64::from_le_bytes(r.array()?))?);
+        }
+        set.sort_unstable();
+        source_sets.push(set);
+    }
+    if source_sets.first().is_none_or(|s| !s.is_empty()) {
+        return None;
+    }
+    let month = |b: &[u8]| -> Option<Option<Month>> {
+        match (u16::from_le_bytes([b[0], b[1]]), b[2]) {
+            (0, 0) => Some(None),
+            (y, m) => Month::new(y, m).map(Some),
+        }
+    };
+    let index = |b: &[u8], names: &Names| -> Option<Option<u32>> {
+        match u32::from_le_bytes([b[0], b[1], b[2], b[3]]) {
+            NONE => Some(None),
+            i => ((i as usize) < names.len()).then_some(Some(i)),
+        }
+    };
+    let records = r.take(n * MODEL_BYTES)?;
+    if !r.bytes.is_empty() {
+        return None;
+    }
+    let mut models = Vec::with_capacity(n);
+    for b in records.chunks_exact(MODEL_BYTES) {
+        let flags = b[18];
+        let sources = u32::from_le_bytes([b[26], b[27], b[28], b[29]]);
+        if flags > 3 || sources as usize >= source_sets.len() {
+            return None;
+        }
+        models.push(Model {
+            created: month(&b[0..3])?,
+            first_commit: month(&b[3..6])?,
+            pipeline: index(&b[6..10], &pipelines)?,
+            library: index(&b[10..14], &libraries)?,
+            author: index(&b[14..18], &authors)?,
+            has_card: flags & 1 != 0,
+            card: (flags & 2 != 0).then(|| CardFacts {
+                words: u32::from_le_bytes([b[19], b[20], b[21], b[22]]),
+                score: b[23].min(100),
+                filled: u16::from_le_bytes([b[24], b[25]]),
+            }),
+            sources,
+        });
+    }
+    Some(Models {
+        models,
+        pipelines,
+        libraries,
+        authors,
+        sources: Vec::new(),
+        source_sets,
+        origin: Origin::Given,
+    })
+}
+
 /// Loads the store's models and resolves their families against `table` (plus the store's
-/// model types).
+/// model types), all read in one read transaction.
 pub fn load_with_families(
     store: &Store,
     table: hubscope_mentions::FamilyTable,
+    keep: Keep,
 ) -> Result<(Models, crate::family::Resolution), StoreError> {
-    let models = Models::load(store)?;
-    let resolver =
-        crate::family::FamilyResolver::new(table, hubscope_mentions::stored_model_types(store)?);
-    let resolution = resolver.resolve(&models);
+    let (models, derived, names, types) = {
+        let _read = store.read_transaction()?;
+        let names = ModelNames::load(store)?;
+        let (models, derived) = Models::read(store, Some(names.len()))?;
+        let types = hubscope_mentions::stored_model_types(store)?;
+        (models, derived, names, types)
+    };
+    let models = models.kept(store.path(), derived, keep);
+    let resolution = crate::family::FamilyResolver::new(table, types).resolve(names);
     Ok((models, resolution))
 }

@@ -15,10 +15,10 @@ use crate::family::{Resolution, UNKNOWN};
 use crate::frames::Population;
 use crate::models::Models;
 
-/// What to group uploads by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupBy {
-    Family,
+/// What to group uploads by; families as resolved (the other groups need no resolution).
+#[derive(Debug, Clone, Copy)]
+pub enum GroupBy<'a> {
+    Family(&'a Resolution),
     Pipeline,
     Library,
     Author,
@@ -126,38 +126,68 @@ pub struct Uploads {
 /// `top` keeps the largest groups and sums the rest as `(other)`.
 pub fn uploads(
     models: &Models,
-    families: &Resolution,
-    by: GroupBy,
+    by: GroupBy<'_>,
     top: Option<usize>,
     population: &Population,
 ) -> Uploads {
-    let none = "(none)";
-    let label = |i: usize| -> &str {
+    // Each model's group as an index into its names (`None`: no value), and the label of each.
+    let key = |i: usize| -> Option<u32> {
         let m = &models.models[i];
         match by {
-            GroupBy::Family => families.name(i),
-            GroupBy::Pipeline => m.pipeline.map_or(none, |p| models.pipelines.get(p)),
-            GroupBy::Library => m.library.map_or(none, |p| models.libraries.get(p)),
-            GroupBy::Author => m.author.map_or(none, |p| models.authors.get(p)),
+            GroupBy::Family(families) => families.family[i],
+            GroupBy::Pipeline => m.pipeline,
+            GroupBy::Library => m.library,
+            GroupBy::Author => m.author,
         }
     };
+    let keys = match by {
+        GroupBy::Family(families) => families.names.len(),
+        GroupBy::Pipeline => models.pipelines.len(),
+        GroupBy::Library => models.libraries.len(),
+        GroupBy::Author => models.authors.len(),
+    };
+    fn label<'a>(models: &'a Models, by: GroupBy<'a>, key: Option<u32>) -> &'a str {
+        let none = "(none)";
+        match by {
+            GroupBy::Family(families) => {
+                key.map_or(UNKNOWN, |f| families.names[f as usize].as_str())
+            }
+            GroupBy::Pipeline => key.map_or(none, |p| models.pipelines.get(p)),
+            GroupBy::Library => key.map_or(none, |p| models.libraries.get(p)),
+            GroupBy::Author => key.map_or(none, |p| models.authors.get(p)),
+        }
+    }
     let months = population.months.clone();
-    let position: HashMap<Month, usize> = months.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    let first = months.first().map_or(0, |m| m.ordinal());
+    // Group of each key (slot 0: no value), found by label the first time a key is seen: two
+    // keys of one label are one group.
+    let mut slot: Vec<Option<usize>> = vec![None; keys + 1];
     let mut group_index: HashMap<&str, usize> = HashMap::new();
     let mut groups: Vec<String> = Vec::new();
     let mut counts: Vec<Vec<u64>> = Vec::new();
     for i in 0..models.models.len() {
-        let Some(&at) = population
-            .counted_month(models, i)
-            .and_then(|m| position.get(&m))
-        else {
+        let Some(month) = population.counted_month(models, i) else {
             continue;
         };
-        let g = *group_index.entry(label(i)).or_insert_with(|| {
-            groups.push(label(i).to_string());
-            counts.push(vec![0; months.len()]);
-            groups.len() - 1
-        });
+        // Counted months are the population's, contiguous.
+        let at = (month.ordinal() - first) as usize;
+        let k = key(i);
+        let s = k.map_or(0, |k| k as usize + 1);
+        let g = match slot.get(s).copied().flatten() {
+            Some(g) => g,
+            None => {
+                let name = label(models, by, k);
+                let g = *group_index.entry(name).or_insert_with(|| {
+                    groups.push(name.to_string());
+                    counts.push(vec![0; months.len()]);
+                    groups.len() - 1
+                });
+                if let Some(cell) = slot.get_mut(s) {
+                    *cell = Some(g);
+                }
+                g
+            }
+        };
         counts[g][at] += 1;
     }
     // Largest first; ties by name.
@@ -227,7 +257,7 @@ pub fn uploads(
         .collect();
     Uploads {
         by: match by {
-            GroupBy::Family => "family",
+            GroupBy::Family(_) => "family",
             GroupBy::Pipeline => "pipeline",
             GroupBy::Library => "library",
             GroupBy::Author => "author",
