@@ -140,7 +140,7 @@ impl Models {
     pub fn load(store: &Store, keep: Keep) -> Result<Models, StoreError> {
         let (models, derived) = {
             let _read = store.read_transaction()?;
-            Models::read(store, None)?
+            Models::read(store, None, keep)?
         };
         Ok(models.kept(store.path(), derived, keep))
     }
@@ -151,6 +151,7 @@ impl Models {
     fn read(
         store: &Store,
         expected: Option<usize>,
+        keep: Keep,
     ) -> Result<(Models, Option<Vec<u8>>), StoreError> {
         let generation = store.model_generation()?;
         let sources = store.sources()?;
@@ -163,12 +164,13 @@ impl Models {
             return Ok((models, None));
         }
         let mut models = Models::from_tables(store, sources)?;
-        let bytes = encode(&models);
+        // Encoded only when it may be kept.
+        let bytes = (keep == Keep::IfWritable).then(|| encode(&models));
         models.origin = Origin::Tables {
             generation,
             kept: Ok(false),
         };
-        Ok((models, Some(bytes)))
+        Ok((models, bytes))
     }
 
     fn kept(mut self, path: &Path, derived: Option<Vec<u8>>, keep: Keep) -> Models {
@@ -216,11 +218,7 @@ impl Models {
             source_sets: vec![Vec::new()],
             ..Models::default()
         };
-        let position: HashMap<i64, u16> = sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id, i.min(usize::from(u16::MAX)) as u16))
-            .collect();
+        let position = positions(&sources);
         out.sources = sources;
         let mut set_index: HashMap<Vec<u16>, u32> = HashMap::from([(Vec::new(), 0)]);
         // A model's first source is in its row; further ones (few) are merged in model order
@@ -414,6 +412,15 @@ impl ModelNames {
     }
 }
 
+/// Each source's position in `sources`, by source id.
+fn positions(sources: &[StoredSource]) -> HashMap<i64, u16> {
+    sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id, i.min(usize::from(u16::MAX)) as u16))
+        .collect()
+}
+
 /// Bytes per model in the snapshot's columns.
 const MODEL_BYTES: usize = 3 + 3 + 4 + 4 + 4 + 1 + 4 + 1 + 2 + 4;
 const NONE: u32 = u32::MAX;
@@ -520,11 +527,7 @@ fn decode(bytes: &[u8], sources: &[StoredSource]) -> Option<Models> {
         Some(out)
     };
     let (pipelines, libraries, authors) = (names()?, names()?, names()?);
-    let position: HashMap<i64, u16> = sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id, i.min(usize::from(u16::MAX)) as u16))
-        .collect();
+    let position = positions(sources);
     let sets = r.count(4)?;
     let mut source_sets = Vec::with_capacity(sets);
     for _ in 0..sets {
@@ -598,7 +601,7 @@ pub fn load_with_families(
     let (models, derived, names, types) = {
         let _read = store.read_transaction()?;
         let names = ModelNames::load(store)?;
-        let (models, derived) = Models::read(store, Some(names.len()))?;
+        let (models, derived) = Models::read(store, Some(names.len()), keep)?;
         let types = hubscope_mentions::stored_model_types(store)?;
         (models, derived, names, types)
     };
