@@ -429,17 +429,24 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             supported: latest,
         });
     }
-    // Each step takes the write lock first and reads the version under it: two processes
-    // opening a new database at once (a crawl starting while another command reads) must not
-    // both apply migration 1. The second waits, then finds nothing left to do.
-    loop {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if current >= latest {
-            return Ok(());
-        }
-        tx.execute_batch(MIGRATIONS[current as usize])?;
-        tx.pragma_update(None, "user_version", current + 1)?;
-        tx.commit()?;
+    if current == latest {
+        return Ok(());
     }
+    // The write lock is taken first and the version read under it: two processes opening a new
+    // database at once (a crawl starting while another command reads) must not both apply
+    // migration 1. The second waits, then finds nothing left to do. Every pending migration
+    // goes in one transaction: an upgrade is whole or not at all, and a new database writes
+    // its schema to the log once (2.6 MB at 64 KiB pages) rather than once per migration, so
+    // it can begin on a nearly full disk.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current >= latest {
+        return Ok(());
+    }
+    for migration in &MIGRATIONS[current.max(0) as usize..] {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", latest)?;
+    tx.commit()?;
+    Ok(())
 }
