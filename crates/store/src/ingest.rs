@@ -20,6 +20,7 @@ use crate::error::StoreError;
 use crate::forum::{self, ForumCategory, ForumThread, StoredTopic};
 use crate::frame::{self as frames, Declared, FrameDeclaration, StoredSource};
 use crate::record::{LineageEdge, LineageSource, ModelRecord, Relation, push_edge};
+use crate::snapshot::LiftedTriggers;
 use crate::time;
 
 /// What is being ingested.
@@ -265,6 +266,8 @@ struct RunLog {
     /// Input records written since the last commit.
     pending: u64,
     commit_every: u64,
+    /// The generation triggers, lifted for the open transaction's bulk writes.
+    triggers: LiftedTriggers,
 }
 
 impl Store {
@@ -334,6 +337,10 @@ impl Store {
                 });
             }
         };
+        // A hint: a session that cannot enlarge the cache writes slower, not wrongly.
+        let _ = self
+            .conn
+            .pragma_update(None, "cache_size", -crate::db::INGEST_CACHE_KIB);
         Ok(IngestSession {
             source_id,
             declared,
@@ -348,6 +355,7 @@ impl Store {
                 open: false,
                 pending: 0,
                 commit_every: 10_000,
+                triggers: LiftedTriggers::default(),
             },
             lock,
         })
@@ -587,20 +595,15 @@ impl IngestSession<'_> {
 
     /// Stores a batch of models: new models are inserted, known ones updated with the fields this
     /// source gives.
-    pub fn write_models(
-        &mut self,
-        mut batch: Batch<ModelRecord>,
-    ) -> Result<IngestCounts, StoreError> {
+    pub fn write_models(&mut self, batch: Batch<ModelRecord>) -> Result<IngestCounts, StoreError> {
         // In id order, consecutive inserts land on neighbouring index pages; the sort is stable
-        // so a model given twice keeps its input order.
-        batch.records.sort_by(|a, b| a.id.cmp(&b.id));
+        // so a model given twice keeps its input order. The records' positions are sorted, not
+        // the records: moving 100,000 records of ~700 bytes took a seventh of an ingest.
+        let mut order: Vec<&ModelRecord> = batch.records.iter().collect();
+        order.sort_by(|a, b| a.id.cmp(&b.id));
         self.begin()?;
-        let result = write_model_rows(
-            &self.store.conn,
-            self.log.run_id,
-            self.source_id,
-            &batch.records,
-        );
+        self.log.triggers.lift(&self.store.conn)?;
+        let result = write_model_rows(&self.store.conn, self.log.run_id, self.source_id, &order);
         self.end_batch(result, batch.read, &batch.issues)
     }
 
@@ -609,6 +612,7 @@ impl IngestSession<'_> {
     /// the store is created with its id only.
     pub fn write_cards(&mut self, batch: Batch<CardRevision>) -> Result<IngestCounts, StoreError> {
         self.begin()?;
+        self.log.triggers.lift(&self.store.conn)?;
         let result = write_card_rows(&self.store.conn, self.log.run_id, &batch.records);
         self.end_batch(result, batch.read, &batch.issues)
     }
@@ -823,6 +827,7 @@ impl IngestSession<'_> {
                 t.field_issues as i64
             ],
         )?;
+        self.log.triggers.restore(&self.store.conn)?;
         self.store.conn.execute_batch("COMMIT")?;
         self.log.open = false;
         self.log.pending = 0;
@@ -834,6 +839,7 @@ impl IngestSession<'_> {
     fn rollback(&mut self) {
         if self.log.open {
             let _ = self.store.conn.execute_batch("ROLLBACK");
+            self.log.triggers.forget();
             self.log.open = false;
             self.log.pending = 0;
             self.log.counts = self.log.committed;
@@ -900,6 +906,10 @@ impl Drop for IngestSession<'_> {
     /// ingest marks it `interrupted`.
     fn drop(&mut self) {
         self.rollback();
+        let _ = self
+            .store
+            .conn
+            .pragma_update(None, "cache_size", -crate::db::CACHE_KIB);
         let _ = self.lock.set_len(0);
     }
 }
@@ -993,7 +1003,7 @@ fn write_model_rows(
     conn: &Connection,
     run_id: i64,
     source_id: i64,
-    records: &[ModelRecord],
+    records: &[&ModelRecord],
 ) -> Result<IngestCounts, StoreError> {
     let now = time::now();
     let mut counts = IngestCounts::default();
@@ -1012,14 +1022,13 @@ fn write_model_rows(
         for record in records {
             let params = ModelParams::of(record);
             let gated = record.gated.map(|g| g.as_str());
-            let mut values: Vec<&dyn ToSql> = params.bind(record, &gated).to_vec();
-            values.push(&now);
-            values.push(&run_id);
-            let inserted = {
-                let mut with_source = values.clone();
-                with_source.push(&source_id);
-                insert.execute(with_source.as_slice())? == 1
-            };
+            let bound = params.bind(record, &gated);
+            // The insert's parameters end with the source; the update's do not.
+            let mut values: [&dyn ToSql; 34] = [&now; 34];
+            values[..31].copy_from_slice(&bound);
+            values[32] = &run_id;
+            values[33] = &source_id;
+            let inserted = insert.execute(&values[..])? == 1;
             if !inserted && first_source.execute(params![record.id, source_id])? == 0 {
                 other_source.execute(params![record.id, source_id])?;
             }
@@ -1033,7 +1042,7 @@ fn write_model_rows(
                         &[LineageSource::Tags, LineageSource::CardData],
                     )?;
                 }
-            } else if update.execute(values.as_slice())? == 1 {
+            } else if update.execute(&values[..33])? == 1 {
                 counts.updated += 1;
                 let mut sources = Vec::new();
                 if record.tags.is_some() {
