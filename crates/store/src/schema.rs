@@ -430,6 +430,12 @@ pub const MIGRATIONS: &[&str] = &[
         WHERE type = 'table' AND name = 'models';
     PRAGMA writable_schema = OFF;
     "#,
+    // 11: a CRC-32 of each snapshot part, checked when it is read back: a part damaged on disk
+    // or by hand is rebuilt from the tables, never decoded into wrong figures. Parts kept before
+    // have none, and are rebuilt once.
+    r#"
+    ALTER TABLE snapshots ADD COLUMN crc32 INTEGER;
+    "#,
 ];
 
 /// Brings a database to the latest schema version.

@@ -100,23 +100,26 @@ impl Store {
     }
 
     /// The snapshot `name` if it was derived at `generation`, else `None` (there is none, or it is
-    /// stale, or its parts do not follow each other).
+    /// stale, or its parts do not follow each other, or one does not match its checksum).
     pub fn snapshot(&self, name: &str, generation: i64) -> Result<Option<Vec<u8>>, StoreError> {
         let mut statement = self.conn.prepare(
-            "SELECT part, generation, bytes FROM snapshots WHERE name = ?1 ORDER BY part",
+            "SELECT part, generation, crc32, bytes FROM snapshots WHERE name = ?1 ORDER BY part",
         )?;
         let mut rows = statement.query([name])?;
         let mut bytes = Vec::new();
         let mut expected = 0_i64;
         while let Some(row) = rows.next()? {
-            let (part, at): (i64, i64) = (row.get(0)?, row.get(1)?);
+            let (part, at, crc): (i64, i64, Option<i64>) = (row.get(0)?, row.get(1)?, row.get(2)?);
             if part != expected || at != generation || part >= MAX_PARTS {
                 return Ok(None);
             }
-            let value = row.get_ref(2)?;
+            let value = row.get_ref(3)?;
             let Ok(part_bytes) = value.as_blob() else {
                 return Ok(None);
             };
+            if crc != Some(i64::from(crc32fast::hash(part_bytes))) {
+                return Ok(None);
+            }
             bytes.extend_from_slice(part_bytes);
             expected += 1;
         }
@@ -164,7 +167,8 @@ impl Store {
         tx.execute("DELETE FROM snapshots WHERE name = ?1", [name])?;
         {
             let mut insert = tx.prepare(
-                "INSERT INTO snapshots (name, part, generation, bytes) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO snapshots (name, part, generation, crc32, bytes) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             let parts: Vec<&[u8]> = if bytes.is_empty() {
                 vec![bytes]
@@ -172,7 +176,8 @@ impl Store {
                 bytes.chunks(PART_BYTES).collect()
             };
             for (part, chunk) in parts.into_iter().enumerate() {
-                insert.execute(params![name, part as i64, generation, chunk])?;
+                let crc = i64::from(crc32fast::hash(chunk));
+                insert.execute(params![name, part as i64, generation, crc, chunk])?;
             }
         }
         tx.commit()?;
@@ -234,6 +239,21 @@ mod tests {
             let changed = store.connection().execute(sql, []).unwrap();
             assert_eq!(changed, 1, "{sql}");
             assert!(store.model_generation().unwrap() > before, "{sql}");
+        }
+        // A part damaged on disk (or by hand) is no snapshot, whatever its generation says.
+        let at = store.model_generation().unwrap();
+        assert!(store.keep_snapshot("models/1", at, &bytes).unwrap());
+        for damage in [
+            "UPDATE snapshots SET bytes = substr(bytes, 1, length(bytes) - 1) WHERE part = 1",
+            "UPDATE snapshots SET bytes = zeroblob(length(bytes)) WHERE part = 0",
+            "UPDATE snapshots SET crc32 = NULL WHERE part = 0",
+        ] {
+            assert!(store.keep_snapshot("models/1", at, &bytes).unwrap());
+            store.connection().execute(damage, []).unwrap();
+            assert!(
+                store.snapshot("models/1", at).unwrap().is_none(),
+                "{damage}"
+            );
         }
         // A snapshot kept at the new generation replaces the old parts.
         let now = store.model_generation().unwrap();

@@ -78,3 +78,55 @@ fn the_snapshot_reads_back_as_the_tables_and_goes_stale_on_any_change() {
     let p = after.models[0].pipeline.unwrap();
     assert_eq!(after.pipelines.get(p), "changed-by-hand");
 }
+
+#[test]
+fn a_snapshot_that_does_not_decode_is_rebuilt_from_the_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let mut store = Store::open(&path).unwrap();
+    ingest(&mut store, "hub/models.jsonl", Frame::Sample);
+    let tables = Models::load(&store, Keep::IfWritable).unwrap();
+    let generation = store.model_generation().unwrap();
+    let good = store
+        .snapshot("trends.models/1", generation)
+        .unwrap()
+        .unwrap();
+    // Bytes with a valid checksum that are no snapshot: cut short anywhere, too long, noise,
+    // and counts that claim more than there is.
+    let mut damaged: Vec<Vec<u8>> = (0..good.len())
+        .step_by(good.len() / 97 + 1)
+        .map(|n| good[..n].to_vec())
+        .collect();
+    damaged.push([good.as_slice(), b"x"].concat());
+    damaged.push((0..4096).map(|i| (i * 37 % 251) as u8).collect());
+    damaged.push([u64::MAX.to_le_bytes().as_slice(), &good[8..]].concat());
+    damaged.push([&good[..8], u32::MAX.to_le_bytes().as_slice(), &good[12..]].concat());
+    for bytes in &damaged {
+        assert!(
+            store
+                .keep_snapshot("trends.models/1", generation, bytes)
+                .unwrap()
+        );
+        let models = Models::load(&store, Keep::Never).unwrap();
+        assert!(
+            matches!(models.origin, Origin::Tables { .. }),
+            "{} bytes of {} were taken for a snapshot",
+            bytes.len(),
+            good.len()
+        );
+        same(&models, &tables);
+    }
+    // Read from the tables, a good snapshot is kept again.
+    let rebuilt = Models::load(&store, Keep::IfWritable).unwrap();
+    assert!(matches!(
+        rebuilt.origin,
+        Origin::Tables { kept: Ok(true), .. }
+    ));
+    assert_eq!(
+        store
+            .snapshot("trends.models/1", generation)
+            .unwrap()
+            .unwrap(),
+        good
+    );
+}
