@@ -1,26 +1,25 @@
 #!/usr/bin/env bash
-# The trends' 2,000,000-model target (issue 6): `trends uploads` + `trends docs` together in
-# <= 10 s on 2 cores with <= 1 GB peak memory, on Liang et al.'s rows replicated with new ids and
-# creation dates spread evenly over 2017-2026.
+# The trends at full-Hub scale (issue 18), side by side: hubscope against the pandas script it
+# replaces (../shared/bench/baseline_trends.py) and against DuckDB over hubscope's own Parquet
+# export (../shared/bench/baseline_duckdb_uploads.py and scripts/peer_duckdb_docs.py), on
+# Liang et al.'s rows repeated with new ids and creation dates spread over 2017-2026. Prints a
+# Markdown table of medians and peer/hubscope ratios; see scripts/bench_trends.py.
 #
-#   ./scripts/bench-trends.sh        # writes into ${BENCH_DIR:-/tmp/hubscope-bench}
+#   ./scripts/bench-trends.sh                        # 2,000,000 models, 5 rounds
+#   ./scripts/bench-trends.sh --scaling 500000,1000000,2000000,4000000 --rounds 0
+#
+# Writes into ${BENCH_DIR:-/tmp/hubscope-bench}; the peers' venv is ${BENCH_VENV:-$BENCH_DIR/venv}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${BENCH_DIR:-/tmp/hubscope-bench}"
-mkdir -p "$dir"
+bench="${HUBSCOPE_SHARED_BENCH:-../shared/bench}"
 data="${HUBSCOPE_SHARED_DATA:-../shared/data}"
-cargo build --release -q -p hubscope -p hubscope-source --example replicate_models
-bin=target/release/hubscope
-file="$dir/liang-2m-spread.parquet"
-[ -f "$file" ] || target/release/examples/replicate_models \
-    "$data/hub/liang-2022-model-info.parquet" "$file" 2000000 --spread-dates 2017-01-01 2027-01-01
-db="$dir/spread.db"
-if [ ! -f "$db" ]; then
-    "$bin" --db "$db" ingest models "$file"
+venv="${BENCH_VENV:-$dir/venv}"
+mkdir -p "$dir"
+cargo build --release -q -p hubscope
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q -r "$bench/requirements.txt" duckdb
 fi
-measure() { # label, command...
-    local label=$1; shift
-    /usr/bin/time -f "$label: %e s elapsed, %M KB peak RSS" "$@" 2>&1 | grep -E "peak RSS"
-}
-measure "trends uploads --by family" "$bin" --db "$db" trends uploads --by family --top 10 --out "$dir/uploads.csv"
-measure "trends docs" "$bin" --db "$db" trends docs --out "$dir/docs.csv"
+exec "$venv/bin/python" scripts/bench_trends.py --bin target/release/hubscope \
+    --bench "$bench" --data "$data" --dir "$dir" "$@"

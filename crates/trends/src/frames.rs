@@ -112,6 +112,9 @@ pub struct Population {
     /// Per source set, the counted sources it holds.
     #[serde(skip)]
     set_covers: Vec<Vec<usize>>,
+    /// Per source set and month of the window (by position), whether its models count then.
+    #[serde(skip)]
+    set_counts: Vec<Vec<bool>>,
 }
 
 /// The month of model `i` by the chosen date.
@@ -280,6 +283,7 @@ impl Population {
             uncounted: Vec::new(),
             empty_because,
             set_covers: Vec::new(),
+            set_counts: Vec::new(),
             facts,
             window: *window,
         }
@@ -338,6 +342,7 @@ impl Population {
             uncounted: Vec::new(),
             empty_because,
             set_covers: Vec::new(),
+            set_counts: Vec::new(),
             facts,
             window: *window,
         }
@@ -371,22 +376,31 @@ impl Population {
                     .collect()
             })
             .collect();
+        // Looked up per model, so worked out once per set and month.
+        self.set_counts = self
+            .set_covers
+            .iter()
+            .map(|counted| {
+                self.months
+                    .iter()
+                    .map(|&m| match self.scope {
+                        Scope::Census => counted.iter().any(|&s| self.facts[s].covers(m)),
+                        Scope::Source { .. } => !counted.is_empty(),
+                    })
+                    .collect()
+            })
+            .collect();
     }
 
     /// Whether model `i` counts: dated in one of the window's months by a source that counts
     /// in that month.
     pub fn counted_month(&self, models: &Models, i: usize) -> Option<Month> {
         let m = month_of(models, i, self.window.basis)?;
-        let (first, last) = (*self.months.first()?, *self.months.last()?);
-        if m < first || m > last {
-            return None;
-        }
-        let counted = self.counted_sources(models, i);
-        let ok = match self.scope {
-            Scope::Census => counted.iter().any(|&s| self.facts[s].covers(m)),
-            Scope::Source { .. } => !counted.is_empty(),
-        };
-        ok.then_some(m)
+        let first = *self.months.first()?;
+        let at = usize::try_from(i64::from(m.ordinal()) - i64::from(first.ordinal())).ok()?;
+        let set = models.models[i].sources as usize;
+        let counts = self.set_counts.get(set)?.get(at).copied()?;
+        counts.then_some(m)
     }
 
     /// Models dated in the window that do not count, by the sources that hold them.
@@ -555,34 +569,42 @@ fn per_month(models: &Models, basis: DateBasis) -> Vec<(Month, u64)> {
 /// Models per month and source (a model in two sources counts in both), for the coverage
 /// table and chart: `(months, sources' indices with dated models, counts[source][month])`.
 pub fn models_by_source(models: &Models, basis: DateBasis) -> SourceMonths {
-    let mut first_last: Option<(Month, Month)> = None;
-    let mut counts: HashMap<(usize, Month), u64> = HashMap::new();
+    // Counted in arrays, one row per source and one cell per month of the span: a map keyed
+    // by (source, month) hashed each of millions of models.
+    let in_a_source = |i: usize| !models.sources_of(i).is_empty();
+    let span = (0..models.models.len())
+        .filter(|&i| in_a_source(i))
+        .filter_map(|i| month_of(models, i, basis))
+        .fold(None, |span: Option<(Month, Month)>, m| {
+            Some(span.map_or((m, m), |(a, b)| (a.min(m), b.max(m))))
+        });
+    let Some((first, last)) = span else {
+        return SourceMonths {
+            months: Vec::new(),
+            sources: Vec::new(),
+            counts: Vec::new(),
+        };
+    };
+    let base = first.ordinal();
+    let width = (last.ordinal() - base) as usize + 1;
+    let mut counts = vec![vec![0u64; width]; models.sources.len()];
     for i in 0..models.models.len() {
         let Some(m) = month_of(models, i, basis) else {
             continue;
         };
         for &s in models.sources_of(i) {
-            *counts.entry((usize::from(s), m)).or_default() += 1;
-            first_last = Some(first_last.map_or((m, m), |(a, b)| (a.min(m), b.max(m))));
+            counts[usize::from(s)][(m.ordinal() - base) as usize] += 1;
         }
     }
-    let months: Vec<Month> = first_last
-        .map(|(a, b)| a.through(b).collect())
-        .unwrap_or_default();
-    let mut sources: Vec<usize> = counts.keys().map(|(s, _)| *s).collect();
-    sources.sort_unstable();
-    sources.dedup();
+    let sources: Vec<usize> = (0..counts.len())
+        .filter(|&s| counts[s].iter().any(|&n| n > 0))
+        .collect();
     let table = sources
         .iter()
-        .map(|&s| {
-            months
-                .iter()
-                .map(|m| counts.get(&(s, *m)).copied().unwrap_or(0))
-                .collect()
-        })
+        .map(|&s| std::mem::take(&mut counts[s]))
         .collect();
     SourceMonths {
-        months,
+        months: first.through(last).collect(),
         sources,
         counts: table,
     }

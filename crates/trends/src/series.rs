@@ -352,27 +352,27 @@ impl DocsAcc {
 
 /// Documentation per creation month, over the months of `population` (its models only).
 pub fn docs(models: &Models, population: &Population) -> Docs {
-    let mut by_month: HashMap<Month, DocsAcc> = HashMap::new();
-    let mut overall = DocsAcc::default();
+    // The window's months are contiguous: one accumulator per month, found by position.
     let months = &population.months;
+    let mut by_month: Vec<DocsAcc> = months.iter().map(|_| DocsAcc::default()).collect();
+    let base = months.first().map_or(0, |m| i64::from(m.ordinal()));
+    let mut overall = DocsAcc::default();
     for (i, model) in models.models.iter().enumerate() {
         let Some(m) = population.counted_month(models, i) else {
             continue;
         };
-        by_month
-            .entry(m)
-            .or_default()
-            .add(model.has_card, model.card);
+        if let Some(acc) = usize::try_from(i64::from(m.ordinal()) - base)
+            .ok()
+            .and_then(|at| by_month.get_mut(at))
+        {
+            acc.add(model.has_card, model.card);
+        }
         overall.add(model.has_card, model.card);
     }
     let rows: Vec<DocsRow> = months
         .iter()
-        .map(|m| {
-            by_month
-                .remove(m)
-                .unwrap_or_default()
-                .row(Some(*m), population.partial == Some(*m))
-        })
+        .zip(by_month)
+        .map(|(m, acc)| acc.row(Some(*m), population.partial == Some(*m)))
         .collect();
     let complete: Vec<&DocsRow> = rows.iter().filter(|r| !r.incomplete).collect();
     let with_models: Vec<&&DocsRow> = complete.iter().filter(|r| r.models > 0).collect();
