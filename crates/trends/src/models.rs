@@ -220,17 +220,23 @@ impl Models {
         };
         let position = positions(&sources);
         out.sources = sources;
-        let mut set_index: HashMap<Vec<u16>, u32> = HashMap::from([(Vec::new(), 0)]);
-        // A model's first source is in its row; further ones (few) are merged in model order
-        // with the models below (both sorted by id).
-        let mut memberships = conn.prepare(
-            "SELECT model_id, source_id FROM model_other_sources ORDER BY model_id, source_id",
-        )?;
-        let mut members = memberships.query([])?;
-        let mut pending: Option<(String, i64)> = match members.next()? {
-            Some(row) => Some((row.get(0)?, row.get(1)?)),
-            None => None,
+        // Rows are read in the table's order (one sequential scan) and placed at their rank in
+        // id order: `ORDER BY id` looked every row up by rowid through the id index, 3.2 s of
+        // random reads for 2,000,000 models against 0.5 s this way.
+        let ranks = id_ranks(store)?;
+        let blank = Model {
+            created: None,
+            first_commit: None,
+            pipeline: None,
+            library: None,
+            author: None,
+            has_card: false,
+            card: None,
+            sources: 0,
         };
+        out.models = vec![blank; ranks.len()];
+        let mut first_sources: Vec<Option<u16>> = vec![None; ranks.len()];
+        let mut placed = 0_usize;
         // Models without any card revision skip the join to the latest one.
         let any_cards: bool =
             conn.query_row("SELECT EXISTS (SELECT 1 FROM cards)", [], |r| r.get(0))?;
@@ -242,16 +248,20 @@ impl Models {
              LEFT JOIN (SELECT model_id, max(id) AS id FROM cards GROUP BY model_id) latest
                ON latest.model_id = m.id
              LEFT JOIN cards c ON c.id = latest.id
-             ORDER BY m.id"
+             ORDER BY m.rowid"
         } else {
             "SELECT m.id, m.created_at, m.first_commit_at, m.pipeline_tag, m.library, m.author,
                     m.has_card, m.card_data IS NOT NULL, NULL, NULL, NULL, NULL, m.source_id
-             FROM models m ORDER BY m.id"
+             FROM models m ORDER BY m.rowid"
         };
         let mut statement = conn.prepare(sql)?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let id = row.get_ref(0)?.as_str().unwrap_or_default();
+            // Within the read transaction both scans see the same rows.
+            let Some(&rank) = ranks.get(placed) else {
+                break;
+            };
+            placed += 1;
             let month = |i: usize| -> Result<Option<Month>, StoreError> {
                 Ok(row
                     .get_ref(i)?
@@ -291,25 +301,56 @@ impl Models {
             let has_card =
                 has_card_column.unwrap_or(card_bytes.is_some_and(|b| b > 0) || card_data);
             let first: Option<i64> = row.get(12)?;
-            let mut set: Vec<u16> = first
-                .and_then(|f| position.get(&f))
-                .copied()
-                .into_iter()
-                .collect();
-            while let Some((model, source)) = &pending {
-                match model.as_str().cmp(id) {
-                    std::cmp::Ordering::Less => {}
-                    std::cmp::Ordering::Equal => set.extend(position.get(source).copied()),
-                    std::cmp::Ordering::Greater => break,
+            first_sources[rank as usize] = first.and_then(|f| position.get(&f)).copied();
+            out.models[rank as usize] = Model {
+                created: month(1)?,
+                first_commit: month(2)?,
+                pipeline,
+                library,
+                author,
+                has_card,
+                card,
+                sources: 0,
+            };
+        }
+        drop(rows);
+        // A model's first source is in its row; further ones (few) are merged in id order.
+        let mut memberships = conn.prepare(
+            "SELECT model_id, source_id FROM model_other_sources ORDER BY model_id, source_id",
+        )?;
+        let mut members = memberships.query([])?;
+        let mut pending: Option<(String, i64)> = match members.next()? {
+            Some(row) => Some((row.get(0)?, row.get(1)?)),
+            None => None,
+        };
+        let mut ids = conn.prepare("SELECT id FROM models ORDER BY id")?;
+        let mut ids = if pending.is_some() {
+            Some(ids.query([])?)
+        } else {
+            None
+        };
+        let mut set_index: HashMap<Vec<u16>, u32> = HashMap::from([(Vec::new(), 0)]);
+        for (rank, first) in first_sources.into_iter().enumerate() {
+            let mut set: Vec<u16> = first.into_iter().collect();
+            if let Some(ids) = &mut ids
+                && let Some(row) = ids.next()?
+            {
+                let id = row.get_ref(0)?.as_str().unwrap_or_default();
+                while let Some((model, source)) = &pending {
+                    match model.as_str().cmp(id) {
+                        std::cmp::Ordering::Less => {}
+                        std::cmp::Ordering::Equal => set.extend(position.get(source).copied()),
+                        std::cmp::Ordering::Greater => break,
+                    }
+                    pending = match members.next()? {
+                        Some(row) => Some((row.get(0)?, row.get(1)?)),
+                        None => None,
+                    };
                 }
-                pending = match members.next()? {
-                    Some(row) => Some((row.get(0)?, row.get(1)?)),
-                    None => None,
-                };
             }
             set.sort_unstable();
             set.dedup();
-            let sources = match set_index.get(&set) {
+            out.models[rank].sources = match set_index.get(&set) {
                 Some(&i) => i,
                 None => {
                     let next = out.source_sets.len() as u32;
@@ -318,19 +359,57 @@ impl Models {
                     next
                 }
             };
-            out.models.push(Model {
-                created: month(1)?,
-                first_commit: month(2)?,
-                pipeline,
-                library,
-                author,
-                has_card,
-                card,
-                sources,
-            });
         }
+        out.models.truncate(placed);
+        renumber_in_model_order(&mut out);
         Ok(out)
     }
+}
+
+/// For every row of `models` in rowid order, its rank in id order. Both scans are cheap: the
+/// id index holds the rowids (a covering scan), and sorting two million pairs takes ~50 ms.
+fn id_ranks(store: &Store) -> Result<Vec<u32>, StoreError> {
+    let mut statement = store
+        .connection()
+        .prepare("SELECT rowid FROM models ORDER BY id")?;
+    let mut pairs: Vec<(i64, u32)> = statement
+        .query_map([], |r| r.get::<_, i64>(0))?
+        .enumerate()
+        .map(|(rank, rowid)| rowid.map(|rowid| (rowid, rank.min(u32::MAX as usize) as u32)))
+        .collect::<Result<_, _>>()?;
+    pairs.sort_unstable_by_key(|&(rowid, _)| rowid);
+    Ok(pairs.into_iter().map(|(_, rank)| rank).collect())
+}
+
+/// Numbers the names (pipelines, libraries, authors) in the order their models come (id
+/// order), as if they had been met in that order: read in rowid order, they were met in
+/// another.
+fn renumber_in_model_order(models: &mut Models) {
+    fn renumber(
+        names: &mut Names,
+        values: &mut [Model],
+        field: fn(&mut Model) -> &mut Option<u32>,
+    ) {
+        let mut new_of = vec![u32::MAX; names.len()];
+        let mut renamed = Names::default();
+        for model in values.iter_mut() {
+            if let Some(old) = field(model) {
+                let slot = &mut new_of[*old as usize];
+                if *slot == u32::MAX {
+                    *slot = renamed.intern(names.get(*old));
+                }
+                *old = *slot;
+            }
+        }
+        *names = renamed;
+    }
+    renumber(&mut models.pipelines, &mut models.models, |m| {
+        &mut m.pipeline
+    });
+    renumber(&mut models.libraries, &mut models.models, |m| {
+        &mut m.library
+    });
+    renumber(&mut models.authors, &mut models.models, |m| &mut m.author);
 }
 
 /// What family resolution reads of each model besides [`Models`], in the same order: the id,
@@ -364,25 +443,37 @@ impl ModelNames {
     fn load(store: &Store) -> Result<ModelNames, StoreError> {
         let conn = store.connection();
         let mut out = ModelNames::default();
-        let mut statement = conn.prepare("SELECT id, model_type, tags FROM models ORDER BY id")?;
+        // In rowid order, placed at each row's rank in id order (see `Models::from_tables`).
+        let ranks = id_ranks(store)?;
+        out.ids = vec![Box::from(""); ranks.len()];
+        out.model_types = vec![None; ranks.len()];
+        out.tags = vec![Vec::new(); ranks.len()];
+        let mut statement =
+            conn.prepare("SELECT id, model_type, tags FROM models ORDER BY rowid")?;
         let mut rows = statement.query([])?;
+        let mut placed = 0_usize;
         while let Some(row) = rows.next()? {
+            let Some(&rank) = ranks.get(placed) else {
+                break;
+            };
+            placed += 1;
+            let rank = rank as usize;
             let text = |i: usize| -> Result<Option<&str>, StoreError> {
                 Ok(row.get_ref(i)?.as_str_or_null().ok().flatten())
             };
-            out.ids.push(text(0)?.unwrap_or_default().into());
-            out.model_types
-                .push(text(1)?.filter(|t| !t.trim().is_empty()).map(Into::into));
-            out.tags.push(
-                text(2)?
-                    .and_then(|t| serde_json::from_str::<Vec<&str>>(t).ok())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(Into::into)
-                    .collect(),
-            );
+            out.ids[rank] = text(0)?.unwrap_or_default().into();
+            out.model_types[rank] = text(1)?.filter(|t| !t.trim().is_empty()).map(Into::into);
+            out.tags[rank] = text(2)?
+                .and_then(|t| serde_json::from_str::<Vec<&str>>(t).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect();
         }
         drop(rows);
+        out.ids.truncate(placed);
+        out.model_types.truncate(placed);
+        out.tags.truncate(placed);
         // Lineage: parents by child, fine-tunes first, then by where the relation was read.
         let index: HashMap<&str, usize> = out
             .ids
