@@ -117,17 +117,9 @@ impl Store {
             "SELECT part, generation, crc32, rowid, length(bytes), typeof(bytes) = 'blob' \
              FROM snapshots WHERE name = ?1 ORDER BY part",
         )?;
-        let parts: Vec<(i64, i64, Option<i64>, i64, i64, bool)> = statement
-            .query_map([name], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })?
+        type Part = (i64, i64, Option<i64>, i64, i64, bool);
+        let parts: Vec<Part> = statement
+            .query_map([name], |r| Part::try_from(r))?
             .collect::<Result<_, _>>()?;
         let mut total = 0_usize;
         for (expected, &(part, at, crc, _, len, blob)) in parts.iter().enumerate() {
