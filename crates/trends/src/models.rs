@@ -360,7 +360,8 @@ impl Models {
                 }
             };
         }
-        out.models.truncate(placed);
+        // One read transaction: the rowid scan met every row the id index holds.
+        debug_assert_eq!(placed, ranks.len());
         renumber_in_model_order(&mut out);
         Ok(out)
     }
@@ -471,9 +472,7 @@ impl ModelNames {
                 .collect();
         }
         drop(rows);
-        out.ids.truncate(placed);
-        out.model_types.truncate(placed);
-        out.tags.truncate(placed);
+        debug_assert_eq!(placed, ranks.len());
         // Lineage: parents by child, fine-tunes first, then by where the relation was read.
         let index: HashMap<&str, usize> = out
             .ids
